@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+import { parseDuration } from './duration.js';
+
+/** A duration such as `30s`, `10m`, `2h` or `1d` (parsed by the `ms` library). */
+export const durationSchema = z
+  .string()
+  .refine((v) => parseDuration(v) !== null, { message: 'is not a duration (use forms like 30s, 10m, 2h, 1d)' })
+  .describe('A duration such as 30s, 10m, 2h or 1d');
+
+const login = z.string().min(1);
+
+/** Who must sign off, and how many of them. */
+export const signoffSchema = z
+  .strictObject({
+    approvals: z.number().int().min(0).max(20).default(1).describe('How many approvals of the current head commit are required'),
+    reviewers: z
+      .array(login)
+      .optional()
+      .describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, any user with write access counts'),
+    separation_of_duties: z
+      .boolean()
+      .default(true)
+      .describe('Authors, committers and co-authors of any commit in the range never count as approvers'),
+  })
+  .describe('Sign-off requirement');
+
+/** An HTTP smoke check. */
+export const httpSmokeSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Name shown in reports'),
+    url: z.string().url().describe('URL to request'),
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET').describe('HTTP method'),
+    headers: z.record(z.string(), z.string()).optional().describe('Request headers'),
+    expect: z
+      .strictObject({
+        status: z.number().int().min(100).max(599).default(200).describe('Expected HTTP status'),
+        body_contains: z.string().optional().describe('Text the response body must contain'),
+        json: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .optional()
+          .describe('JSON fields (dotted paths) that must equal the given values'),
+        headers: z.record(z.string(), z.string()).optional().describe('Response headers that must equal the given values'),
+      })
+      .default({ status: 200 })
+      .describe('What a healthy response looks like'),
+    retries: z.number().int().min(0).max(50).default(3).describe('Retries after the first attempt, with exponential backoff'),
+    timeout: durationSchema.default('10s').describe('Timeout of one attempt'),
+  })
+  .describe('HTTP smoke check');
+
+/** A command smoke check. */
+export const commandSmokeSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Name shown in reports'),
+    run: z.string().min(1).describe('Shell command; exit code 0 passes'),
+    retries: z.number().int().min(0).max(50).default(0).describe('Retries after the first attempt'),
+    timeout: durationSchema.default('5m').describe('Timeout of one attempt'),
+  })
+  .describe('Command smoke check');
+
+export const smokeSchema = z.union([httpSmokeSchema, commandSmokeSchema]);
+
+/** A metric check: a Prometheus instant query compared against thresholds. */
+export const metricCheckSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Name shown in reports'),
+    query: z.string().min(1).describe('PromQL instant query; every returned series is checked'),
+    min: z.number().optional().describe('Fail when a value is below this'),
+    max: z.number().optional().describe('Fail when a value is above this'),
+    on_no_data: z.enum(['fail', 'pass']).optional().describe('Verdict when the query returns no data (default: the metrics section\'s)'),
+  })
+  .refine((c) => c.min !== undefined || c.max !== undefined, { message: 'needs min or max' })
+  .describe('Metric check');
+
+export const metricsSchema = z
+  .strictObject({
+    provider: z.literal('prometheus').default('prometheus').describe('Metrics provider'),
+    url: z.string().url().describe('Base URL of the Prometheus HTTP API'),
+    window: durationSchema.default('10m').describe('How long to watch after the deploy'),
+    interval: durationSchema.default('1m').describe('How often to query during the window'),
+    on_no_data: z.enum(['fail', 'pass']).default('fail').describe('Verdict when a query returns no data'),
+    checks: z.array(metricCheckSchema).min(1).describe('Checks evaluated at every interval'),
+  })
+  .describe('Metric checks after the deploy');
+
+const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const hhmm = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
+const timezone = z
+  .string()
+  .refine((tz) => IANAZone.isValidZone(tz), { message: 'is not an IANA time zone (e.g. Europe/Berlin)' })
+  .describe('IANA time zone');
+
+/** A deploy window. */
+export const windowSchema = z
+  .strictObject({
+    days: z.array(dayName).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']).describe('Days of the week'),
+    hours: z.string().regex(hhmm, 'must look like 09:00-16:00').default('00:00-24:00').describe('Local time range, start inclusive, end exclusive'),
+    timezone: timezone.default('UTC'),
+  })
+  .describe('Deploy window');
+
+const dateOrDateTime = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), {
+    message: 'must be a date (2026-12-20) or a date-time (2026-12-20T18:00:00+01:00)',
+  });
+
+/** A freeze period: no promotion to the stage while it lasts. */
+export const freezeSchema = z
+  .strictObject({
+    from: dateOrDateTime.describe('First day (or instant) of the freeze'),
+    to: dateOrDateTime.describe('Last day (inclusive) or instant the freeze ends'),
+    reason: z.string().optional().describe('Shown on the gate'),
+    timezone: timezone.default('UTC'),
+  })
+  .describe('Freeze period');
+
+/** One deployment stage. */
+export const stageSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('GitHub Deployments environment name'),
+    branch: z.string().min(1).describe('PRs into this branch promote to this stage'),
+    from: z.string().min(1).describe('... from this branch'),
+    signoff: signoffSchema.default({ approvals: 1, separation_of_duties: true }),
+    deploy: z
+      .strictObject({
+        command: z.string().min(1).describe('Run by the Action; STAGEGATE_* variables describe the deploy'),
+        timeout: durationSchema.default('30m').describe('Deploy command timeout'),
+        url: z.string().url().optional().describe('Environment URL shown on the deployment'),
+      })
+      .optional()
+      .describe('How the Action deploys this stage'),
+    verify: z
+      .strictObject({
+        smoke: z.array(smokeSchema).default([]).describe('Smoke tests run after the deploy'),
+        smoke_concurrency: z.number().int().min(1).max(32).default(4).describe('How many smoke tests run at once'),
+        metrics: metricsSchema.optional(),
+      })
+      .optional()
+      .describe('How the Action verifies a deploy'),
+    auto_rollback: z.boolean().default(true).describe('Redeploy the last good deployment when verification fails'),
+    checks: z.array(z.string().min(1)).default([]).describe('Check runs or commit statuses that must have succeeded on the head commit'),
+    verified_in: z.string().optional().describe('Stage in which the head commit must have been deployed and verified'),
+    soak: durationSchema.optional().describe('How long ago the verified deployment must have succeeded'),
+    windows: z.array(windowSchema).default([]).describe('Deploy windows; none means always open'),
+    freeze: z.array(freezeSchema).default([]).describe('Freeze periods'),
+  })
+  .describe('A deployment stage');
+
+/** A risk tier: paths that raise or lower the sign-off bar. */
+export const riskSchema = z
+  .strictObject({
+    name: z.string().optional().describe('Name shown on the gate (defaults to the globs)'),
+    paths: z.array(z.string().min(1)).min(1).describe('Globs over changed file paths'),
+    stages: z.array(z.string().min(1)).optional().describe('Stages the tier applies to (default: all)'),
+    level: z.enum(['low', 'normal', 'high']).default('normal').describe('`low`: a range touching only low paths needs no manual sign-off'),
+    signoff: z
+      .strictObject({
+        approvals: z.number().int().min(0).max(20).default(1),
+        reviewers: z.array(login).optional(),
+      })
+      .optional()
+      .describe('Extra sign-off required when the range touches these paths'),
+  })
+  .describe('Risk tier');
+
+/** The whole `.github/stagegate.yml`. */
+export const configSchema = z
+  .strictObject({
+    _extends: z.string().optional().describe('Org defaults: `repo` or `owner/repo`, optionally `:path` (default .github/stagegate.yml)'),
+    stages: z.array(stageSchema).min(1).describe('Deployment stages'),
+    risk: z.array(riskSchema).default([]).describe('Risk tiers'),
+    deploy: z
+      .strictObject({
+        workflow: z.string().min(1).default('stagegate-deploy.yml').describe('workflow_dispatch workflow that runs the companion Action'),
+        ref: z.string().optional().describe('Ref the workflow runs on (default: the stage branch)'),
+      })
+      .default({ workflow: 'stagegate-deploy.yml' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    cfg.stages.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicates stage "${s.name}"` });
+      names.add(s.name);
+      if (s.branch === s.from) ctx.addIssue({ code: 'custom', path: ['stages', i, 'from'], message: 'must differ from branch' });
+    });
+    cfg.stages.forEach((s, i) => {
+      if (s.verified_in !== undefined && !names.has(s.verified_in))
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: `names no stage ("${s.verified_in}")` });
+      if (s.verified_in === s.name) ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: 'cannot be the stage itself' });
+      if (s.soak !== undefined && s.verified_in === undefined)
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'soak'], message: 'needs verified_in' });
+      const a = s.freeze;
+      a.forEach((f, j) => {
+        if (Date.parse(f.from) > Date.parse(f.to)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'freeze', j, 'to'], message: 'is before from' });
+      });
+    });
+    cfg.risk.forEach((r, i) => {
+      (r.stages ?? []).forEach((st, j) => {
+        if (!names.has(st)) ctx.addIssue({ code: 'custom', path: ['risk', i, 'stages', j], message: `names no stage ("${st}")` });
+      });
+      if (r.level === 'low' && r.signoff) ctx.addIssue({ code: 'custom', path: ['risk', i, 'signoff'], message: 'a low tier cannot require sign-off' });
+    });
+  })
+  .describe('Stagegate configuration (.github/stagegate.yml)');
+
+/** A validated configuration, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+/** One validated stage. */
+export type StageConfig = Config['stages'][number];
+/** One validated risk tier. */
+export type RiskTier = Config['risk'][number];
+/** One smoke check. */
+export type SmokeCheck = z.output<typeof smokeSchema>;
+/** An HTTP smoke check. */
+export type HttpSmokeCheck = z.output<typeof httpSmokeSchema>;
+/** A command smoke check. */
+export type CommandSmokeCheck = z.output<typeof commandSmokeSchema>;
+/** The metrics section of a stage. */
+export type MetricsConfig = z.output<typeof metricsSchema>;
+/** One metric check. */
+export type MetricCheck = z.output<typeof metricCheckSchema>;
+/** A deploy window. */
+export type DeployWindow = z.output<typeof windowSchema>;
+/** A freeze period. */
+export type Freeze = z.output<typeof freezeSchema>;
+
+/** Is this smoke check an HTTP check? */
+export function isHttpSmoke(c: SmokeCheck): c is HttpSmokeCheck {
+  return 'url' in c;
+}
+
+/** The JSON Schema for editors, generated from the one schema. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,123 @@
+/** A list read from GitHub, and whether it was read completely. Incomplete lists make rules fail closed. */
+export type Listing<T> = { complete: true; items: T[] } | { complete: false; items: T[]; reason: string };
+
+/** A person on a commit: the Git identity and the GitHub account it maps to (null when none). */
+export interface CommitPerson {
+  /** GitHub login, or null when the email maps to no account. */
+  login: string | null;
+  name: string;
+  email: string;
+}
+
+/** A commit in the promotion range base..head. */
+export interface CommitFact {
+  sha: string;
+  message: string;
+  author: CommitPerson & { date: string };
+  committer: CommitPerson;
+  /** `Co-authored-by:` trailers, mapped to GitHub accounts where possible. */
+  coAuthors: CommitPerson[];
+  parents: string[];
+}
+
+/** The promotion pull request as GitHub reports it now. */
+export interface PullRequestFact {
+  number: number;
+  title: string;
+  htmlUrl: string;
+  author: string;
+  state: 'open' | 'closed';
+  draft: boolean;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergedBy: string | null;
+  headRef: string;
+  headSha: string;
+  headRepo: string | null;
+  baseRef: string;
+  baseSha: string;
+  baseRepo: string;
+}
+
+/** A file changed in base..head. */
+export interface ChangedFileFact {
+  filename: string;
+  status: string;
+  previousFilename?: string;
+}
+
+/** A pull request review. */
+export interface ReviewFact {
+  id: number;
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  /** The commit the review was made on. */
+  commitId: string;
+  submittedAt: string;
+}
+
+/** A check run or commit status on a commit. */
+export interface CheckFact {
+  name: string;
+  source: 'check_run' | 'status';
+  /** `completed` for finished check runs and for final statuses. */
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  /** For completed check runs: success, failure, neutral, cancelled, skipped, timed_out, action_required, stale; for statuses: success, failure, error. */
+  conclusion: string | null;
+  /** When the run started or the status was created; the newest per name wins. */
+  at: string;
+  id: number;
+  url: string | null;
+}
+
+/** A deployment and its newest status. */
+export interface DeploymentFact {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  createdAt: string;
+  creator: string | null;
+  /** Newest status; `success` is set by the Action only after verification passed. */
+  latestStatus: { state: string; createdAt: string; description: string | null } | null;
+}
+
+/** Team membership of a user. */
+export type TeamMembership = 'active' | 'pending' | 'none';
+
+/** A pull request merged into the range, for release notes. */
+export interface MergedPullFact {
+  number: number;
+  title: string;
+  author: string;
+  htmlUrl: string;
+  /** Commits of the range that belong to it. */
+  commits: string[];
+}
+
+/**
+ * Everything the gate may look at, fetched lazily. The GitHub implementation memoises each fact
+ * (one request sequence per fact); tests use a plain fake. Methods throw when GitHub errors:
+ * the gate then fails closed.
+ */
+export interface PromotionFacts {
+  /** The owner/name of the repository. */
+  readonly repository: string;
+  pullRequest(): Promise<PullRequestFact>;
+  /** Every commit in base..head, oldest first. */
+  commits(): Promise<Listing<CommitFact>>;
+  /** Every file changed in base..head. */
+  files(): Promise<Listing<ChangedFileFact>>;
+  /** Every review on the pull request, oldest first. */
+  reviews(): Promise<Listing<ReviewFact>>;
+  /** Check runs and statuses on a commit. */
+  checks(sha: string): Promise<Listing<CheckFact>>;
+  /** Deployments to an environment, newest first. */
+  deployments(environment: string): Promise<Listing<DeploymentFact>>;
+  /** The tree SHA of a commit (identical trees deploy identical code). */
+  treeOf(sha: string): Promise<string>;
+  /** Whether a user is an active member of org/team. */
+  teamMembership(org: string, teamSlug: string, login: string): Promise<TeamMembership>;
+  /** Pull requests merged into the range, for release notes. */
+  mergedPulls(): Promise<Listing<MergedPullFact>>;
+}

@@ -1,0 +1,103 @@
+import type { Config, StageConfig } from '../config/schema.js';
+import type { PromotionFacts } from '../facts/types.js';
+
+/** Rule states, ordered: the gate's state is the worst of its rules'. */
+export type RuleState = 'passed' | 'pending' | 'blocked';
+
+/** Order of states: passed < pending < blocked. */
+export const STATE_ORDER: Record<RuleState, number> = { passed: 0, pending: 1, blocked: 2 };
+
+/** The worse of states (passed for none). */
+export function worst(states: readonly RuleState[]): RuleState {
+  return states.reduce<RuleState>((acc, s) => (STATE_ORDER[s] > STATE_ORDER[acc] ? s : acc), 'passed');
+}
+
+/** Rule identifiers. */
+export type RuleId = 'approvals' | 'separation-of-duties' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'config';
+
+/** Events whose arrival can change a rule's result. */
+export type GateEvent =
+  | 'pull_request'
+  | 'pull_request_review'
+  | 'check_run'
+  | 'check_suite'
+  | 'status'
+  | 'deployment_status'
+  | 'membership'
+  | 'time';
+
+/** Why an approval was refused. */
+export type RefusalReason = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'not-eligible' | 'superseded' | 'pr-author';
+
+/** How one review was judged. */
+export interface ApprovalVerdict {
+  login: string;
+  reviewId: number;
+  commitId: string;
+  submittedAt: string;
+  counted: boolean;
+  refusal?: RefusalReason;
+  /** Human explanation, e.g. "approved 1a2b3c4, head is 5d6e7f8". */
+  detail?: string;
+}
+
+/** One rule's result: its state, why, and the values it matched. */
+export interface RuleResult {
+  id: RuleId;
+  title: string;
+  state: RuleState;
+  reason: string;
+  /** Who or what satisfied (or failed) the rule: logins, check names, deployment ids. */
+  matched: string[];
+  /** Sub-results, e.g. one per sign-off requirement. */
+  children?: RuleResult[];
+}
+
+/** A rule in its own file: which events can change it, and a side-effect-free evaluation. */
+export interface Rule {
+  id: RuleId;
+  title: string;
+  /** Events that can change this rule's result; other events skip it. */
+  triggers: readonly GateEvent[];
+  /** Whether the rule applies to the stage at all. */
+  applies(stage: StageConfig, config: Config): boolean;
+  evaluate(ctx: RuleContext): Promise<RuleResult>;
+}
+
+/** What a rule sees. */
+export interface RuleContext {
+  config: Config;
+  stage: StageConfig;
+  facts: PromotionFacts;
+  now: Date;
+}
+
+/** The risk tiers a range touches. */
+export interface RiskSummary {
+  /** Tier names (or globs) touched, with the files that matched. */
+  touched: { name: string; level: 'low' | 'normal' | 'high'; files: string[] }[];
+  /** True when every changed file matches a low tier: no manual sign-off needed. */
+  lowOnly: boolean;
+}
+
+/** The gate's result for one evaluation. */
+export interface GateResult {
+  repository: string;
+  stage: string;
+  pullRequest: number;
+  baseSha: string;
+  headSha: string;
+  state: RuleState;
+  evaluatedAt: string;
+  rules: RuleResult[];
+  approvals: ApprovalVerdict[];
+  risk: RiskSummary | null;
+  /** When the gate waits only on time (a window or soak), when it may next change. */
+  nextChangeAt?: string;
+}
+
+/** What the outer layer should do: data, not side effects. */
+export type Decision =
+  | { kind: 'deploy'; reasons: string[] }
+  | { kind: 'wait'; reasons: string[] }
+  | { kind: 'block'; reasons: string[] };
