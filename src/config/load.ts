@@ -168,7 +168,11 @@ function suggest(key: string, candidates: string[]): string | undefined {
   return distance(key, best) <= limit ? best : undefined;
 }
 
-function issueToErrors(issue: z.core.$ZodIssue, locateIn: (path: Path, key?: string) => { file: string; line: number | null; column: number | null }): ConfigError[] {
+function valueAt(root: unknown, path: Path): unknown {
+  return path.reduce<unknown>((v, seg) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined), root);
+}
+
+function issueToErrors(root: unknown, issue: z.core.$ZodIssue, locateIn: (path: Path, key?: string) => { file: string; line: number | null; column: number | null }): ConfigError[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const candidates = knownKeys(path);
@@ -185,7 +189,8 @@ function issueToErrors(issue: z.core.$ZodIssue, locateIn: (path: Path, key?: str
   }
   const at = locateIn(path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  if (issue.code === 'invalid_type' && valueAt(root, path) === undefined) message = 'is required';
+  else if (issue.code === 'invalid_type') message = `must be ${issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
   else if (issue.code === 'invalid_union') message = 'matches none of the allowed forms (an HTTP check has url, a command check has run)';
   return [{ ...at, path: formatPath(path), message }];
 }
@@ -194,7 +199,7 @@ function issueToErrors(issue: z.core.$ZodIssue, locateIn: (path: Path, key?: str
 function validate(value: unknown, locateIn: (path: Path, key?: string) => { file: string; line: number | null; column: number | null }): ParseResult {
   const result = configSchema.safeParse(value);
   if (result.success) return { ok: true, config: result.data };
-  const errors = result.error.issues.flatMap((i) => issueToErrors(i, locateIn));
+  const errors = result.error.issues.flatMap((i) => issueToErrors(value, i, locateIn));
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { ok: false, errors };
 }
