@@ -51,6 +51,8 @@ export interface RuleResult {
   matched: string[];
   /** Sub-results, e.g. one per sign-off requirement. */
   children?: RuleResult[];
+  /** When time alone may change this result (a window opening or closing, a soak ending, a freeze starting or ending); ISO 8601. */
+  nextChangeAt?: string;
 }
 
 /** A rule in its own file: which events can change it, and a side-effect-free evaluation. */

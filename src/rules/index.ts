@@ -1,0 +1,21 @@
+import type { Rule } from '../gate/types.js';
+import { approvalsRule } from './approvals.js';
+import { freezeRule } from './freeze.js';
+import { requiredChecksRule } from './required-checks.js';
+import { riskRule } from './risk.js';
+import { separationOfDutiesRule } from './separation-of-duties.js';
+import { verifiedInRule } from './verified-in.js';
+import { windowsRule } from './windows.js';
+
+export { approvalsRule, freezeRule, requiredChecksRule, riskRule, separationOfDutiesRule, verifiedInRule, windowsRule };
+
+/** Every gate rule, in display order. */
+export const rules: readonly Rule[] = [
+  approvalsRule,
+  separationOfDutiesRule,
+  riskRule,
+  requiredChecksRule,
+  verifiedInRule,
+  windowsRule,
+  freezeRule,
+];
