@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { AuditEventInput, AuditStore } from '../src/audit/types.js';
+import type { CommitFact } from '../src/facts/types.js';
+import type { GateResult } from '../src/gate/types.js';
+
+/** Fields every record of one promotion shares. */
+export interface PromotionRef {
+  repository: string;
+  stage: string;
+  pullRequest: number;
+  baseSha: string;
+  headSha: string;
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The audit records of one gate evaluation: the promotion's commits (once per head), every review
+ * verdict (once per review and head), and the gate result (once per distinct result on a head).
+ * Keys are natural keys, so a replayed webhook appends nothing.
+ */
+export function gateRecords(ref: PromotionRef, result: GateResult, commits: CommitFact[] | null, at: string, actor: string | null): AuditEventInput[] {
+  const base = { repository: ref.repository, stage: ref.stage, pullRequest: ref.pullRequest, baseSha: ref.baseSha, headSha: ref.headSha, at };
+  const prKey = `${ref.repository}#${ref.pullRequest}@${ref.headSha}`;
+  const out: AuditEventInput[] = [];
+  if (commits) {
+    out.push({
+      ...base,
+      key: `promotion:${prKey}:commits`,
+      actor: null,
+      kind: 'promotion.commits',
+      details: {
+        commits: commits.map((c) => ({ sha: c.sha, author: { login: c.author.login, name: c.author.name, email: c.author.email }, committer: c.committer, coAuthors: c.coAuthors })),
+      },
+    });
+  }
+  for (const v of result.approvals) {
+    out.push({
+      ...base,
+      key: `approval:${prKey}:review:${v.reviewId}:${v.counted ? 'counted' : v.refusal ?? 'refused'}`,
+      actor: v.login,
+      kind: v.counted ? 'approval.counted' : 'approval.refused',
+      details: {
+        login: v.login,
+        reviewId: v.reviewId,
+        commitId: v.commitId,
+        submittedAt: v.submittedAt,
+        ...(v.refusal ? { refusal: v.refusal } : {}),
+        ...(v.detail ? { detail: v.detail } : {}),
+      },
+    });
+  }
+  const rules = result.rules.map((r) => ({ id: r.id, state: r.state, reason: r.reason }));
+  out.push({
+    ...base,
+    key: `gate:${prKey}:${digest({ state: result.state, rules })}`,
+    actor,
+    kind: 'gate.result',
+    details: { state: result.state, conclusion: result.state === 'passed' ? 'success' : result.state === 'pending' ? 'pending' : 'failure', rules },
+  });
+  return out;
+}
+
+/** Appends records in order; throws on the first failure (callers fail closed). */
+export async function appendAll(store: AuditStore, records: AuditEventInput[]): Promise<number> {
+  let appended = 0;
+  for (const r of records) if ((await store.append(r)).appended) appended++;
+  return appended;
+}

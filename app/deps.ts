@@ -1,0 +1,19 @@
+import type { AuditStore } from '../src/audit/types.js';
+import type { Config } from '../src/config/schema.js';
+
+/** Minimal logger (Probot's pino logger fits). */
+export interface AppLogger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/** What the app's handlers are given: injected, so tests pass their own. */
+export interface AppDeps {
+  /** Append-only audit trail. */
+  store: AuditStore;
+  /** The clock; tests pass a fixed one. */
+  now: () => Date;
+  /** Told of each valid policy read, so later events that cannot change a result skip all requests. */
+  onPolicy?: (repository: string, config: Config) => void;
+}

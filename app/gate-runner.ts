@@ -1,0 +1,98 @@
+import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../src/facts/types.js';
+import { evaluateGate } from '../src/gate/evaluate.js';
+import type { GateEvent, GateResult } from '../src/gate/types.js';
+import type { GitHubRequester } from '../src/github/client.js';
+import { createGitHubFacts } from '../src/github/facts.js';
+import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type GateView } from '../src/render/gate.js';
+import { appendAll, gateRecords } from './audit-records.js';
+import type { AppDeps } from './deps.js';
+import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
+import { matchPromotion, type PromotionMatch } from './promotion.js';
+
+/** One request to (re)evaluate a pull request's gate. */
+export interface GateRunInput {
+  client: GitHubRequester;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  defaultBranch: string;
+  event: GateEvent;
+  /** Set when the PR's base was just retargeted: a former promotion's green check must be revoked. */
+  retargeted?: boolean;
+  actor: string | null;
+}
+
+/** What an evaluation did. */
+export type GateRunOutcome =
+  | { kind: 'skipped'; why: string }
+  | { kind: 'invalid-config'; checkId: number }
+  | { kind: 'revoked'; checkId: number }
+  | { kind: 'evaluated'; result: GateResult; checkId: number; audited: boolean };
+
+/** Repository web URL from a PR's web URL (works for GitHub Enterprise hosts too). */
+export function repoUrlOf(pr: PullRequestFact): string {
+  return pr.htmlUrl.replace(/\/pull\/\d+$/, '');
+}
+
+async function settle<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the render view; facts the rules already read are memoised, so this costs little. */
+export async function gateView(facts: PromotionFacts, pr: PullRequestFact, match: Extract<PromotionMatch, { kind: 'promotion' }>, result: GateResult): Promise<GateView> {
+  const [commits, mergedPulls] = await Promise.all([settle(facts.commits()), settle<Listing<MergedPullFact>>(facts.mergedPulls())]);
+  return { result, pullRequest: pr, commits, mergedPulls, configOrigin: match.origin, repoUrl: repoUrlOf(pr) };
+}
+
+/**
+ * Evaluates a PR's gate from GitHub's current state (never from the webhook payload), records the
+ * audit trail, and publishes the `stagegate` check run and the gate comment.
+ */
+export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateRunOutcome> {
+  const { client, owner, repo, pullNumber } = input;
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber });
+  const pr = await facts.pullRequest();
+  if (pr.state !== 'open') return { kind: 'skipped', why: 'the pull request is closed' };
+  const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch });
+
+  if (match.kind === 'none') {
+    if (!input.retargeted) return { kind: 'skipped', why: match.why };
+    const previous = await latestOwnCheck(client, { owner, repo, sha: pr.headSha });
+    if (!previous) return { kind: 'skipped', why: match.why };
+    const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output: renderNotPromotionCheck(pr) });
+    return { kind: 'revoked', checkId };
+  }
+
+  if (match.kind === 'invalid-config') {
+    const output = renderConfigErrorCheck(match.errors, match.origin);
+    const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output });
+    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` });
+    return { kind: 'invalid-config', checkId };
+  }
+
+  deps.onPolicy?.(`${owner}/${repo}`, match.config);
+  const now = deps.now();
+  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now });
+  const view = await gateView(facts, pr, match, result);
+  let output = renderGateCheck(view);
+  let audited = true;
+  try {
+    const ref = { repository: `${owner}/${repo}`, stage: match.stage.name, pullRequest: pr.number, baseSha: pr.baseSha, headSha: pr.headSha };
+    await appendAll(deps.store, gateRecords(ref, result, view.commits?.complete ? view.commits.items : null, now.toISOString(), input.actor));
+  } catch (err) {
+    audited = false;
+    output = {
+      status: 'completed',
+      conclusion: 'failure',
+      title: 'Audit trail unavailable',
+      summary: `Stagegate could not record this evaluation in its audit trail (${(err as Error).message}), so the gate cannot pass. It will be evaluated again on the next event.`,
+    };
+  }
+  const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output });
+  await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) });
+  return { kind: 'evaluated', result, checkId, audited };
+}

@@ -1,0 +1,194 @@
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import type { Config } from '../src/config/schema.js';
+import { loadConfig } from '../src/config/load.js';
+import type { GateEvent } from '../src/gate/types.js';
+import type { GitHubRequester } from '../src/github/client.js';
+import { githubConfigSource } from '../src/github/config-source.js';
+import type { AppDeps } from './deps.js';
+import { recordDeploymentStatus, type DeploymentStatusEvent } from './deployment-status.js';
+import { runGate, type GateRunInput, type GateRunOutcome } from './gate-runner.js';
+import { CHECK_NAME, latestOwnCheck, publishCheck } from './github-writes.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { handleMerge, type MergeResult } from './merge.js';
+
+export type { AppDeps } from './deps.js';
+
+/** How long a policy read during an evaluation may be used to skip events that cannot matter. */
+const POLICY_HINT_TTL_MS = 10 * 60 * 1000;
+
+interface RepoPayload {
+  repository: { name: string; owner: { login: string }; default_branch: string; full_name: string };
+  sender?: { login: string } | null;
+}
+interface PrRef {
+  number: number;
+  head: { sha: string; repo: { id: number } | null };
+  base: { repo: { id: number } };
+}
+
+/** What the app did with one delivery; tests and the sandbox read it through `onHandled`. */
+export type Handled =
+  | { event: string; outcome: 'ignored'; why: string }
+  | { event: string; outcome: 'gate'; pullRequest: number; result: GateRunOutcome }
+  | { event: string; outcome: 'merge'; pullRequest: number; result: MergeResult }
+  | { event: string; outcome: 'recorded'; appended: number };
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions extends AppDeps {
+  /** Called after each handled delivery (for tests, the sandbox and logs). */
+  onHandled?: (h: Handled) => void;
+}
+
+/**
+ * The Stagegate Probot app: gates promotion PRs with the `stagegate` check run and comment,
+ * deploys on merge, and records the audit trail. Dependencies are injected.
+ */
+export function createApp(options: CreateAppOptions): ApplicationFunction {
+  const queue = new KeyedQueue();
+  const policyHints = new Map<string, { config: Config; at: number }>();
+  const deps: AppDeps = {
+    store: options.store,
+    now: options.now,
+    onPolicy: (repository, config) => policyHints.set(repository, { config, at: Date.now() }),
+  };
+  const report = (h: Handled) => options.onHandled?.(h);
+
+  const hint = (repo: string): Config | null => {
+    const h = policyHints.get(repo);
+    return h && Date.now() - h.at < POLICY_HINT_TTL_MS ? h.config : null;
+  };
+
+  const app = (probot: Probot) => {
+    const clientOf = (context: Context): GitHubRequester => context.octokit as unknown as GitHubRequester;
+    const repoOf = (payload: RepoPayload) => ({ owner: payload.repository.owner.login, repo: payload.repository.name, defaultBranch: payload.repository.default_branch });
+
+    async function gate(context: Context, pullNumber: number, event: GateEvent, headSha: string | null, extra: Partial<GateRunInput> = {}): Promise<void> {
+      const payload = context.payload as unknown as RepoPayload;
+      const { owner, repo, defaultBranch } = repoOf(payload);
+      const client = clientOf(context);
+      const key = `${owner}/${repo}#${pullNumber}`;
+      await queue.run(key, async () => {
+        try {
+          const result = await runGate(deps, { client, owner, repo, pullNumber, defaultBranch, event, actor: payload.sender?.login ?? null, ...extra });
+          report({ event: context.name, outcome: 'gate', pullRequest: pullNumber, result });
+        } catch (err) {
+          // Fail closed: a gate that could not be evaluated must not stay green.
+          if (headSha) {
+            const previous = await latestOwnCheck(client, { owner, repo, sha: headSha }).catch(() => null);
+            if (previous && previous.conclusion !== 'failure') {
+              await publishCheck(client, {
+                owner,
+                repo,
+                headSha,
+                output: {
+                  status: 'completed',
+                  conclusion: 'failure',
+                  title: 'Gate could not be evaluated',
+                  summary: `Stagegate could not read what it needs from GitHub (${(err as Error).message}). The gate stays closed until the next event evaluates it.`,
+                },
+              }).catch(() => undefined);
+            }
+          }
+          throw err;
+        }
+      });
+    }
+
+    async function gateOpenPullsForSha(context: Context, sha: string, prs: PrRef[], event: GateEvent): Promise<void> {
+      const payload = context.payload as unknown as RepoPayload;
+      const { owner, repo } = repoOf(payload);
+      let numbers = prs.filter((p) => p.head.repo && p.head.repo.id === p.base.repo.id).map((p) => p.number);
+      if (prs.length === 0) {
+        const res = await clientOf(context).request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: sha, per_page: 100 });
+        numbers = (res.data as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === 'open' && p.head.sha === sha).map((p) => p.number);
+      }
+      if (numbers.length === 0) report({ event: context.name, outcome: 'ignored', why: `no open pull request has head ${sha.slice(0, 7)}` });
+      for (const n of numbers) await gate(context, n, event, sha);
+    }
+
+    probot.on(['pull_request.opened', 'pull_request.reopened', 'pull_request.synchronize', 'pull_request.edited'], async (context) => {
+      const pr = context.payload.pull_request;
+      if (context.payload.action === 'edited' && !('changes' in context.payload && context.payload.changes?.base)) {
+        return report({ event: context.name, outcome: 'ignored', why: 'an edit of title or body cannot change the gate' });
+      }
+      if (!pr.head.repo || pr.head.repo.id !== pr.base.repo.id) {
+        return report({ event: context.name, outcome: 'ignored', why: 'fork pull requests are never promotions' });
+      }
+      const retargeted = context.payload.action === 'edited';
+      await gate(context, pr.number, 'pull_request', pr.head.sha, { retargeted });
+    });
+
+    probot.on('pull_request.closed', async (context) => {
+      const pr = context.payload.pull_request;
+      if (!pr.merged) return report({ event: context.name, outcome: 'ignored', why: 'closed without merging' });
+      if (!pr.head.repo || pr.head.repo.id !== pr.base.repo.id) return report({ event: context.name, outcome: 'ignored', why: 'fork pull requests are never promotions' });
+      const { owner, repo, defaultBranch } = repoOf(context.payload as unknown as RepoPayload);
+      await queue.run(`${owner}/${repo}#${pr.number}`, async () => {
+        const result = await handleMerge(deps, { client: clientOf(context), owner, repo, pullNumber: pr.number, defaultBranch, deliveryId: context.id });
+        report({ event: context.name, outcome: 'merge', pullRequest: pr.number, result });
+      });
+    });
+
+    probot.on(['pull_request_review.submitted', 'pull_request_review.edited', 'pull_request_review.dismissed'], async (context) => {
+      const pr = context.payload.pull_request;
+      if (!pr.head.repo || pr.head.repo.id !== pr.base.repo.id) return report({ event: context.name, outcome: 'ignored', why: 'fork pull requests are never promotions' });
+      await gate(context, pr.number, 'pull_request_review', pr.head.sha);
+    });
+
+    probot.on(['check_run.completed', 'check_run.rerequested'], async (context) => {
+      const run = context.payload.check_run;
+      const ours = run.name === CHECK_NAME;
+      if (context.payload.action === 'completed' && ours) return report({ event: context.name, outcome: 'ignored', why: 'our own check run' });
+      if (context.payload.action === 'rerequested' && !ours) return report({ event: context.name, outcome: 'ignored', why: 'a re-run of another app’s check' });
+      const known = hint(context.payload.repository.full_name);
+      if (!ours && known && !known.stages.some((s) => s.checks.includes(run.name))) {
+        return report({ event: context.name, outcome: 'ignored', why: `no stage requires the check "${run.name}"` });
+      }
+      await gateOpenPullsForSha(context, run.head_sha, run.pull_requests as unknown as PrRef[], ours ? 'pull_request' : 'check_run');
+    });
+
+    probot.on('check_suite.completed', async (context) => {
+      const known = hint(context.payload.repository.full_name);
+      if (known && !known.stages.some((s) => s.checks.length > 0)) return report({ event: context.name, outcome: 'ignored', why: 'no stage requires checks' });
+      const suite = context.payload.check_suite;
+      await gateOpenPullsForSha(context, suite.head_sha, suite.pull_requests as unknown as PrRef[], 'check_suite');
+    });
+
+    probot.on('status', async (context) => {
+      const known = hint(context.payload.repository.full_name);
+      if (known && !known.stages.some((s) => s.checks.includes(context.payload.context))) {
+        return report({ event: context.name, outcome: 'ignored', why: `no stage requires the status "${context.payload.context}"` });
+      }
+      await gateOpenPullsForSha(context, context.payload.sha, [], 'status');
+    });
+
+    probot.on('deployment_status', async (context) => {
+      const p = context.payload;
+      const appended = await recordDeploymentStatus(deps, {
+        repository: p.repository.full_name,
+        deployment: p.deployment as unknown as DeploymentStatusEvent['deployment'],
+        status: p.deployment_status as unknown as DeploymentStatusEvent['status'],
+      });
+      report({ event: context.name, outcome: 'recorded', appended });
+      if (p.deployment_status.state !== 'success' && p.deployment_status.state !== 'failure' && p.deployment_status.state !== 'error' && p.deployment_status.state !== 'inactive') return;
+      const { owner, repo, defaultBranch } = repoOf(p as unknown as RepoPayload);
+      let config = hint(p.repository.full_name);
+      if (!config) {
+        const loaded = await loadConfig({ source: githubConfigSource(clientOf(context)), owner, repo, baseRef: defaultBranch, defaultBranch });
+        config = loaded.kind === 'ok' ? loaded.config : null;
+        if (config) deps.onPolicy?.(p.repository.full_name, config);
+      }
+      const env = p.deployment.environment;
+      const stages = (config?.stages ?? []).filter((s) => s.verified_in === env);
+      for (const stage of stages) {
+        const res = await clientOf(context).request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', base: stage.branch, head: `${owner}:${stage.from}`, per_page: 100 });
+        for (const pr of res.data as { number: number; head: { sha: string } }[]) await gate(context, pr.number, 'deployment_status', pr.head.sha);
+      }
+    });
+
+    probot.onError((err) => {
+      probot.log.error({ err }, 'stagegate: a webhook handler failed');
+    });
+  };
+  return app;
+}

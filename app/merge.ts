@@ -1,0 +1,207 @@
+import type { AuditEventInput } from '../src/audit/types.js';
+import type { Config, StageConfig } from '../src/config/schema.js';
+import { decide } from '../src/gate/decision.js';
+import { evaluateGate } from '../src/gate/evaluate.js';
+import type { GateResult } from '../src/gate/types.js';
+import type { GitHubRequester } from '../src/github/client.js';
+import { createGitHubFacts } from '../src/github/facts.js';
+import { MERGE_MARKER, renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
+import type { AppDeps } from './deps.js';
+import { latestOwnCheck, upsertComment } from './github-writes.js';
+import { repoUrlOf } from './gate-runner.js';
+import { matchPromotion } from './promotion.js';
+
+/** A merged pull request to act on. */
+export interface MergeInput {
+  client: GitHubRequester;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  defaultBranch: string;
+  deliveryId: string;
+}
+
+/** What handling a merge did. */
+export type MergeResult =
+  | { kind: 'skipped'; why: string }
+  | { kind: 'bypassed'; reasons: string[] }
+  | { kind: 'replayed'; deploymentId: number }
+  | { kind: 'deployed'; deploymentId: number }
+  | { kind: 'failed'; deploymentId: number | null; error: string };
+
+/** The payload Stagegate puts on the deployments it creates. */
+export interface StagegateDeploymentPayload {
+  stage: string;
+  pull_request: number;
+  base: string;
+  head: string;
+  approvers: { login: string; commit: string; at: string }[];
+}
+
+interface ApiDeployment {
+  id: number;
+  sha: string;
+  environment: string;
+  payload: unknown;
+}
+
+function isFinalStage(config: Config, stage: StageConfig): boolean {
+  return !config.stages.some((s) => s.from === stage.branch);
+}
+
+/**
+ * On merge of a promotion PR: when the gate passed on the merged head (re-evaluated under the
+ * policy the base had before the merge, and the last published `stagegate` check was green),
+ * create one GitHub Deployment and dispatch the deploy workflow; otherwise deploy nothing and say
+ * why. A replayed event finds the deployment it created and does nothing new.
+ */
+export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<MergeResult> {
+  const { client, owner, repo, pullNumber } = input;
+  const repository = `${owner}/${repo}`;
+  const merged = await createGitHubFacts({ client, owner, repo, pullNumber }).pullRequest();
+  if (!merged.merged || !merged.mergeCommitSha) return { kind: 'skipped', why: 'not merged' };
+  const mergeCommit = (await client.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: merged.mergeCommitSha })).data as { parents: { sha: string }[] };
+  const baseBefore = mergeCommit.parents[0]?.sha;
+  if (!baseBefore) return { kind: 'skipped', why: 'the merge commit has no parent' };
+  // The range is judged against the base as it was before the merge, never against the merge itself.
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber, baseSha: baseBefore });
+  const pr = await facts.pullRequest();
+  if (!pr.merged || !pr.mergeCommitSha) return { kind: 'skipped', why: 'not merged' };
+  const mergeSha = pr.mergeCommitSha;
+  const repoUrl = repoUrlOf(pr);
+
+  const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch, configRef: baseBefore });
+  if (match.kind === 'none') return { kind: 'skipped', why: match.why };
+
+  const now = deps.now();
+  const common = { repository, pullRequest: pr.number, baseSha: pr.baseSha, headSha: pr.headSha, at: now.toISOString() };
+
+  const bypass = async (stage: string, state: GateResult['state'], reasons: string[], outcome: MergeOutcome): Promise<MergeResult> => {
+    const record: AuditEventInput = {
+      ...common,
+      key: `merge:${repository}#${pr.number}@${mergeSha}:bypassed`,
+      stage,
+      actor: pr.mergedBy,
+      kind: 'merge.bypassed',
+      details: { mergeCommitSha: mergeSha, mergedBy: pr.mergedBy, gateState: state, reasons },
+    };
+    await deps.store.append(record);
+    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment(outcome, repoUrl) });
+    return { kind: 'bypassed', reasons };
+  };
+
+  if (match.kind === 'invalid-config') {
+    const reasons = match.errors.map((e) => `${e.file}:${e.line ?? '?'}: ${e.path}: ${e.message}`);
+    return bypass(pr.baseRef, 'blocked', reasons, { kind: 'config-invalid', stage: null, errors: match.errors });
+  }
+
+  const { stage, config } = match;
+  const [result, lastCheck] = await Promise.all([evaluateGate({ config, stage, facts, now }), latestOwnCheck(client, { owner, repo, sha: pr.headSha })]);
+  const decision = decide(result);
+  const reasons = [...decision.reasons];
+  if (lastCheck?.conclusion !== 'success') reasons.push(`the last published stagegate check on ${pr.headSha.slice(0, 7)} was ${lastCheck ? lastCheck.conclusion ?? lastCheck.status : 'missing'}`);
+  if (decision.kind !== 'deploy' || lastCheck?.conclusion !== 'success') {
+    return bypass(stage.name, result.state === 'passed' ? 'pending' : result.state, reasons, {
+      kind: 'bypassed',
+      stage: stage.name,
+      sha: mergeSha,
+      state: result.state === 'passed' ? 'pending' : result.state,
+      reasons,
+      mergedBy: pr.mergedBy,
+    });
+  }
+
+  const existing = ((await client.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, sha: mergeSha, environment: stage.name, per_page: 100 })).data as ApiDeployment[]).find(
+    (d) => (d.payload as Partial<StagegateDeploymentPayload> | null)?.pull_request === pr.number,
+  );
+  let deploymentId: number;
+  if (existing) {
+    const statuses = (await client.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: existing.id, per_page: 1 })).data as unknown[];
+    if (statuses.length > 0) return { kind: 'replayed', deploymentId: existing.id };
+    deploymentId = existing.id;
+  } else {
+    const approvers = result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, commit: a.commitId, at: a.submittedAt }));
+    const payload: StagegateDeploymentPayload = { stage: stage.name, pull_request: pr.number, base: pr.baseSha, head: pr.headSha, approvers };
+    const created = await client.request('POST /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      ref: mergeSha,
+      environment: stage.name,
+      task: 'deploy',
+      auto_merge: false,
+      required_contexts: [],
+      payload,
+      description: `Promotion #${pr.number} to ${stage.name}`.slice(0, 140),
+      production_environment: isFinalStage(config, stage),
+      transient_environment: false,
+    });
+    deploymentId = (created.data as { id: number }).id;
+  }
+
+  const commits = await facts.commits();
+  const authors = [...new Set(commits.items.flatMap((c) => [c.author.login ?? c.author.name, ...c.coAuthors.map((a) => a.login ?? a.name)]))];
+  const setStatus = (state: 'queued' | 'error', description: string) =>
+    client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: deploymentId, state, description: description.slice(0, 140) });
+
+  try {
+    await deps.store.append({
+      ...common,
+      key: `deployment:${repository}:${deploymentId}:created`,
+      stage: stage.name,
+      actor: pr.mergedBy,
+      kind: 'deployment.created',
+      details: {
+        deploymentId,
+        environment: stage.name,
+        sha: mergeSha,
+        mergedBy: pr.mergedBy,
+        approvers: result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, submittedAt: a.submittedAt, commitId: a.commitId })),
+        refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal, commitId: a.commitId })),
+        gateState: result.state,
+        commitCount: commits.items.length,
+        authors,
+      },
+    });
+  } catch (err) {
+    const error = `the audit trail could not record the deployment (${(err as Error).message}); nothing was dispatched`;
+    await setStatus('error', error);
+    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl) });
+    return { kind: 'failed', deploymentId, error };
+  }
+
+  const ref = config.deploy.ref ?? stage.branch;
+  const inputs = { environment: stage.name, sha: mergeSha, deployment_id: String(deploymentId), pull_request: String(pr.number) };
+  try {
+    await client.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { owner, repo, workflow_id: config.deploy.workflow, ref, inputs });
+  } catch (err) {
+    const error = `${(err as Error).message}`;
+    await setStatus('error', `dispatch of ${config.deploy.workflow} failed: ${error}`);
+    await deps.store.append({
+      ...common,
+      key: `deployment:${repository}:${deploymentId}:dispatch-failed`,
+      stage: stage.name,
+      actor: null,
+      kind: 'deployment.dispatched',
+      details: { deploymentId, workflow: config.deploy.workflow, ref, inputs, error },
+    });
+    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl) });
+    return { kind: 'failed', deploymentId, error };
+  }
+  await setStatus('queued', `dispatched ${config.deploy.workflow}`);
+  await deps.store.append({
+    ...common,
+    key: `deployment:${repository}:${deploymentId}:dispatched`,
+    stage: stage.name,
+    actor: null,
+    kind: 'deployment.dispatched',
+    details: { deploymentId, workflow: config.deploy.workflow, ref, inputs },
+  });
+  await upsertComment(client, {
+    owner,
+    repo,
+    issueNumber: pr.number,
+    marker: MERGE_MARKER,
+    body: renderMergeComment({ kind: 'deployed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, dispatched: true }, repoUrl),
+  });
+  return { kind: 'deployed', deploymentId };
+}

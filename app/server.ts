@@ -1,0 +1,31 @@
+import { run } from 'probot';
+import { openAuditStore } from '../src/audit/open.js';
+import { createApp } from './index.js';
+
+/**
+ * `npm start`: serves webhooks with Probot's standard variables (APP_ID, PRIVATE_KEY or
+ * PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST/GHE_PROTOCOL, HOST, PORT, LOG_LEVEL) and the
+ * audit store from DATABASE_URL (PostgreSQL) or STAGEGATE_DATA_DIR (embedded, default `.data`).
+ */
+async function main(): Promise<void> {
+  if (process.env.APP_ID && !process.env.WEBHOOK_SECRET) {
+    console.error('stagegate: WEBHOOK_SECRET is not set; refusing to accept unsigned webhooks. Set it to the secret configured on the GitHub App.');
+    process.exit(2);
+  }
+  const store = await openAuditStore({
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    dataDir: process.env.STAGEGATE_DATA_DIR ?? '.data',
+  });
+  const server = await run(createApp({ store, now: () => new Date() }));
+  const stop = async () => {
+    await server.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(`stagegate: ${(err as Error).message}`);
+  process.exit(1);
+});

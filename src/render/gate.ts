@@ -1,0 +1,243 @@
+import type { ConfigError, ConfigOrigin } from '../config/load.js';
+import { formatConfigError } from '../config/load.js';
+import type { CommitFact, Listing, MergedPullFact, PullRequestFact } from '../facts/types.js';
+import type { ApprovalVerdict, GateResult, RuleResult, RuleState } from '../gate/types.js';
+import { GITHUB_TEXT_LIMIT, marker, truncateMarkdown } from './limits.js';
+
+/** Marker of the one gate comment on a promotion PR. */
+export const GATE_MARKER = marker('gate');
+/** Marker of the comment that reports what the merge did (deploy or bypass). */
+export const MERGE_MARKER = marker('merge');
+
+/** Everything the gate comment and check run show; built by the outer layer, rendered purely. */
+export interface GateView {
+  result: GateResult;
+  pullRequest: PullRequestFact;
+  /** Commits of base..head; null when they could not be read. */
+  commits: Listing<CommitFact> | null;
+  /** Merged PRs in the range, for release notes; null when they could not be read. */
+  mergedPulls: Listing<MergedPullFact> | null;
+  configOrigin: ConfigOrigin;
+  /** Web URL of the repository, e.g. https://github.com/acme/app. */
+  repoUrl: string;
+}
+
+/** The check run's output. */
+export interface CheckOutput {
+  /** Absent while the gate is pending (the run stays `in_progress`, which keeps a required check unmet). */
+  conclusion?: 'success' | 'failure';
+  /** `in_progress` while the gate is pending, `completed` otherwise. */
+  status: 'in_progress' | 'completed';
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+const ICON: Record<RuleState, string> = { passed: '✅', pending: '⏳', blocked: '⛔' };
+
+const REFUSAL_TEXT: Record<NonNullable<ApprovalVerdict['refusal']>, string> = {
+  'stale-commit': 'approved an older commit',
+  author: 'authored a commit in the range',
+  committer: 'committed a commit in the range',
+  'co-author': 'co-authored a commit in the range',
+  'not-eligible': 'is not an eligible reviewer',
+  superseded: 'a later review replaced it',
+  'pr-author': 'opened this pull request',
+};
+
+/** Escapes text for one markdown table cell. */
+export function cell(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || ' ';
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+function ruleRows(rules: RuleResult[], depth = 0): string[] {
+  return rules.flatMap((r) => [
+    `| ${'&nbsp;&nbsp;'.repeat(depth * 2)}${ICON[r.state]} ${cell(r.title)} | ${r.state} | ${cell(r.reason)} | ${cell(r.matched.join(', ') || '—')} |`,
+    ...ruleRows(r.children ?? [], depth + 1),
+  ]);
+}
+
+function rulesTable(rules: RuleResult[]): string {
+  return ['| Rule | State | Why | Matched |', '| --- | --- | --- | --- |', ...ruleRows(rules)].join('\n');
+}
+
+function headline(r: GateResult): string {
+  if (r.state === 'passed') return 'ready to merge — every rule passed';
+  const open = r.rules.filter((x) => x.state !== 'passed');
+  return `${r.state} — ${open.map((x) => x.title.toLowerCase()).join(', ')}`;
+}
+
+function signoffLines(approvals: ApprovalVerdict[]): string[] {
+  if (approvals.length === 0) return ['_No reviews yet._'];
+  return approvals.map((a) =>
+    a.counted
+      ? `- ✅ @${a.login} approved \`${short(a.commitId)}\` at ${a.submittedAt}`
+      : `- ❌ @${a.login} — not counted: ${REFUSAL_TEXT[a.refusal ?? 'not-eligible']}${a.detail ? ` (${a.detail})` : ''}`,
+  );
+}
+
+function riskLines(result: GateResult): string[] {
+  const risk = result.risk;
+  if (!risk) return ['_The changed files could not be read; see the risk rule._'];
+  if (risk.touched.length === 0) return ['_No risk tier touched._'];
+  const lines = risk.touched.map((t) => {
+    const sample = t.files.slice(0, 5).map((f) => `\`${f}\``).join(', ');
+    const more = t.files.length > 5 ? ` and ${t.files.length - 5} more` : '';
+    return `- **${t.name}** (${t.level}): ${t.files.length} file${t.files.length === 1 ? '' : 's'} — ${sample}${more}`;
+  });
+  if (risk.lowOnly) lines.push('', 'Every changed file is low risk: no manual sign-off is required.');
+  return lines;
+}
+
+function releaseNotes(view: GateView): string[] {
+  const commits = view.commits;
+  if (!commits) return ['_Release notes unavailable: the commits could not be read._'];
+  const pulls = view.mergedPulls;
+  const lines: string[] = [];
+  const covered = new Set<string>();
+  if (pulls) {
+    for (const p of pulls.items) {
+      lines.push(`- #${p.number} ${p.title.replace(/\r?\n/g, ' ')} — @${p.author}`);
+      p.commits.forEach((c) => covered.add(c));
+    }
+  }
+  const direct = commits.items.filter((c) => !covered.has(c.sha) && c.parents.length < 2);
+  if (pulls && direct.length > 0) {
+    lines.push('', '<details><summary>Commits not in a merged pull request</summary>', '');
+    for (const c of direct) lines.push(`- \`${short(c.sha)}\` ${(c.message.split('\n')[0] ?? '').trim()} — ${c.author.login ? `@${c.author.login}` : c.author.name}`);
+    lines.push('', '</details>');
+  }
+  if (!pulls) lines.unshift('_Merged pull requests could not be listed; commits only._');
+  else if (!pulls.complete) lines.push('', `_Release notes may be incomplete: ${pulls.reason}._`);
+  return lines.length ? lines : ['_No changes._'];
+}
+
+function rangeLine(view: GateView): string {
+  const { result, repoUrl } = view;
+  const count = view.commits ? `${view.commits.items.length}${view.commits.complete ? '' : '+'} commit${view.commits.items.length === 1 ? '' : 's'}` : 'commits unreadable';
+  return `\`${short(result.baseSha)}..${short(result.headSha)}\` · [compare](${repoUrl}/compare/${result.baseSha}...${result.headSha}) · ${count}`;
+}
+
+function originLine(o: ConfigOrigin): string {
+  const from = o.fellBack
+    ? `\`.github/stagegate.yml\` from the default branch \`${o.ref}\` (the base branch has none)`
+    : `\`.github/stagegate.yml\` from the base branch \`${o.ref}\``;
+  return `Policy: ${from}${o.extendsFrom ? `, extending \`${o.extendsFrom}\`` : ''}.`;
+}
+
+/** The gate comment, upserted on the PR through {@link GATE_MARKER}. */
+export function renderGateComment(view: GateView): string {
+  const { result } = view;
+  const body = [
+    GATE_MARKER,
+    `## ${ICON[result.state]} Stagegate: promotion to \`${result.stage}\` is ${headline(result)}`,
+    '',
+    rangeLine(view),
+    '',
+    rulesTable(result.rules),
+    '',
+    '### Sign-off',
+    ...signoffLines(result.approvals),
+    '',
+    '### Risk tiers touched',
+    ...riskLines(result),
+    '',
+    '### Release notes',
+    ...releaseNotes(view),
+    '',
+    `<sub>${originLine(view.configOrigin)} Evaluated at ${result.evaluatedAt} on \`${short(result.headSha)}\`.</sub>`,
+  ].join('\n');
+  return truncateMarkdown(body, GITHUB_TEXT_LIMIT);
+}
+
+/** The `stagegate` check run's output: success only when every rule passed. */
+export function renderGateCheck(view: GateView): CheckOutput {
+  const { result } = view;
+  const summary = [rangeLine(view), '', rulesTable(result.rules), '', originLine(view.configOrigin)].join('\n');
+  const text = ['### Sign-off', ...signoffLines(result.approvals), '', '### Risk tiers touched', ...riskLines(result)].join('\n');
+  return {
+    ...(result.state === 'pending' ? {} : { conclusion: result.state === 'passed' ? ('success' as const) : ('failure' as const) }),
+    status: result.state === 'pending' ? 'in_progress' : 'completed',
+    title: `${result.stage}: ${headline(result)}`.slice(0, 255),
+    summary: truncateMarkdown(summary),
+    text: truncateMarkdown(text),
+  };
+}
+
+/** A failing check for a configuration that does not validate. */
+export function renderConfigErrorCheck(errors: ConfigError[], origin: ConfigOrigin | null): CheckOutput {
+  const lines = errors.map((e) => `- \`${formatConfigError(e)}\``);
+  return {
+    conclusion: 'failure',
+    status: 'completed',
+    title: `Invalid configuration: ${errors.length} problem${errors.length === 1 ? '' : 's'} in ${errors[0]?.file ?? '.github/stagegate.yml'}`,
+    summary: truncateMarkdown(
+      [
+        'Stagegate could not read its policy, so this promotion cannot pass. Nothing will be deployed until the configuration is fixed on the base branch.',
+        '',
+        ...lines,
+        '',
+        origin ? originLine(origin) : '',
+      ].join('\n'),
+    ),
+  };
+}
+
+/** A failing check for a PR that was a promotion and no longer is (its base was retargeted). */
+export function renderNotPromotionCheck(pr: PullRequestFact): CheckOutput {
+  return {
+    conclusion: 'failure',
+    status: 'completed',
+    title: 'Not a promotion',
+    summary: `\`${pr.headRef}\` → \`${pr.baseRef}\` is not a promotion between stages in \`.github/stagegate.yml\`, so Stagegate does not gate it and will not deploy it. An earlier result on this commit no longer applies.`,
+  };
+}
+
+/** What merging a promotion did. */
+export type MergeOutcome =
+  | { kind: 'deployed'; stage: string; deploymentId: number; sha: string; workflow: string; dispatched: true }
+  | { kind: 'dispatch-failed'; stage: string; deploymentId: number; sha: string; workflow: string; error: string }
+  | { kind: 'bypassed'; stage: string; sha: string | null; state: RuleState; reasons: string[]; mergedBy: string | null }
+  | { kind: 'config-invalid'; stage: string | null; errors: ConfigError[] };
+
+/** The merge comment, upserted through {@link MERGE_MARKER}. */
+export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
+  const lines: string[] = [MERGE_MARKER];
+  switch (o.kind) {
+    case 'deployed':
+      lines.push(
+        `## 🚀 Deploying to \`${o.stage}\``,
+        '',
+        `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})) and the workflow \`${o.workflow}\` was dispatched. Results will be posted here.`,
+      );
+      break;
+    case 'dispatch-failed':
+      lines.push(
+        `## ⛔ Deployment to \`${o.stage}\` could not start`,
+        '',
+        `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
+        '',
+        'The deployment was marked `error`. Fix the workflow and use `/stagegate deploy` or re-run the deploy workflow by hand.',
+      );
+      break;
+    case 'bypassed':
+      lines.push(
+        `## ⛔ Merged without a green gate — nothing was deployed`,
+        '',
+        `This pull request was merged${o.mergedBy ? ` by @${o.mergedBy}` : ''} while the \`stagegate\` gate was **${o.state}**, so Stagegate did not deploy \`${o.sha ? short(o.sha) : 'the merge'}\` to \`${o.stage}\`. This bypass is recorded in the audit trail.`,
+        '',
+        ...o.reasons.map((r) => `- ${r}`),
+      );
+      break;
+    case 'config-invalid':
+      lines.push(
+        `## ⛔ Merged, but the policy is invalid — nothing was deployed`,
+        '',
+        ...o.errors.map((e) => `- \`${formatConfigError(e)}\``),
+      );
+      break;
+  }
+  return truncateMarkdown(lines.join('\n'));
+}
