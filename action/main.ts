@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { runDeployment, type DeployLog } from '../src/deploy/run-deployment.js';
+import type { DeploymentReport } from '../src/deploy/types.js';
+import { renderJobSummary } from '../src/render/deploy-report.js';
+import { InputError, readBooleanInput, readInput, type OutputName } from './inputs.js';
+import { OctokitDeployGitHub } from './github-octokit.js';
+
+function setOutput(name: OutputName, value: string): void {
+  core.setOutput(name, value);
+}
+
+/** The commit checked out in `dir`, or null when git cannot tell. */
+function gitHead(dir: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', '--verify', 'HEAD'], { cwd: dir, timeout: 10_000 }, (err, stdout) => {
+      const sha = stdout?.trim();
+      resolve(!err && /^[0-9a-f]{40}$/i.test(sha ?? '') ? sha! : null);
+    });
+  });
+}
+
+const log: DeployLog = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  error: (m) => core.error(m),
+  group: (name, fn) => core.group(name, fn),
+};
+
+/** The action: inputs → configuration → core → outputs, with one catch. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let report: DeploymentReport | null = null;
+  try {
+    const inputs = {
+      environment: readInput('environment', env),
+      sha: readInput('sha', env),
+      deploymentId: readInput('deployment-id', env),
+      pullRequest: readInput('pull-request', env),
+      config: readInput('config', env),
+      dryRun: readBooleanInput('dry-run', env),
+    };
+    const token = readInput('token', env);
+    if (!token) throw new InputError('input token is empty (pass ${{ github.token }} or a token with deployments: write)');
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo) throw new InputError(`GITHUB_REPOSITORY "${repository}" is not owner/repo`);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    core.setSecret(token);
+    report = await runDeployment(inputs, {
+      github: new OctokitDeployGitHub(getOctokit(token), owner, repo),
+      repository,
+      workspace,
+      serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+      runId: env.GITHUB_RUN_ID || null,
+      env,
+      log,
+      onDeployOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),
+      checkoutSha: () => gitHead(workspace),
+    });
+    setOutput('result', report.result);
+    setOutput('reason-code', report.reasonCode);
+    setOutput('report', JSON.stringify(report));
+    try {
+      await core.summary.addRaw(renderJobSummary(report), true).write();
+    } catch (err) {
+      core.warning(`stagegate: could not write the job summary: ${(err as Error).message}`);
+    }
+    if (report.result === 'success') core.info(`stagegate: ${report.result}: ${report.reasonCode}: ${report.message}`);
+    else core.setFailed(`stagegate: ${report.result}: ${report.reasonCode}: ${report.message}`);
+  } catch (err) {
+    const code = err instanceof InputError ? 'input-invalid' : 'internal-error';
+    const message = err instanceof Error ? err.message : String(err);
+    if (!report) {
+      setOutput('result', 'failure');
+      setOutput('reason-code', code);
+      setOutput('report', JSON.stringify({ version: 1, result: 'failure', reasonCode: code, message }));
+    }
+    core.setFailed(`stagegate: failure: ${code}: ${message}`);
+  }
+}

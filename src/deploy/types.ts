@@ -1,0 +1,118 @@
+/** The action's `result` output. */
+export type DeployResult = 'success' | 'failure' | 'rolled_back';
+
+/**
+ * The fixed list of reason codes (the action's `reason-code` output and the start of every
+ * deployment status description). Documented in docs/action.md; never extended silently.
+ */
+export const REASON_CODES = {
+  ok: 'Deployed and verified: the deploy command, every smoke test and every metric check passed.',
+  'dry-run': 'Dry run: inputs, deployment and configuration are valid; nothing was deployed or changed.',
+  'input-invalid': 'An input is missing or malformed (sha must be 40 hex characters, deployment-id and pull-request numbers).',
+  'deployment-not-found': 'The deployment named by deployment-id does not exist in this repository.',
+  'sha-mismatch': "Refused: the deployment's sha or environment, or the checked-out commit, is not the approved one.",
+  'config-invalid': 'The configuration file is missing or invalid, has no stage named like the environment, or the stage has no deploy command.',
+  'deploy-failed': 'The deploy command exited with a non-zero code.',
+  'deploy-timeout': 'The deploy command ran longer than deploy.timeout and was stopped.',
+  'smoke-failed': 'At least one smoke test failed.',
+  'metrics-failed': 'A metric check crossed its min or max threshold.',
+  'metrics-no-data': 'A metric query returned no data (and on_no_data is fail, the default).',
+  'metrics-unavailable': 'Prometheus could not be reached or answered with an error.',
+  'rollback-failed': 'Verification failed and the rollback to the previous successful deployment failed too.',
+  'github-error': 'A GitHub API call failed, so the outcome could not be recorded or determined.',
+  'internal-error': 'An unexpected error in the action itself.',
+} as const;
+
+/** One reason code. */
+export type ReasonCode = keyof typeof REASON_CODES;
+
+/** All reason codes, in documentation order. */
+export const REASON_CODE_LIST = Object.keys(REASON_CODES) as ReasonCode[];
+
+/** The verdict of one check. */
+export type Verdict = 'pass' | 'fail';
+
+/** The result of one smoke test or metric check, as shown in the report table. */
+export interface CheckResult {
+  /** `http` and `command` are smoke tests; `metric` is a metric check. */
+  kind: 'http' | 'command' | 'metric';
+  name: string;
+  verdict: Verdict;
+  /** What was observed, short (e.g. `HTTP 200`, `exit 0`, `max 0.12 (5 samples)`). */
+  observed: string;
+  /** What was expected, short (e.g. `status 200, body contains "ok"`, `≤ 0.01`). */
+  threshold: string;
+  durationMs: number;
+  /** Why it failed, when it failed. */
+  reason?: string;
+  /** Raw evidence: status, body head, exit code, output tail, observed values. */
+  evidence: Record<string, unknown>;
+}
+
+/** The outcome of running a deploy command. */
+export interface CommandOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The last bytes of stdout and stderr, interleaved as they arrived. */
+  outputTail: string;
+  /** Set when the command could not be started. */
+  spawnError?: string;
+}
+
+/** One deploy (the original or the rollback) with its verification. */
+export interface DeployAttempt {
+  deploymentId: number;
+  sha: string;
+  deploy: CommandOutcome | null;
+  smoke: CheckResult[];
+  metrics: CheckResult[];
+  /** `ok` or the failure reason of this attempt. */
+  reasonCode: ReasonCode;
+  message: string;
+}
+
+/** What the rollback did. */
+export interface RollbackReport {
+  /** The sha that was rolled back (the failed release). */
+  fromSha: string;
+  /** The sha redeployed (the newest earlier successful deployment). */
+  toSha: string;
+  /** The earlier deployment whose sha was redeployed. */
+  previousDeploymentId: number;
+  /** The new deployment created for the rollback, when it could be created. */
+  attempt: DeployAttempt | null;
+  succeeded: boolean;
+  message: string;
+}
+
+/** The whole outcome of one action run: the `report` output. */
+export interface DeploymentReport {
+  version: 1;
+  result: DeployResult;
+  reasonCode: ReasonCode;
+  /** One line, human readable. */
+  message: string;
+  dryRun: boolean;
+  repository: string;
+  environment: string;
+  sha: string;
+  deploymentId: number | null;
+  pullRequest: number | null;
+  /** SHA of the newest earlier successful deployment in the environment, when there is one. */
+  previousSha: string | null;
+  environmentUrl: string | null;
+  runUrl: string | null;
+  /** Compare link previousSha...sha, when there is a previous sha. */
+  compareUrl: string | null;
+  attempt: DeployAttempt | null;
+  rollback: RollbackReport | null;
+  /** Why no rollback happened although verification failed, when that is the case. */
+  rollbackSkipped: string | null;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Problems that did not change the result (e.g. the PR comment could not be written). */
+  warnings: string[];
+}
