@@ -12,6 +12,21 @@ export type AuditKind =
   | 'merge.bypassed'
   | 'override';
 
+/** Every kind, in a stable order (for validation and documentation). */
+export const AUDIT_KINDS: readonly AuditKind[] = [
+  'gate.result',
+  'approval.counted',
+  'approval.refused',
+  'promotion.commits',
+  'deployment.created',
+  'deployment.dispatched',
+  'deployment.status',
+  'verification.result',
+  'rollback',
+  'merge.bypassed',
+  'override',
+];
+
 /** What the app (or the Action) asks the store to append. */
 export interface AuditEventInput {
   /**
@@ -28,9 +43,9 @@ export interface AuditEventInput {
   /** Login who caused it (reviewer, merger, app), when known. */
   actor: string | null;
   kind: AuditKind;
-  /** ISO 8601 time the event happened. */
+  /** ISO 8601 time the event happened (stored normalised to UTC, `toISOString()` form). */
   at: string;
-  /** Kind-specific data (JSON). */
+  /** Kind-specific data (JSON). See {@link AuditDetailsByKind} for the shape of each kind. */
   details: Record<string, unknown>;
 }
 
@@ -42,6 +57,14 @@ export interface AuditRecord extends AuditEventInput {
   prevHash: string;
   /** SHA-256 over this record's content and prevHash. */
   hash: string;
+  /** ISO 8601 time the store appended the record (part of the hashed content). */
+  recordedAt: string;
+}
+
+/** Result of an append: `appended` is false when a record with the same key already existed. */
+export interface AppendResult {
+  appended: boolean;
+  record: AuditRecord;
 }
 
 /**
@@ -50,10 +73,248 @@ export interface AuditRecord extends AuditEventInput {
  */
 export interface AuditStore {
   /** Appends unless a record with the same key exists; returns whether it appended. */
-  append(event: AuditEventInput): Promise<{ appended: boolean; record: AuditRecord }>;
-  /** Records of a repository in chain order. */
+  append(event: AuditEventInput): Promise<AppendResult>;
+  /** Records of a repository in chain order; `since`/`until` bound `at` (inclusive/exclusive). */
   records(repository: string, opts?: { since?: string; until?: string }): AsyncIterable<AuditRecord>;
   /** Repositories that have records. */
   repositories(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Which database serves a store. */
+export type AuditDialect = 'sqlite' | 'postgres';
+
+/**
+ * A stored row as read back for verification: the content exactly as stored, before any parsing.
+ * `details` is the stored JSON text; `deploymentId` is the indexed copy of `details.deploymentId`.
+ */
+export interface StoredAuditRow {
+  repository: string;
+  seq: number;
+  key: string;
+  stage: string;
+  pullRequest: number | null;
+  baseSha: string | null;
+  headSha: string | null;
+  actor: string | null;
+  kind: string;
+  at: string;
+  recordedAt: string;
+  details: string;
+  deploymentId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** Filters of {@link AuditDatabase.scan}. */
+export interface ScanOptions {
+  /** Only records with `seq` greater than this (keyset paging). */
+  afterSeq?: number;
+  /** Page size (default 500). */
+  limit?: number;
+  kinds?: readonly AuditKind[];
+  stage?: string;
+  /** Inclusive lower bound on `at` (normalised ISO string). */
+  since?: string;
+  /** Exclusive upper bound on `at` (normalised ISO string). */
+  until?: string;
+}
+
+/**
+ * The full store returned by `openAuditStore`: {@link AuditStore} plus the batch append and the
+ * read paths that `verify` and `export` use. All reads are paged, so memory stays flat.
+ */
+export interface AuditDatabase extends AuditStore {
+  readonly dialect: AuditDialect;
+  /** Where the data lives: a file path, or the database URL without its password. */
+  readonly location: string;
+  /** Appends several events in one transaction, in order; same semantics as `append` for each. */
+  appendMany(events: readonly AuditEventInput[]): Promise<AppendResult[]>;
+  /** One page of a repository's records in chain order, decoded. */
+  scan(repository: string, opts?: ScanOptions): Promise<AuditRecord[]>;
+  /** One page of a repository's rows in chain order, exactly as stored (for `verify`). */
+  scanRaw(repository: string, afterSeq: number, limit: number): Promise<StoredAuditRow[]>;
+  /** The seq of the record in `repository` whose hash is `hash`, if any. */
+  seqOfHash(repository: string, hash: string): Promise<number | null>;
+  /** The record with this idempotency key, if any. */
+  findByKey(key: string): Promise<AuditRecord | null>;
+  /** The records with these idempotency keys (any order; missing keys are absent). */
+  findByKeys(keys: readonly string[]): Promise<AuditRecord[]>;
+  /** Records of `repository` whose `details.deploymentId` is one of `deploymentIds`, in chain order. */
+  byDeployment(
+    repository: string,
+    deploymentIds: readonly string[],
+    kinds: readonly AuditKind[],
+  ): Promise<AuditRecord[]>;
+}
+
+/** A person on a commit: GitHub login when GitHub knows it, else null, plus the git identity. */
+export type CommitPerson = {
+  login: string | null;
+  name: string;
+  email: string;
+};
+
+/** One commit of a promotion. */
+export type PromotionCommit = {
+  sha: string;
+  author: CommitPerson;
+  committer: CommitPerson;
+  /** From `Co-authored-by:` trailers. */
+  coAuthors: CommitPerson[];
+};
+
+/**
+ * `promotion.commits`: the commits of a promotion, recorded once per repository + PR + head.
+ * Key: `promotion:<repo>#<pr>@<head>:commits` (see {@link promotionCommitsKey}).
+ */
+export type PromotionCommitsDetails = {
+  commits: PromotionCommit[];
+};
+
+/** `gate.result`: recorded only when the state or the reasons changed for that PR head. */
+export type GateResultDetails = {
+  state: 'passed' | 'pending' | 'blocked';
+  /** Check run conclusion (`success`, `failure`, ...), or null while pending. */
+  conclusion: string | null;
+  rules: Array<{ id: string; state: string; reason: string }>;
+};
+
+/** Why an approval did not count. */
+export type ApprovalRefusal =
+  | 'stale-commit'
+  | 'author'
+  | 'committer'
+  | 'co-author'
+  | 'not-eligible'
+  | 'superseded'
+  | 'pr-author';
+
+/** `approval.counted` / `approval.refused` (the record's actor is the reviewer). */
+export type ApprovalDetails = {
+  login: string;
+  reviewId: number;
+  /** The commit the review approved. */
+  commitId: string;
+  submittedAt: string;
+  /** Present on `approval.refused`. */
+  refusal?: ApprovalRefusal;
+  detail?: string;
+};
+
+/** An approval that counted, as listed on a deployment. */
+export type DeploymentApprover = { login: string; submittedAt: string; commitId: string };
+
+/** An approval that was refused, as listed on a deployment. */
+export type DeploymentRefusedApproval = { login: string; refusal: ApprovalRefusal | string; commitId: string };
+
+/**
+ * `deployment.created`: a GitHub Deployment made for a merged promotion. The record's
+ * baseSha/headSha are the promotion range. One export row per record of this kind.
+ */
+export type DeploymentCreatedDetails = {
+  deploymentId: number | string;
+  environment: string;
+  /** The commit deployed. */
+  sha: string;
+  mergedBy: string | null;
+  approvers: DeploymentApprover[];
+  refused: DeploymentRefusedApproval[];
+  gateState: string;
+  commitCount: number;
+  /** Login, or git name where there is no login. */
+  authors: string[];
+};
+
+/** `deployment.dispatched`: the deploy workflow was dispatched. */
+export type DeploymentDispatchedDetails = {
+  deploymentId: number | string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+};
+
+/** `deployment.status`: a status set on a deployment. */
+export type DeploymentStatusDetails = {
+  deploymentId: number | string;
+  statusId: number | string;
+  state: string;
+  description: string | null;
+  logUrl: string | null;
+  environmentUrl: string | null;
+};
+
+/** `verification.result`: what the Action's smoke tests and metric checks concluded. */
+export type VerificationResultDetails = {
+  deploymentId: number | string;
+  result: 'success' | 'failure' | 'rolled_back';
+  reasonCode: string | null;
+  description: string;
+};
+
+/** `rollback`: a rollback after a failed deployment. */
+export type RollbackDetails = {
+  /** The failed deployment. */
+  deploymentId: number | string;
+  rollbackDeploymentId: number | string | null;
+  /** The commit rolled back to. */
+  sha: string;
+  state: string;
+};
+
+/** `merge.bypassed`: a promotion merged while the gate was not green (nothing is deployed). */
+export type MergeBypassedDetails = {
+  mergeCommitSha: string;
+  mergedBy: string | null;
+  gateState: string;
+  reasons: string[];
+};
+
+/** Details of each kind. `override` is free-form. */
+export interface AuditDetailsByKind {
+  'gate.result': GateResultDetails;
+  'approval.counted': ApprovalDetails;
+  'approval.refused': ApprovalDetails;
+  'promotion.commits': PromotionCommitsDetails;
+  'deployment.created': DeploymentCreatedDetails;
+  'deployment.dispatched': DeploymentDispatchedDetails;
+  'deployment.status': DeploymentStatusDetails;
+  'verification.result': VerificationResultDetails;
+  rollback: RollbackDetails;
+  'merge.bypassed': MergeBypassedDetails;
+  override: Record<string, unknown>;
+}
+
+/** An {@link AuditEventInput} whose details are typed by its kind. Assignable to AuditEventInput. */
+export type TypedAuditEvent<K extends AuditKind = AuditKind> = K extends AuditKind
+  ? Omit<AuditEventInput, 'kind' | 'details'> & { kind: K; details: AuditDetailsByKind[K] }
+  : never;
+
+/** The idempotency key of a promotion's `promotion.commits` record. */
+export function promotionCommitsKey(repository: string, pullRequest: number, headSha: string): string {
+  return `promotion:${repository}#${pullRequest}@${headSha}:commits`;
+}
+
+/** What `verify` found wrong with a chain. */
+export type ChainProblemKind = 'edited' | 'deleted' | 'reordered';
+
+/** The first problem in one repository's chain. */
+export interface ChainProblem {
+  kind: ChainProblemKind;
+  /** The seq of the first record found edited, out of place, or following missing records. */
+  seq: number;
+  /** That record's key, when readable. */
+  key: string | null;
+  message: string;
+}
+
+/** `verify`'s finding for one repository. */
+export interface ChainReport {
+  repository: string;
+  /** Records walked. */
+  records: number;
+  /** Seq and hash of the last record (the chain head), null when empty. */
+  head: { seq: number; hash: string } | null;
+  /** The first problem; null when the chain is intact. */
+  problem: ChainProblem | null;
 }

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { auditMigrationProvider, type AuditSchema } from './schema.js';
+import { KyselyAuditStore, postgresChainLock, sqliteChainLock, withProcessMutex } from './sql-store.js';
+import type { AuditDatabase, AuditDialect } from './types.js';
+
+/** File name of the embedded store inside the data directory. */
+export const EMBEDDED_FILE = 'stagegate.db';
+/** Default data directory, relative to the working directory. */
+export const DEFAULT_DATA_DIR = '.data';
+
+/** Options of {@link openAuditStore}. Explicit options win over the environment. */
+export interface OpenAuditStoreOptions {
+  /** PostgreSQL URL; wins over `dataDir`. Default: `env.DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Directory of the embedded store. Default: `env.STAGEGATE_DATA_DIR`, else `.data` under `cwd`. */
+  dataDir?: string;
+  /** Fail instead of creating an embedded database that does not exist yet (used by the CLI). */
+  mustExist?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Where {@link openAuditStore} would open the store, without opening it. */
+export type AuditStoreTarget =
+  | { dialect: 'postgres'; databaseUrl: string }
+  | { dialect: 'sqlite'; file: string };
+
+/** Resolves the options and environment to one target: DATABASE_URL wins, else the embedded file. */
+export function resolveAuditStoreTarget(opts: OpenAuditStoreOptions = {}): AuditStoreTarget {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined && v.trim() !== '' ? v : undefined);
+  const explicitUrl = nonEmpty(opts.databaseUrl);
+  const explicitDir = nonEmpty(opts.dataDir);
+  const url = explicitUrl ?? (explicitDir ? undefined : nonEmpty(env['DATABASE_URL']));
+  if (url) return { dialect: 'postgres', databaseUrl: url };
+  const dir = explicitDir ?? nonEmpty(env['STAGEGATE_DATA_DIR']) ?? DEFAULT_DATA_DIR;
+  return { dialect: 'sqlite', file: join(isAbsolute(dir) ? dir : resolve(cwd, dir), EMBEDDED_FILE) };
+}
+
+/**
+ * Opens the audit store: PostgreSQL when a database URL is given (option or `DATABASE_URL`),
+ * otherwise the embedded database `<dataDir>/stagegate.db`. Runs the migrations (idempotent).
+ */
+export async function openAuditStore(opts: OpenAuditStoreOptions = {}): Promise<AuditDatabase> {
+  const target = resolveAuditStoreTarget(opts);
+  return target.dialect === 'postgres'
+    ? openPostgresAuditStore(target.databaseUrl)
+    : openEmbeddedAuditStore({ file: target.file, mustExist: opts.mustExist ?? false });
+}
+
+/**
+ * Opens (creating when needed) the embedded store at `file` (WAL mode). `':memory:'` gives a
+ * private in-memory store, handy for tests of code that records audit events.
+ */
+export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: boolean }): Promise<AuditDatabase> {
+  const memory = opts.file === ':memory:';
+  if (!memory) {
+    if (opts.mustExist && !existsSync(opts.file)) {
+      throw new Error(`no audit database at ${opts.file} (set --data-dir / STAGEGATE_DATA_DIR, or --database-url / DATABASE_URL)`);
+    }
+    mkdirSync(resolve(opts.file, '..'), { recursive: true, mode: 0o700 });
+  }
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(opts.file, { fileMustExist: !memory && (opts.mustExist ?? false) });
+    if (!memory) sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+  } catch (error) {
+    throw new Error(`cannot open the audit database ${opts.file}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<AuditSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const mutexName = memory ? `memory:${randomUUID()}` : resolve(opts.file);
+  await withProcessMutex(`sqlite:${mutexName}`, () => migrate(db, 'sqlite', opts.file));
+  return new KyselyAuditStore({
+    db,
+    dialect: 'sqlite',
+    location: opts.file,
+    lock: sqliteChainLock(mutexName),
+    isRetryable: (e) => {
+      const code = (e as { code?: unknown })?.code;
+      return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+    },
+  });
+}
+
+/** Opens the PostgreSQL store at `databaseUrl` and runs the migrations. */
+export async function openPostgresAuditStore(databaseUrl: string): Promise<AuditDatabase> {
+  const location = redactUrl(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the next query reports it.
+  });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<AuditSchema>({ dialect: new PostgresDialect({ pool }) });
+  await migrate(db, 'postgres', location);
+  return new KyselyAuditStore({
+    db,
+    dialect: 'postgres',
+    location,
+    lock: postgresChainLock,
+    isRetryable: (e) => {
+      const code = (e as { code?: unknown })?.code;
+      return code === '23505' || code === '40001' || code === '40P01';
+    },
+  });
+}
+
+async function migrate(db: Kysely<AuditSchema>, dialect: AuditDialect, location: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: auditMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy().catch(() => undefined);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(
+      `audit store migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`,
+    );
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
