@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import type { AuditRecord } from '../../src/audit/types.js';
+import { MERGE_MARKER } from '../../src/render/gate.js';
+import { AppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
+
+let h: AppHarness;
+
+beforeEach(async () => {
+  h = new AppHarness();
+  await h.start();
+});
+
+afterEach(async () => {
+  const violations = h.world.violations;
+  await h.stop();
+  expect(violations).toEqual([]);
+});
+
+async function records(kind?: string): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for await (const r of h.store.records('acme/app')) if (!kind || r.kind === kind) out.push(r);
+  return out;
+}
+
+/** A promotion PR whose gate went green, then merged by anna with a merge commit. */
+async function greenThenMerged(opts: { approve?: boolean } = {}): Promise<{ number: number; head: string; base: string; merge: string }> {
+  const p = promotion(h.world);
+  ciCheck(h.world, p.head);
+  if (opts.approve !== false) review(h.world, p.number, 'manager', 'APPROVED', p.head);
+  await h.send('pull_request', h.pullPayload('opened', p.number));
+  const merge = sha('merge-7');
+  h.world.commits.set(merge, { ...h.world.commits.get(p.head)!, sha: merge, parents: [p.base, p.head], message: 'Merge pull request #7 from acme/staging' });
+  h.world.files.set(p.base, new Map([['.github/stagegate.yml', POLICY]]));
+  Object.assign(h.world.pulls.get(p.number)!, { state: 'closed', merged: true, merged_by: 'anna', merge_commit_sha: merge, merged_at: '2026-11-24T10:00:00Z' });
+  return { ...p, merge };
+}
+
+describe('deploy on merge', () => {
+  it('creates exactly one deployment and one dispatch for a green PR; a replay creates nothing new', async () => {
+    const { number, head, base, merge } = await greenThenMerged();
+    const payload = h.pullPayload('closed', number);
+    await h.send('pull_request', payload, 'merge-delivery');
+
+    expect(h.world.deployments).toHaveLength(1);
+    const d = h.world.deployments[0]!;
+    expect(d).toMatchObject({ sha: merge, ref: merge, environment: 'production' });
+    expect(d.payload).toEqual({ stage: 'production', pull_request: number, base, head, approvers: [{ login: 'manager', commit: head, at: '2026-11-24T09:00:00Z' }] });
+    expect(h.world.dispatches).toEqual([
+      { workflow: 'stagegate-deploy.yml', ref: 'production', inputs: { environment: 'production', sha: merge, deployment_id: String(d.id), pull_request: String(number) } },
+    ]);
+    expect(d.statuses.map((s) => s.state)).toEqual(['queued']);
+    expect(h.world.commentsWith(number, MERGE_MARKER)[0]!.body).toContain(`Deployment **#${d.id}** was created`);
+
+    await h.send('pull_request', payload, 'merge-delivery');
+    await h.send('pull_request', payload, 'merge-delivery-redelivered');
+    expect(h.world.deployments).toHaveLength(1);
+    expect(h.world.dispatches).toHaveLength(1);
+    expect(h.world.commentsWith(number, MERGE_MARKER)).toHaveLength(1);
+    expect(h.handled.filter((x) => x.outcome === 'merge').map((x) => (x as { result: { kind: string } }).result.kind)).toEqual(['deployed', 'replayed', 'replayed']);
+
+    const created = await records('deployment.created');
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ stage: 'production', pullRequest: number, baseSha: base, headSha: head, actor: 'anna' });
+    expect(created[0]!.details).toMatchObject({ deploymentId: d.id, sha: merge, commitCount: 1, gateState: 'passed', approvers: [{ login: 'manager', commitId: head }] });
+    expect(await records('deployment.dispatched')).toHaveLength(1);
+  });
+
+  it('deploys nothing for a merge that bypassed the gate, and says why', async () => {
+    const { number } = await greenThenMerged({ approve: false });
+    await h.send('pull_request', h.pullPayload('closed', number));
+
+    expect(h.world.deployments).toEqual([]);
+    expect(h.world.dispatches).toEqual([]);
+    const comment = h.world.commentsWith(number, MERGE_MARKER)[0]!.body;
+    expect(comment).toContain('Merged without a green gate — nothing was deployed');
+    expect(comment).toContain('merged by @anna');
+    const bypass = await records('merge.bypassed');
+    expect(bypass).toHaveLength(1);
+    expect(bypass[0]!.details).toMatchObject({ mergedBy: 'anna', gateState: 'pending' });
+  });
+
+  it('judges the merge by the policy the base had before the merge, not the merged head', async () => {
+    const { number } = await greenThenMerged();
+    h.world.files.set(sha('merge-7'), new Map([['.github/stagegate.yml', 'stages:\n  - { name: production, branch: production, from: staging, signoff: { approvals: 0 } }\n']]));
+    h.world.files.set(h.world.pulls.get(number)!.base.sha, new Map([['.github/stagegate.yml', POLICY.replace('approvals: 1\n      reviewers', 'approvals: 2\n      reviewers')]]));
+    await h.send('pull_request', h.pullPayload('closed', number));
+    expect(h.world.deployments).toEqual([]);
+    expect(h.world.made('repos/get-content').at(-1)?.query.ref).toBe(h.world.pulls.get(number)!.base.sha);
+  });
+
+  it('marks the deployment as errored and says so when the dispatch fails', async () => {
+    const { number } = await greenThenMerged();
+    h.world.failures.set('actions/create-workflow-dispatch', 422);
+    await h.send('pull_request', h.pullPayload('closed', number));
+    expect(h.world.deployments).toHaveLength(1);
+    expect(h.world.deployments[0]!.statuses.map((s) => s.state)).toEqual(['error']);
+    expect(h.world.commentsWith(number, MERGE_MARKER)[0]!.body).toContain('could not start');
+  });
+});
+
+describe('webhook signatures', () => {
+  it('rejects a delivery with a bad or missing signature and changes nothing', async () => {
+    const { number } = promotion(h.world);
+    const payload = JSON.stringify(h.pullPayload('opened', number));
+    const good = `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`;
+    const bad = `sha256=${createHmac('sha256', 'wrong-secret').update(payload).digest('hex')}`;
+    await expect(h.probot.webhooks.verifyAndReceive({ id: 'sig-1', name: 'pull_request', payload, signature: bad })).rejects.toThrow(/signature/i);
+    await expect(h.probot.webhooks.verifyAndReceive({ id: 'sig-2', name: 'pull_request', payload, signature: '' })).rejects.toThrow();
+    expect(h.world.requests).toEqual([]);
+    expect(h.world.checkRuns).toEqual([]);
+    await h.probot.webhooks.verifyAndReceive({ id: 'sig-3', name: 'pull_request', payload, signature: good });
+    expect(h.world.checkRuns).toHaveLength(1);
+  });
+});
+
+describe('deployment statuses', () => {
+  it('records statuses, the verification result and a rollback once, whatever the replays', async () => {
+    const e = h.dress(example('deployment_status', 'created'));
+    e.deployment = { ...e.deployment, id: 501, sha: sha('m'), environment: 'production', payload: { stage: 'production', pull_request: 7, base: sha('b'), head: sha('h') } };
+    e.deployment_status = { ...e.deployment_status, id: 9001, state: 'failure', description: 'failure: metrics-failed (5xx ratio 0.12 > 0.01)', created_at: '2026-11-24T10:05:00Z' };
+    h.world.files.set('master', new Map([['.github/stagegate.yml', POLICY]]));
+    await h.send('deployment_status', e, 'ds-1');
+    await h.send('deployment_status', e, 'ds-1');
+
+    const rb = h.dress(example('deployment_status', 'created'));
+    rb.deployment = { ...rb.deployment, id: 502, sha: sha('previous'), environment: 'production', payload: { stage: 'production', pull_request: 7, rollback_of: 501 } };
+    rb.deployment_status = { ...rb.deployment_status, id: 9002, state: 'success', description: 'success: rolled-back', created_at: '2026-11-24T10:06:00Z' };
+    await h.send('deployment_status', rb, 'ds-2');
+
+    expect((await records('deployment.status')).map((r) => r.details.state)).toEqual(['failure', 'success']);
+    const verification = await records('verification.result');
+    expect(verification.map((r) => [r.details.deploymentId, r.details.result, r.details.reasonCode])).toEqual([[501, 'failure', 'metrics-failed']]);
+    expect((await records('rollback')).map((r) => [r.details.deploymentId, r.details.rollbackDeploymentId, r.details.sha])).toEqual([[501, 502, sha('previous')]]);
+  });
+});
