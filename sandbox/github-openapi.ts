@@ -27,7 +27,7 @@ export interface GitHubContract {
 }
 
 /** Rewrites OpenAPI 3.0 `nullable: true` into `anyOf [schema, {type: null}]`, which ajv accepts. */
-function rewriteNullable(node: unknown): unknown {
+export function rewriteNullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteNullable);
   if (node === null || typeof node !== 'object') return node;
   const obj: Record<string, unknown> = {};

@@ -1,0 +1,160 @@
+/** The in-memory records of the sandbox (the git repositories hold the code). */
+import type { Account, AppData, RepoData } from './objects.js';
+import type { GitRepo } from './git-store.js';
+
+/** A repository: its data, its git directory, and what lives beside the code. */
+export interface RepoState extends RepoData {
+  git: GitRepo;
+  collaborators: Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read'>;
+  secrets: Map<string, string>;
+  nextNumber: number;
+  pulls: Map<number, PullState>;
+  /** Issue comments by id, of PRs and issues of this repo. */
+  comments: Map<number, CommentState>;
+  reviews: Map<number, ReviewState>;
+  checkRuns: Map<number, CheckRunState>;
+  checkSuites: Map<number, CheckSuiteState>;
+  statuses: StatusState[];
+  deployments: Map<number, DeploymentState>;
+  releases: Map<number, ReleaseState>;
+}
+
+export interface PullState {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  user: Account;
+  headRepo: RepoState;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  state: 'open' | 'closed';
+  draft: boolean;
+  merged: boolean;
+  mergedBy: Account | null;
+  mergeCommitSha: string | null;
+  /** Base branch sha at the time of the merge (keeps the range of a merged PR). */
+  baseShaAtMerge: string | null;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  mergedAt: string | null;
+  maintainerCanModify: boolean;
+}
+
+export interface CommentState {
+  id: number;
+  issueNumber: number;
+  user: Account;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  viaApp: AppData | null;
+  reactions: Array<{ id: number; user: Account; content: string; createdAt: string }>;
+}
+
+export interface ReviewState {
+  id: number;
+  pullNumber: number;
+  user: Account;
+  body: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  commitId: string;
+  submittedAt: string | null;
+}
+
+export interface CheckRunState {
+  id: number;
+  suiteId: number;
+  headSha: string;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+  conclusion: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  externalId: string | null;
+  detailsUrl: string | null;
+  output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number };
+  app: AppData;
+}
+
+export interface CheckSuiteState {
+  id: number;
+  headSha: string;
+  headBranch: string | null;
+  app: AppData;
+  createdAt: string;
+  updatedAt: string;
+  completedSent: boolean;
+}
+
+export interface StatusState {
+  id: number;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: Account;
+  createdAt: string;
+}
+
+export interface DeploymentState {
+  id: number;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  payload: unknown;
+  description: string | null;
+  creator: Account;
+  viaApp: AppData | null;
+  transient: boolean;
+  production: boolean;
+  createdAt: string;
+  updatedAt: string;
+  statuses: DeploymentStatusState[];
+}
+
+export interface DeploymentStatusState {
+  id: number;
+  state: 'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+  description: string;
+  environment: string;
+  targetUrl: string;
+  logUrl: string;
+  environmentUrl: string;
+  creator: Account;
+  viaApp: AppData | null;
+  createdAt: string;
+}
+
+export interface ReleaseState {
+  id: number;
+  tagName: string;
+  targetCommitish: string;
+  name: string | null;
+  body: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  author: Account;
+  createdAt: string;
+  publishedAt: string | null;
+}
+
+/** A team of an organization. */
+export interface TeamState {
+  id: number;
+  org: Account;
+  slug: string;
+  name: string;
+  members: Map<string, { role: 'member' | 'maintainer'; state: 'active' | 'pending' }>;
+}
+
+/** Who a request acts as. */
+export type Actor =
+  | { kind: 'anonymous' }
+  | { kind: 'app'; app: AppData }
+  | { kind: 'installation'; app: AppData; installationId: number; bot: Account }
+  | { kind: 'user'; account: Account };

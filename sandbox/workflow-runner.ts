@@ -1,0 +1,380 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { GitHubSandbox } from './github-sandbox.js';
+import { HttpError } from './routes.js';
+import { repoJson, userJson, type Account } from './objects.js';
+import type { RepoState } from './state.js';
+
+/** A local action a workflow step's `uses:` maps to: a node entry (e.g. `dist/index.js`) and its `action.yml`. */
+export interface ActionEntry {
+  /** Absolute path of the JavaScript file to run with node. */
+  entry: string;
+  /** `action.yml` whose input defaults apply (defaults to `action.yml` beside the entry's parent dir when present). */
+  actionYml?: string;
+}
+
+/** One step as it ran. */
+export interface StepResult {
+  name: string;
+  id: string | null;
+  conclusion: 'success' | 'failure' | 'skipped';
+  exitCode: number | null;
+  outputs: Record<string, string>;
+  stdout: string;
+  stderr: string;
+}
+
+/** A recorded workflow run. */
+export interface WorkflowRun {
+  id: number;
+  runNumber: number;
+  repo: string;
+  workflowPath: string;
+  workflowName: string;
+  ref: string;
+  headSha: string;
+  inputs: Record<string, string>;
+  actor: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out' | null;
+  /** Outputs of all steps, later steps winning. */
+  outputs: Record<string, string>;
+  summary: string;
+  stdout: string;
+  stderr: string;
+  steps: StepResult[];
+  error: string | null;
+  workspace: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+interface WorkflowDoc {
+  name?: string;
+  env?: Record<string, unknown>;
+  on?: unknown;
+  jobs?: Record<string, { 'runs-on'?: unknown; env?: Record<string, unknown>; steps?: Array<Record<string, unknown>>; 'timeout-minutes'?: number }>;
+}
+
+/** Runs `workflow_dispatch` workflows as a runner would: a checkout, a runner's environment, each step a child process. */
+export class WorkflowRunner {
+  readonly runs: WorkflowRun[] = [];
+  readonly actions = new Map<string, ActionEntry>();
+  active = 0;
+  /** Milliseconds a run may take before it is killed (GitHub's job timeout). */
+  timeoutMs = 10 * 60_000;
+  private children = new Set<ChildProcess>();
+  private runNumber = 0;
+
+  constructor(
+    private readonly sb: GitHubSandbox,
+    private readonly extraEnv: Record<string, string>,
+  ) {}
+
+  async stopAll(): Promise<void> {
+    for (const c of this.children) if (c.pid) process.kill(-c.pid, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** Validates a dispatch as GitHub does and starts the run (resolves once it is queued). */
+  async dispatch(r: RepoState, workflowId: string, ref: string, rawInputs: Record<string, unknown>, actor: Account): Promise<WorkflowRun> {
+    const branch = ref.replace(/^refs\/heads\//, '');
+    const sha = (await r.git.resolve(`refs/heads/${branch}`)) ?? (await r.git.resolve(`refs/tags/${ref.replace(/^refs\/tags\//, '')}`));
+    if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
+    const path = /^\d+$/.test(workflowId) ? await this.pathOfId(r, sha, Number(workflowId)) : `.github/workflows/${workflowId}`;
+    const file = path ? await r.git.readPath(sha, path) : null;
+    if (!file || file.type !== 'blob') throw new HttpError(404, 'Not Found');
+    let doc: WorkflowDoc;
+    try {
+      doc = parseYaml(file.content.toString('utf8')) as WorkflowDoc;
+    } catch (err) {
+      throw new HttpError(422, `Invalid workflow file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const on = doc.on as Record<string, unknown> | string | string[] | undefined;
+    const hasDispatch = on === 'workflow_dispatch' || (Array.isArray(on) && on.includes('workflow_dispatch')) || (typeof on === 'object' && on !== null && !Array.isArray(on) && 'workflow_dispatch' in on);
+    if (!hasDispatch) throw new HttpError(422, "Workflow does not have 'workflow_dispatch' trigger");
+    const declared = ((typeof on === 'object' && on !== null && !Array.isArray(on) ? (on.workflow_dispatch as { inputs?: Record<string, { required?: boolean; default?: unknown }> } | null) : null)?.inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
+    const unexpected = Object.keys(rawInputs).filter((k) => !(k in declared));
+    if (unexpected.length) throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    const inputs: Record<string, string> = {};
+    for (const [k, spec] of Object.entries(declared)) {
+      const v = rawInputs[k];
+      if (v === undefined || v === '') {
+        if (spec?.required && spec.default === undefined) throw new HttpError(422, `Required input '${k}' not provided`);
+        if (spec?.default !== undefined) inputs[k] = String(spec.default);
+        continue;
+      }
+      inputs[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    const run: WorkflowRun = {
+      id: this.sb.nextId() + 90_000_000,
+      runNumber: ++this.runNumber,
+      repo: `${r.owner.login}/${r.name}`,
+      workflowPath: path ?? '',
+      workflowName: doc.name ?? path ?? '',
+      ref: `refs/heads/${branch}`,
+      headSha: sha,
+      inputs,
+      actor: actor.login,
+      status: 'queued',
+      conclusion: null,
+      outputs: {},
+      summary: '',
+      stdout: '',
+      stderr: '',
+      steps: [],
+      error: null,
+      workspace: '',
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+    };
+    this.runs.push(run);
+    this.active++;
+    void this.execute(r, run, doc, actor).finally(() => {
+      this.active--;
+      this.sb.events.emit('change');
+    });
+    return run;
+  }
+
+  private async pathOfId(r: RepoState, sha: string, id: number): Promise<string | null> {
+    const dir = await r.git.readPath(sha, '.github/workflows');
+    if (!dir || dir.type !== 'tree') return null;
+    return dir.entries.find((e) => workflowIdOf(e.path) === id)?.path ?? null;
+  }
+
+  private async execute(r: RepoState, run: WorkflowRun, doc: WorkflowDoc, actor: Account): Promise<void> {
+    const root = await mkdtemp(join(tmpdir(), 'sbx-run-'));
+    const workspace = join(root, 'workspace', r.name);
+    const temp = join(root, 'temp');
+    run.workspace = workspace;
+    run.status = 'in_progress';
+    this.sb.events.emit('change');
+    try {
+      await mkdir(temp, { recursive: true });
+      await r.git.checkout(run.headSha, workspace, run.ref.replace(/^refs\/heads\//, ''));
+      const inst = this.sb.installationFor(r.owner);
+      const token = this.sb.issueInstallationToken(inst.id, this.sb.actionsApp).token;
+      const eventPath = join(temp, 'event.json');
+      const event = {
+        inputs: run.inputs,
+        ref: run.ref,
+        repository: repoJson(this.sb.bases, r),
+        organization: r.owner.type === 'Organization' ? this.sb.orgJson(r.owner) : undefined,
+        sender: userJson(this.sb.bases, actor),
+        workflow: run.workflowPath,
+        installation: { id: inst.id },
+      };
+      await writeFile(eventPath, JSON.stringify(event, null, 2));
+      const jobs = Object.entries(doc.jobs ?? {});
+      if (jobs.length === 0) throw new Error('workflow has no jobs');
+      const deadline = Date.now() + this.timeoutMs;
+      let failed = false;
+      for (const [jobName, job] of jobs) {
+        const steps = job.steps ?? [];
+        const expr = (s: string): string => substitute(s, { inputs: run.inputs, token, secrets: r.secrets, sha: run.headSha, ref: run.ref, repository: run.repo, actor: actor.login, runId: run.id, stepOutputs: (id) => run.steps.find((x) => x.id === id)?.outputs });
+        const baseEnv: Record<string, string> = {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? root,
+          ...this.extraEnv,
+          CI: 'true',
+          GITHUB_ACTIONS: 'true',
+          GITHUB_API_URL: this.sb.apiUrl,
+          GITHUB_SERVER_URL: this.sb.url,
+          GITHUB_GRAPHQL_URL: `${this.sb.url}/api/graphql`,
+          GITHUB_REPOSITORY: run.repo,
+          GITHUB_REPOSITORY_OWNER: r.owner.login,
+          GITHUB_REPOSITORY_ID: String(r.id),
+          GITHUB_RUN_ID: String(run.id),
+          GITHUB_RUN_NUMBER: String(run.runNumber),
+          GITHUB_RUN_ATTEMPT: '1',
+          GITHUB_SHA: run.headSha,
+          GITHUB_REF: run.ref,
+          GITHUB_REF_NAME: run.ref.replace(/^refs\/heads\//, ''),
+          GITHUB_REF_TYPE: 'branch',
+          GITHUB_WORKSPACE: workspace,
+          GITHUB_EVENT_NAME: 'workflow_dispatch',
+          GITHUB_EVENT_PATH: eventPath,
+          GITHUB_WORKFLOW: run.workflowName,
+          GITHUB_WORKFLOW_REF: `${run.repo}/${run.workflowPath}@${run.ref}`,
+          GITHUB_JOB: jobName,
+          GITHUB_ACTOR: actor.login,
+          GITHUB_TRIGGERING_ACTOR: actor.login,
+          GITHUB_TOKEN: token,
+          RUNNER_OS: 'Linux',
+          RUNNER_ARCH: 'X64',
+          RUNNER_NAME: 'sandbox-runner',
+          RUNNER_TEMP: temp,
+          RUNNER_TOOL_CACHE: join(root, 'tool-cache'),
+          ...stringMap(doc.env, expr),
+          ...stringMap(job.env, expr),
+        };
+        for (let i = 0; i < steps.length; i++) {
+          const step = steps[i] ?? {};
+          const name = typeof step.name === 'string' ? step.name : typeof step.uses === 'string' ? `Run ${step.uses}` : `Step ${i + 1}`;
+          const id = typeof step.id === 'string' ? step.id : null;
+          const cond = typeof step.if === 'string' ? step.if.replace(/^\$\{\{\s*|\s*\}\}$/g, '').trim() : 'success()';
+          const runIt = cond === 'always()' ? true : cond === 'failure()' ? failed : cond === 'success()' ? !failed : null;
+          if (runIt === null) throw new Error(`step "${name}": unsupported if: ${String(step.if)}`);
+          if (!runIt) {
+            run.steps.push({ name, id, conclusion: 'skipped', exitCode: null, outputs: {}, stdout: '', stderr: '' });
+            continue;
+          }
+          const outFile = join(temp, `output-${i}`);
+          const summaryFile = join(temp, `summary-${i}`);
+          await writeFile(outFile, '');
+          await writeFile(summaryFile, '');
+          const env: Record<string, string> = { ...baseEnv, ...stringMap(step.env as Record<string, unknown> | undefined, expr), GITHUB_OUTPUT: outFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ENV: join(temp, `env-${i}`), GITHUB_PATH: join(temp, `path-${i}`), GITHUB_STATE: join(temp, `state-${i}`), GITHUB_ACTION: id ?? `__run_${i}` };
+          let cmd: string[];
+          if (typeof step.uses === 'string') {
+            if (/^actions\/checkout@/.test(step.uses)) {
+              run.steps.push({ name, id, conclusion: 'success', exitCode: 0, outputs: {}, stdout: `checked out ${run.headSha}\n`, stderr: '' });
+              continue;
+            }
+            const action = await this.resolveAction(step.uses, workspace);
+            const withs = stringMap(step.with as Record<string, unknown> | undefined, expr);
+            for (const [k, v] of Object.entries({ ...action.defaults, ...withs })) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
+            env.GITHUB_ACTION_PATH = dirname(action.entry);
+            cmd = [process.execPath, action.entry];
+          } else if (typeof step.run === 'string') {
+            cmd = ['bash', '-e', '-o', 'pipefail', '-c', expr(step.run)];
+          } else throw new Error(`step "${name}" has neither uses nor run`);
+          const res = await this.spawnStep(cmd, workspace, env, deadline);
+          const outputs = parseCommandFile(await readFile(outFile, 'utf8').catch(() => ''));
+          const summary = await readFile(summaryFile, 'utf8').catch(() => '');
+          run.summary += summary;
+          Object.assign(run.outputs, outputs);
+          run.stdout += res.stdout;
+          run.stderr += res.stderr;
+          const ok = res.code === 0;
+          run.steps.push({ name, id, conclusion: ok ? 'success' : 'failure', exitCode: res.code, outputs, stdout: res.stdout, stderr: res.stderr });
+          if (res.timedOut) {
+            run.conclusion = 'timed_out';
+            return;
+          }
+          if (!ok) failed = true;
+        }
+      }
+      run.conclusion = failed ? 'failure' : 'success';
+    } catch (err) {
+      run.error = err instanceof Error ? err.message : String(err);
+      run.stderr += `${run.error}\n`;
+      run.conclusion = 'failure';
+    } finally {
+      run.status = 'completed';
+      run.completedAt = new Date().toISOString();
+      if (!process.env.SANDBOX_KEEP_RUNS) await rm(root, { recursive: true, force: true }).catch(() => undefined);
+      this.sb.events.emit('change');
+    }
+  }
+
+  private async resolveAction(uses: string, workspace: string): Promise<{ entry: string; defaults: Record<string, string> }> {
+    const registered = this.actions.get(uses) ?? this.actions.get(uses.replace(/@.*$/, ''));
+    let entry: string;
+    let yml: string | undefined;
+    if (registered) {
+      entry = registered.entry;
+      yml = registered.actionYml ?? [join(dirname(entry), '..', 'action.yml'), join(dirname(entry), 'action.yml')].find((p) => existsSync(p));
+    } else if (uses.startsWith('./')) {
+      const dir = resolve(workspace, uses);
+      yml = [join(dir, 'action.yml'), join(dir, 'action.yaml')].find((p) => existsSync(p));
+      if (!yml) throw new Error(`local action ${uses} has no action.yml`);
+      const meta = parseYaml(await readFile(yml, 'utf8')) as { runs?: { using?: string; main?: string } };
+      if (!meta.runs?.main || !/^node\d+$/.test(meta.runs.using ?? '')) throw new Error(`local action ${uses} is not a node action`);
+      entry = join(dir, meta.runs.main);
+    } else throw new Error(`action ${uses} is not available in the sandbox (register it with registerAction)`);
+    const defaults: Record<string, string> = {};
+    if (yml && existsSync(yml)) {
+      const meta = parseYaml(await readFile(yml, 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
+      for (const [k, v] of Object.entries(meta.inputs ?? {})) if (v?.default !== undefined && !String(v.default).includes('${{')) defaults[k] = String(v.default);
+    }
+    return { entry, defaults };
+  }
+
+  private spawnStep(cmd: string[], cwd: string, env: Record<string, string>, deadline: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+    return new Promise((resolvePromise) => {
+      const [bin = 'false', ...args] = cmd;
+      const child = spawn(bin, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.children.add(child);
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      }, Math.max(1, deadline - Date.now()));
+      child.on('error', (err) => {
+        stderr += `${err.message}\n`;
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        this.children.delete(child);
+        resolvePromise({ code, stdout, stderr, timedOut });
+      });
+    });
+  }
+}
+
+/** A stable numeric id for a workflow file path (as the REST API's `workflow_id`). */
+export function workflowIdOf(path: string): number {
+  let h = 7;
+  for (const ch of path) h = (h * 31 + ch.charCodeAt(0)) % 1_000_000_007;
+  return 100_000 + (h % 900_000);
+}
+
+function stringMap(m: Record<string, unknown> | undefined, expr: (s: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m ?? {})) out[k] = expr(typeof v === 'string' ? v : JSON.stringify(v));
+  return out;
+}
+
+/** Replaces `${{ … }}` expressions a deploy workflow uses; an unknown expression is an error (fail closed). */
+export function substitute(
+  s: string,
+  c: { inputs: Record<string, string>; token: string; secrets: Map<string, string>; sha: string; ref: string; repository: string; actor: string; runId: number; stepOutputs: (id: string) => Record<string, string> | undefined },
+): string {
+  return s.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_m, e: string) => {
+    let m: RegExpExecArray | null;
+    if ((m = /^(?:inputs|github\.event\.inputs)\.([\w-]+)$/.exec(e))) return c.inputs[m[1] ?? ''] ?? '';
+    if (e === 'secrets.GITHUB_TOKEN' || e === 'github.token') return c.token;
+    if ((m = /^secrets\.([\w-]+)$/.exec(e))) return c.secrets.get(m[1] ?? '') ?? '';
+    if (e === 'github.sha') return c.sha;
+    if (e === 'github.ref') return c.ref;
+    if (e === 'github.ref_name') return c.ref.replace(/^refs\/heads\//, '');
+    if (e === 'github.repository') return c.repository;
+    if (e === 'github.actor') return c.actor;
+    if (e === 'github.run_id') return String(c.runId);
+    if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e))) return c.stepOutputs(m[1] ?? '')?.[m[2] ?? ''] ?? '';
+    throw new Error(`unsupported expression \${{ ${e} }}`);
+  });
+}
+
+/** Parses a `GITHUB_OUTPUT`-style file (`k=v` lines and `k<<DELIM` blocks). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (!line) continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const key = heredoc[1] ?? '';
+      const delim = heredoc[2] ?? '';
+      const body: string[] = [];
+      i++;
+      while (i < lines.length && lines[i] !== delim) body.push(lines[i++] ?? '');
+      out[key] = body.join('\n');
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
