@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { DeployWindow } from '../config/schema.js';
 import type { Rule, RuleResult } from '../gate/types.js';
 import { failClosed } from './common.js';
@@ -20,7 +20,7 @@ function parse(w: DeployWindow): ParsedWindow {
   const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(w.hours);
   if (!m) throw new Error(`deploy window hours "${w.hours}" are not HH:MM-HH:MM`);
   const [, sh, sm, eh, em] = m.map(Number) as [number, number, number, number, number];
-  if (!DateTime.now().setZone(w.timezone).isValid) throw new Error(`deploy window time zone "${w.timezone}" is unknown`);
+  if (!IANAZone.isValidZone(w.timezone)) throw new Error(`deploy window time zone "${w.timezone}" is unknown`);
   return { window: w, days: new Set(w.days.map((d) => DAYS.indexOf(d) + 1)), start: sh * 60 + sm, end: eh * 60 + em };
 }
 
