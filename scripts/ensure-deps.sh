@@ -20,7 +20,9 @@ fi
 
 stamp=node_modules/.stagegate-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  echo "stagegate: installing npm packages (npm ci)"
-  npm ci --no-fund --no-audit --loglevel=error
+  # `npm install` rather than `npm ci`: this registry serves only the Linux builds of some optional
+  # platform packages, so the lock file cannot list the others and `npm ci` refuses it as out of sync.
+  echo "stagegate: installing npm packages (npm install, from package-lock.json)"
+  npm install --no-fund --no-audit --loglevel=error
   touch "$stamp"
 fi
