@@ -238,7 +238,7 @@ export class WorkflowRunner {
             }
             const action = await this.resolveAction(step.uses, workspace);
             const withs = stringMap(step.with as Record<string, unknown> | undefined, expr);
-            for (const [k, v] of Object.entries({ ...action.defaults, ...withs })) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
+            for (const [k, v] of Object.entries({ ...stringMap(action.defaults, expr), ...withs })) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
             env.GITHUB_ACTION_PATH = dirname(action.entry);
             cmd = [process.execPath, action.entry];
           } else if (typeof step.run === 'string') {
@@ -291,7 +291,7 @@ export class WorkflowRunner {
     const defaults: Record<string, string> = {};
     if (yml && existsSync(yml)) {
       const meta = parseYaml(await readFile(yml, 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
-      for (const [k, v] of Object.entries(meta.inputs ?? {})) if (v?.default !== undefined && !String(v.default).includes('${{')) defaults[k] = String(v.default);
+      for (const [k, v] of Object.entries(meta.inputs ?? {})) if (v?.default !== undefined) defaults[k] = String(v.default);
     }
     return { entry, defaults };
   }
