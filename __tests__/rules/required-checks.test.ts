@@ -16,7 +16,7 @@ describe('required checks (production: build, test)', () => {
     ['a pending rerun after a success is pending', [ok('build', 1), fakeCheck('build', 'queued', null, at(2)), ok('test')], 'pending', 'build: queued (check run) (head 5d6e7f8)'],
     ['an in-progress rerun is pending', [ok('build', 1), fakeCheck('build', 'in_progress', null, at(2)), ok('test')], 'pending', 'build: in progress (check run) (head 5d6e7f8)'],
     ['listing order does not matter, time does', [ok('build', 5), fakeCheck('build', 'completed', 'failure', at(1)), ok('test')], 'passed', 'build, test succeeded on 5d6e7f8'],
-    ['a missing check is pending', [ok('build')], 'pending', 'test: not reported on 5d6e7f8 (head 5d6e7f8)'],
+    ['a missing check is pending', [ok('build')], 'pending', 'test: not reported yet (head 5d6e7f8)'],
     ['failure beats pending in the overall state', [fakeCheck('build', 'completed', 'timed_out', at(1)), fakeCheck('test', 'queued', null, at(1))], 'blocked', 'build: timed out (check run); test: queued (check run) (head 5d6e7f8)'],
     ['neutral does not count as success', [fakeCheck('build', 'completed', 'neutral', at(1)), ok('test')], 'blocked', 'build: neutral (only success counts) (check run) (head 5d6e7f8)'],
     ['skipped does not count as success', [fakeCheck('build', 'completed', 'skipped', at(1)), ok('test')], 'blocked', 'build: skipped (only success counts) (check run) (head 5d6e7f8)'],
@@ -28,7 +28,7 @@ describe('required checks (production: build, test)', () => {
     ['an error status blocks', [fakeCheck('build', 'completed', 'error', at(1), { source: 'status' }), ok('test')], 'blocked', 'build: error (status) (head 5d6e7f8)'],
     ['a newer status beats an older check run', [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(2), { source: 'status' }), ok('test')], 'blocked', 'build: failure (status) (head 5d6e7f8)'],
     ['a tie at the same time takes the worse', [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(1), { source: 'status' }), ok('test')], 'blocked', 'build: failure (status) (head 5d6e7f8)'],
-    ['names match exactly', [ok('Build'), ok('test')], 'pending', 'build: not reported on 5d6e7f8 (head 5d6e7f8)'],
+    ['names match exactly', [ok('Build'), ok('test')], 'pending', 'build: not reported yet (head 5d6e7f8)'],
   ])('%s', async (_name, checks, state, reason) => {
     const facts = fakeFacts({ pullRequest: { headSha: HEAD }, checks: { [HEAD]: checks } });
     const result = await requiredChecksRule.evaluate(ctxOf(productConfig(), 'production', facts));

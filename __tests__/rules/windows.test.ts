@@ -11,7 +11,7 @@ describe('deploy windows (mon-thu 09:00-16:00 Europe/Berlin)', () => {
   it.each<[string, string, RuleState, string | undefined, RegExp]>([
     ['Monday 09:30 CEST is inside', '2026-03-30T07:30:00Z', 'passed', '2026-03-30T14:00:00.000Z', /until 2026-03-30T16:00:00\+02:00 \(Europe\/Berlin\)/],
     ['Monday 09:00 CEST sharp is inside (start inclusive)', '2026-03-30T07:00:00Z', 'passed', '2026-03-30T14:00:00.000Z', /inside/],
-    ['Monday 08:59 CEST is outside, opens at 09:00', '2026-03-30T06:59:00Z', 'pending', '2026-03-30T07:00:00.000Z', /next opens 2026-03-30T09:00:00\+02:00 \(Europe\/Berlin/],
+    ['Monday 08:59 CEST is outside, opens at 09:00', '2026-03-30T06:59:00Z', 'pending', '2026-03-30T07:00:00.000Z', /next opens 2026-03-30T09:00:00\+02:00 \(Europe\/Berlin\)/],
     ['Monday 16:00 CEST is outside (end exclusive), opens Tuesday', '2026-03-30T14:00:00Z', 'pending', '2026-03-31T07:00:00.000Z', /next opens 2026-03-31T09:00:00\+02:00/],
     ['Monday 08:30 CET, the week before DST, opens 08:00Z', '2026-03-23T07:30:00Z', 'pending', '2026-03-23T08:00:00.000Z', /next opens 2026-03-23T09:00:00\+01:00/],
     ['Monday 08:30 UTC is 09:30 CET: inside in winter', '2026-03-23T08:30:00Z', 'passed', '2026-03-23T15:00:00.000Z', /until 2026-03-23T16:00:00\+01:00/],
@@ -30,7 +30,7 @@ describe('deploy windows (mon-thu 09:00-16:00 Europe/Berlin)', () => {
 
   it('names the next opening with time and zone', async () => {
     const result = await windowsRule.evaluate(ctxOf(berlin, 'production', fakeFacts(), new Date('2026-03-27T10:00:00Z')));
-    expect(result.reason).toBe('outside deploy windows; next opens 2026-03-30T09:00:00+02:00 (Europe/Berlin, mon,tue,wed,thu 09:00-16:00 Europe/Berlin)');
+    expect(result.reason).toBe('outside deploy windows; next opens 2026-03-30T09:00:00+02:00 (Europe/Berlin)');
   });
 
   it('reads no facts', async () => {

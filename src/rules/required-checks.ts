@@ -57,7 +57,7 @@ export const requiredChecksRule: Rule = {
     const names = [...new Set(ctx.stage.checks.filter((n) => n !== OWN_CHECK))];
     const children: RuleResult[] = names.map((name) => {
       const newest = newestCheck(all.filter((c) => c.name === name));
-      if (!newest) return { id: ID, title: name, state: 'pending', reason: `${name}: not reported on ${shortSha(head)}`, matched: [] };
+      if (!newest) return { id: ID, title: name, state: 'pending', reason: `${name}: not reported yet`, matched: [] };
       const { state, label } = checkState(newest);
       const what = newest.source === 'status' ? 'status' : 'check run';
       return { id: ID, title: name, state, reason: `${name}: ${label} (${what})`, matched: state === 'passed' ? [name] : [] };

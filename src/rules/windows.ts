@@ -102,7 +102,7 @@ export const windowsRule: Rule = {
       id: ID,
       title: TITLE,
       state: 'pending',
-      reason: `outside deploy windows; next opens ${next.open.toISO({ suppressMilliseconds: true })} (${next.w.window.timezone}, ${humanWindow(next.w.window)})`,
+      reason: `outside deploy windows; next opens ${next.open.toISO({ suppressMilliseconds: true })} (${next.w.window.timezone})`,
       matched: [],
       nextChangeAt: new Date(next.open.toMillis()).toISOString(),
     } satisfies RuleResult;
