@@ -7,7 +7,7 @@ import { renderJobSummary } from '../src/render/deploy-report.js';
 import { InputError, readBooleanInput, readInput, type OutputName } from './inputs.js';
 import { OctokitDeployGitHub } from './github-octokit.js';
 
-function setOutput(name: OutputName, value: string): void {
+function writeOutput(name: OutputName, value: string): void {
   core.setOutput(name, value);
 }
 
@@ -58,9 +58,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       onDeployOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),
       checkoutSha: () => gitHead(workspace),
     });
-    setOutput('result', report.result);
-    setOutput('reason-code', report.reasonCode);
-    setOutput('report', JSON.stringify(report));
+    writeOutput('result', report.result);
+    writeOutput('reason-code', report.reasonCode);
+    writeOutput('report', JSON.stringify(report));
     try {
       await core.summary.addRaw(renderJobSummary(report), true).write();
     } catch (err) {
@@ -72,9 +72,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const code = err instanceof InputError ? 'input-invalid' : 'internal-error';
     const message = err instanceof Error ? err.message : String(err);
     if (!report) {
-      setOutput('result', 'failure');
-      setOutput('reason-code', code);
-      setOutput('report', JSON.stringify({ version: 1, result: 'failure', reasonCode: code, message }));
+      writeOutput('result', 'failure');
+      writeOutput('reason-code', code);
+      writeOutput('report', JSON.stringify({ version: 1, result: 'failure', reasonCode: code, message }));
     }
     core.setFailed(`stagegate: failure: ${code}: ${message}`);
   }

@@ -62273,7 +62273,7 @@ var OctokitDeployGitHub = class {
 };
 
 // action/main.ts
-function setOutput2(name, value) {
+function writeOutput(name, value) {
   setOutput(name, value);
 }
 function gitHead(dir) {
@@ -62319,9 +62319,9 @@ async function run(env = process.env) {
       onDeployOutput: (chunk, stream) => (stream === "stdout" ? process.stdout : process.stderr).write(chunk),
       checkoutSha: () => gitHead(workspace)
     });
-    setOutput2("result", report.result);
-    setOutput2("reason-code", report.reasonCode);
-    setOutput2("report", JSON.stringify(report));
+    writeOutput("result", report.result);
+    writeOutput("reason-code", report.reasonCode);
+    writeOutput("report", JSON.stringify(report));
     try {
       await summary.addRaw(renderJobSummary(report), true).write();
     } catch (err) {
@@ -62333,9 +62333,9 @@ async function run(env = process.env) {
     const code = err instanceof InputError ? "input-invalid" : "internal-error";
     const message = err instanceof Error ? err.message : String(err);
     if (!report) {
-      setOutput2("result", "failure");
-      setOutput2("reason-code", code);
-      setOutput2("report", JSON.stringify({ version: 1, result: "failure", reasonCode: code, message }));
+      writeOutput("result", "failure");
+      writeOutput("reason-code", code);
+      writeOutput("report", JSON.stringify({ version: 1, result: "failure", reasonCode: code, message }));
     }
     setFailed(`stagegate: failure: ${code}: ${message}`);
   }
