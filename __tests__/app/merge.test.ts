@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import type { AuditRecord } from '../../src/audit/types.js';
+import { exportRows } from '../../src/audit/export.js';
 import { MERGE_MARKER } from '../../src/render/gate.js';
 import { AppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
@@ -132,5 +133,39 @@ describe('deployment statuses', () => {
     const verification = await records('verification.result');
     expect(verification.map((r) => [r.details.deploymentId, r.details.result, r.details.reasonCode])).toEqual([[501, 'failure', 'metrics-failed']]);
     expect((await records('rollback')).map((r) => [r.details.deploymentId, r.details.rollbackDeploymentId, r.details.sha])).toEqual([[501, 502, sha('previous')]]);
+  });
+});
+
+describe('audit export of what the app recorded', () => {
+  it('has one row per promotion deployed or bypassed, matching what happened', async () => {
+    const { number, head, base, merge } = await greenThenMerged();
+    await h.send('pull_request', h.pullPayload('closed', number));
+    const d = h.world.deployments[0]!;
+    const e = h.dress(example('deployment_status', 'created'));
+    e.deployment = { ...e.deployment, id: d.id, sha: merge, environment: 'production', payload: d.payload };
+    e.deployment_status = { ...e.deployment_status, id: 9100, state: 'success', description: 'success: deployed', created_at: '2026-11-24T10:20:00Z' };
+    await h.send('deployment_status', e);
+
+    const second = promotion(h.world, { number: 8, commits: [{ author: { login: 'carol', name: 'Carol', email: 'carol@example.com', date: '2026-11-21T09:00:00Z' } }] });
+    ciCheck(h.world, second.head);
+    review(h.world, 8, 'carol', 'APPROVED', second.head);
+    await h.send('pull_request', h.pullPayload('opened', 8));
+    const merge8 = sha('merge-8');
+    h.world.commits.set(merge8, { ...h.world.commits.get(second.head)!, sha: merge8, parents: [second.base, second.head] });
+    h.world.files.set(second.base, new Map([['.github/stagegate.yml', POLICY]]));
+    Object.assign(h.world.pulls.get(8)!, { state: 'closed', merged: true, merged_by: 'root', merge_commit_sha: merge8 });
+    await h.send('pull_request', h.pullPayload('closed', 8));
+
+    const rows = [];
+    for await (const row of exportRows(h.store, { repository: 'acme/app' })) rows.push(row);
+    expect(rows.map((r) => [r.pullRequest, r.stage, r.range, r.bypass])).toEqual([
+      [number, 'production', `${base}..${head}`, false],
+      [8, 'production', `${second.base}..${second.head}`, true],
+    ]);
+    expect(rows[0]).toMatchObject({ deploymentId: String(d.id), sha: merge, mergedBy: 'anna', commitCount: 1, authors: ['alice'], gateState: 'passed' });
+    expect(rows[0]!.approvers).toEqual([expect.objectContaining({ login: 'manager', commitId: head })]);
+    expect(rows[0]!.deployResult).toMatchObject({ state: 'success' });
+    expect(rows[1]).toMatchObject({ mergedBy: 'root', deploymentId: null });
+    expect(rows[1]!.bypassReasons.join(' ')).toMatch(/approvals/i);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Probot, ProbotOctokit } from 'probot';
 import { openAuditStore } from '../../src/audit/open.js';
-import type { AuditStore } from '../../src/audit/types.js';
+import type { AuditDatabase } from '../../src/audit/types.js';
 import { createApp, type Handled } from '../../app/index.js';
 import { GitHubWorld, type WorldCommit } from './github-world.js';
 
@@ -56,7 +56,7 @@ export const SECRET = 'stagegate-test-secret';
 export class AppHarness {
   world = new GitHubWorld();
   handled: Handled[] = [];
-  store!: AuditStore;
+  store!: AuditDatabase;
   probot!: Probot;
   now = new Date('2026-11-24T10:00:00Z');
   private dir = '';
