@@ -21,6 +21,27 @@ function gitHead(dir: string): Promise<string | null> {
   });
 }
 
+/** Outputs share the runner's 1 MiB limit: beyond ~900 KB the per-round history and output tails go. */
+export const REPORT_OUTPUT_LIMIT = 900_000;
+
+function reportJson(report: DeploymentReport): string {
+  const full = JSON.stringify(report);
+  if (full.length <= REPORT_OUTPUT_LIMIT) return full;
+  const slim = JSON.parse(full) as DeploymentReport;
+  for (const a of [slim.attempt, slim.rollback?.attempt]) {
+    if (!a) continue;
+    if (a.deploy) a.deploy.outputTail = a.deploy.outputTail.slice(-500);
+    for (const c of [...a.smoke, ...a.metrics]) {
+      delete c.evidence.history;
+      if (typeof c.evidence.outputTail === 'string') c.evidence.outputTail = c.evidence.outputTail.slice(-200);
+      if (typeof c.evidence.bodyHead === 'string') c.evidence.bodyHead = c.evidence.bodyHead.slice(0, 100);
+    }
+  }
+  slim.warnings.push('report output shortened to fit the output size limit (metric history and output tails cut)');
+  const text = JSON.stringify(slim);
+  return text.length <= REPORT_OUTPUT_LIMIT ? text : JSON.stringify({ ...slim, attempt: null, rollback: null, warnings: [...slim.warnings, 'checks left out: too large'] });
+}
+
 const log: DeployLog = {
   info: (m) => core.info(m),
   warning: (m) => core.warning(m),
@@ -60,7 +81,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     });
     writeOutput('result', report.result);
     writeOutput('reason-code', report.reasonCode);
-    writeOutput('report', JSON.stringify(report));
+    writeOutput('report', reportJson(report));
     try {
       await core.summary.addRaw(renderJobSummary(report), true).write();
     } catch (err) {

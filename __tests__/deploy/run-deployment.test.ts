@@ -169,6 +169,16 @@ describe('runDeployment: refusals', () => {
     expect(await deployLog()).toEqual([]);
   });
 
+  test('a deployment whose ref is a branch, not the approved SHA, is refused', async () => {
+    await setup(stage());
+    const gh = new FakeDeployGitHub();
+    const dep = gh.addDeployment({ sha: SHA, ref: 'staging', environment: 'staging' });
+    const r = await runDeployment(inputs(dep.id), deps(gh));
+    expect(r.reasonCode).toBe('sha-mismatch');
+    expect(r.message).toContain('has ref "staging", not the approved commit aaaaaaaaaaaa');
+    expect(await deployLog()).toEqual([]);
+  });
+
   test('a deployment for another environment is refused', async () => {
     await setup(stage());
     const gh = new FakeDeployGitHub();

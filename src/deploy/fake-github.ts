@@ -16,11 +16,11 @@ export class FakeDeployGitHub implements DeployGitHub {
   private clock = Date.parse('2026-01-01T00:00:00Z');
 
   /** Adds a deployment (and optionally its statuses, oldest first); returns it. */
-  addDeployment(d: { sha: string; environment: string; payload?: Record<string, unknown>; states?: DeploymentState[] }): DeploymentInfo {
+  addDeployment(d: { sha: string; environment: string; payload?: Record<string, unknown>; states?: DeploymentState[]; ref?: string }): DeploymentInfo {
     const dep: DeploymentInfo = {
       id: ++this.nextId,
       sha: d.sha,
-      ref: d.sha,
+      ref: d.ref ?? d.sha,
       environment: d.environment,
       createdAt: new Date((this.clock += 60_000)).toISOString(),
       payload: d.payload ?? {},

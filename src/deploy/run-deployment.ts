@@ -200,7 +200,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
   report.pullRequest ??= prFromPayload(deployment.payload);
   const mismatch: string[] = [];
   if (deployment.sha.toLowerCase() !== sha) mismatch.push(`deployment ${deploymentId} is for ${deployment.sha.slice(0, 12)}, not the approved ${sha.slice(0, 12)}`);
-  if (SHA.test(deployment.ref) && deployment.ref.toLowerCase() !== sha) mismatch.push(`its ref ${deployment.ref.slice(0, 12)} is not ${sha.slice(0, 12)}`);
+  else if (deployment.ref.toLowerCase() !== sha) mismatch.push(`deployment ${deploymentId} has ref "${deployment.ref.slice(0, 40)}", not the approved commit ${sha.slice(0, 12)}`);
   if (deployment.environment !== inputs.environment) mismatch.push(`it targets environment "${deployment.environment}", not "${inputs.environment}"`);
   if (mismatch.length) return refuse('sha-mismatch', `${mismatch.join('; ')}; only the approved commit deploys`, true);
   if (deps.checkoutSha) {
