@@ -193,29 +193,39 @@ export class GitRepo {
     return r.stdout.split('\n')[0]?.trim() ?? null;
   }
 
+  private infoCache = new Map<string, GitCommitInfo>();
+
+  /** Reads many commits with one git process (commits never change, so they are cached). */
+  async prefetch(shas: string[]): Promise<void> {
+    const missing = [...new Set(shas.filter((s) => /^[0-9a-f]{40}$/.test(s) && !this.infoCache.has(s)))];
+    if (missing.length === 0) return;
+    const r = await this.run(['cat-file', '--batch'], { input: `${missing.join('\n')}\n` });
+    const buf = Buffer.from(r.stdout, 'utf8');
+    let pos = 0;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) break;
+      const header = buf.subarray(pos, nl).toString('utf8');
+      const [sha = '', type, sizeText] = header.split(' ');
+      if (type === 'missing' || !sizeText) {
+        pos = nl + 1;
+        continue;
+      }
+      const size = Number(sizeText);
+      const body = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
+      pos = nl + 1 + size + 1;
+      if (type === 'commit') this.infoCache.set(sha, parseCommit(sha, body));
+    }
+  }
+
   async commitInfo(sha: string): Promise<GitCommitInfo | null> {
+    const hit = this.infoCache.get(sha);
+    if (hit) return hit;
     const r = await this.run(['cat-file', 'commit', sha], { allowCodes: [128] });
     if (r.code !== 0) return null;
-    const text = r.stdout;
-    const sep = text.indexOf('\n\n');
-    const head = text.slice(0, sep === -1 ? text.length : sep);
-    const message = sep === -1 ? '' : text.slice(sep + 2).replace(/\n$/, '');
-    let tree = '';
-    const parents: string[] = [];
-    const ids: Record<string, Required<GitIdentity>> = {};
-    for (const line of head.split('\n')) {
-      const sp = line.indexOf(' ');
-      const key = line.slice(0, sp);
-      const val = line.slice(sp + 1);
-      if (key === 'tree') tree = val;
-      else if (key === 'parent') parents.push(val);
-      else if (key === 'author' || key === 'committer') {
-        const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(val);
-        if (m) ids[key] = { name: m[1] ?? '', email: m[2] ?? '', date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-      }
-    }
-    const unknown = { name: '', email: '', date: new Date(0).toISOString() };
-    return { sha, tree, parents, author: ids.author ?? unknown, committer: ids.committer ?? unknown, message };
+    const info = parseCommit(sha, r.stdout);
+    this.infoCache.set(sha, info);
+    return info;
   }
 
   /** Commits reachable from `head` and not from `base`, oldest first (as GitHub lists them). */
@@ -273,12 +283,15 @@ export class GitRepo {
       if (letter === 'R') change.previousFilename = src;
       out.push(change);
     }
-    if (out.length <= 300) {
-      for (const f of out) {
-        const paths = f.previousFilename ? [f.previousFilename, f.filename] : [f.filename];
-        const p = await this.run(['diff', '--no-color', '-M', fromRef, to, '--', ...paths]);
-        const idx = p.stdout.indexOf('\n@@');
-        f.patch = idx === -1 ? '' : p.stdout.slice(idx + 1).replace(/\n$/, '');
+    if (out.length > 0 && out.length <= 3000) {
+      const full = await this.run(['diff', '--no-color', '-M', fromRef, to]);
+      const chunks = full.stdout.split(/^diff --git /m).slice(1);
+      if (chunks.length === out.length) {
+        chunks.forEach((chunk, i) => {
+          const f = out[i];
+          const idx = chunk.indexOf('\n@@');
+          if (f) f.patch = idx === -1 ? '' : chunk.slice(idx + 1).replace(/\n$/, '');
+        });
       }
     }
     return out;
@@ -322,6 +335,26 @@ export class GitRepo {
     await this.run(['fetch', '--quiet', '--no-tags', other.dir, `+${srcRef}:${dstRef}`]);
   }
 
+  /** Appends a linear series of commits on `parent` with one `git fast-import`; returns their shas, oldest first. */
+  async importLinear(parent: string | null, commits: Array<{ files: Record<string, string>; message: string; author: GitIdentity }>): Promise<string[]> {
+    const tmpRef = `refs/sandbox/import-${process.pid}-${Date.now()}`;
+    const parts: string[] = [];
+    const ts = Math.floor(Date.now() / 1000);
+    commits.forEach((c, i) => {
+      const who = `${c.author.name} <${c.author.email}> ${ts} +0000`;
+      const msg = Buffer.byteLength(c.message);
+      parts.push(`commit ${tmpRef}\nmark :${i + 1}\nauthor ${who}\ncommitter ${who}\ndata ${msg}\n${c.message}\n`);
+      if (i === 0 && parent) parts.push(`from ${parent}\n`);
+      for (const [path, content] of Object.entries(c.files)) parts.push(`M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`);
+      parts.push('\n');
+    });
+    await this.run(['fast-import', '--quiet', '--force'], { input: parts.join('') });
+    const tip = await this.resolve(tmpRef);
+    await this.deleteRef(tmpRef);
+    if (!tip) throw new GitError('fast-import produced no commit', null, '');
+    return this.revList(parent, tip);
+  }
+
   /** Clones this repository into `dir` and checks out `sha` detached (a runner's checkout). */
   async checkout(sha: string, dir: string, branch?: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
@@ -335,4 +368,26 @@ export class GitRepo {
       execFile('git', args, { env: baseEnv, cwd: dir }, (err, _o, stderr) => (err ? reject(new GitError(`git checkout failed: ${stderr}`, null, String(stderr))) : resolve()));
     });
   }
+}
+
+function parseCommit(sha: string, text: string): GitCommitInfo {
+  const sep = text.indexOf('\n\n');
+  const head = text.slice(0, sep === -1 ? text.length : sep);
+  const message = sep === -1 ? '' : text.slice(sep + 2).replace(/\n$/, '');
+  let tree = '';
+  const parents: string[] = [];
+  const ids: Record<string, Required<GitIdentity>> = {};
+  for (const line of head.split('\n')) {
+    const sp = line.indexOf(' ');
+    const key = line.slice(0, sp);
+    const val = line.slice(sp + 1);
+    if (key === 'tree') tree = val;
+    else if (key === 'parent') parents.push(val);
+    else if (key === 'author' || key === 'committer') {
+      const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(val);
+      if (m) ids[key] = { name: m[1] ?? '', email: m[2] ?? '', date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    }
+  }
+  const unknown = { name: '', email: '', date: new Date(0).toISOString() };
+  return { sha, tree, parents, author: ids.author ?? unknown, committer: ids.committer ?? unknown, message };
 }

@@ -415,16 +415,14 @@ export class GitHubSandbox {
   async pushMany(repo: string, branch: string, count: number, author: PersonRef): Promise<string[]> {
     const r = this.repo(repo);
     const before = await r.git.branchSha(branch);
-    let parent = before ?? (await r.git.resolve(`refs/heads/${r.defaultBranch}`));
+    const parent = before ?? (await r.git.resolve(`refs/heads/${r.defaultBranch}`));
     const id = this.identity(author);
-    const shas: string[] = [];
-    for (let i = 0; i < count; i++) {
-      parent = await r.git.commitFiles({ parent, files: { [`many/${branch.replace(/\W/g, '_')}-${i % 50}.txt`]: `change ${i}\n` }, message: `Change ${i + 1} of ${count}`, author: id });
-      shas.push(parent);
-    }
-    if (parent) {
-      await r.git.updateRef(`refs/heads/${branch}`, parent, before);
-      await this.afterRefMoved(r, branch, before, parent, id.account);
+    const series = Array.from({ length: count }, (_, i) => ({ files: { [`many/${branch.replace(/\W/g, '_')}-${i % 50}.txt`]: `change ${i}\n` }, message: `Change ${i + 1} of ${count}`, author: id }));
+    const shas = await r.git.importLinear(parent, series);
+    const tip = shas[shas.length - 1];
+    if (tip) {
+      await r.git.updateRef(`refs/heads/${branch}`, tip, before);
+      await this.afterRefMoved(r, branch, before, tip, id.account);
     }
     return shas;
   }

@@ -481,6 +481,7 @@ const h: Record<string, Handler> = {
     const base = pr.merged ? pr.baseShaAtMerge : await r.git.branchSha(pr.baseRef);
     const shas = (await r.git.revList(base, pr.headSha)).slice(0, 250);
     const p = paginate(ctx, shas);
+    await r.git.prefetch(p.items);
     const body = [];
     for (const s of p.items) body.push(commitJson(sb.bases, r, await sb.commitView(r, s)));
     return { status: 200, body, headers: p.headers };
@@ -547,6 +548,7 @@ const h: Record<string, Handler> = {
       commits = p.items;
       headers = p.headers;
     } else commits = ahead.slice(0, 250);
+    await r.git.prefetch([base, ...(mb ? [mb] : []), ...commits]);
     const showFiles = !paginated || int(ctx.query.page, 1) === 1;
     const files = showFiles ? (await r.git.diff(mb, head)).slice(0, 300).map((f) => diffEntryJson(sb.bases, r, head, f)) : [];
     const body: Record<string, unknown> = {
@@ -576,6 +578,7 @@ const h: Record<string, Handler> = {
     const head = await resolveRef(r, ctx.query.sha ?? r.defaultBranch);
     const shas = (await r.git.revList(null, head)).reverse();
     const p = paginate(ctx, shas);
+    await r.git.prefetch(p.items);
     const body = [];
     for (const s of p.items) body.push(commitJson(sb.bases, r, await sb.commitView(r, s)));
     return { status: 200, body, headers: p.headers };
