@@ -87,6 +87,20 @@ describe('promotion gate', () => {
     expect((await records('approval.refused')).map((r) => r.details.refusal)).toEqual(['co-author']);
   });
 
+  it('counts only reviewers with write access when the stage lists none (a reader on a public repo does not count)', async () => {
+    const { number, head } = promotion(h.world, { from: 'master', to: 'staging' });
+    h.world.files.set('staging', new Map([['.github/stagegate.yml', POLICY]]));
+    h.world.permissions.set('stranger', 'read');
+    review(h.world, number, 'stranger', 'APPROVED', head);
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'stranger'));
+    expect(h.world.gateCheck(head)?.conclusion).toBeNull();
+    expect((await records('approval.refused')).map((r) => [r.actor, r.details.refusal])).toEqual([['stranger', 'not-eligible']]);
+
+    review(h.world, number, 'bob', 'APPROVED', head);
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'bob'));
+    expect(h.world.gateCheck(head)?.conclusion).toBe('success');
+  });
+
   it('reads a 300-commit range completely (an author at commit 290 is still excluded)', async () => {
     const commits = Array.from({ length: 300 }, (_, i) =>
       i === 289 ? { author: { login: 'erin', name: 'Erin', email: 'erin@example.com', date: '2026-11-20T09:00:00Z' } } : {},

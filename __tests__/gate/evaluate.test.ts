@@ -77,7 +77,8 @@ describe('evaluateGate', () => {
     const facts = fakeFacts(green());
     const result = await evaluateGate(ctxOf(config, 'staging', facts, NOW));
     expect(result.rules.map((r) => r.id)).toEqual(['approvals']);
-    expect(facts.log).toEqual(['pullRequest()', 'reviews()']);
+    // With no reviewers list, each fresh approver's repository permission is read once.
+    expect(facts.log).toEqual(['pullRequest()', 'reviews()', 'permission(anna)', 'permission(tom)', 'permission(pia)', 'permission(paul)', 'permission(alice)']);
   });
 
   it.each<[string, Partial<FakeFactsInput>, Date, 'passed' | 'pending' | 'blocked', string[]]>([

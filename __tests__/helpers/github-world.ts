@@ -63,6 +63,8 @@ export class GitHubWorld {
   comments: { id: number; issue: number; body: string; bot: boolean }[] = [];
   dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   teams = new Map<string, Map<string, 'active' | 'pending'>>();
+  /** Repository role per login; anyone not listed has `write`. */
+  permissions = new Map<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>();
   requests: RecordedRequest[] = [];
   violations: string[] = [];
   /** Routes that answer with an error status instead (e.g. to simulate GitHub failing). */
@@ -291,6 +293,12 @@ export class GitHubWorld {
     this.route('POST', `${prefix}/actions/workflows/{workflow_id}/dispatches`, ({ params, body }) => {
       this.dispatches.push({ workflow: params.workflow_id ?? '', ref: body.ref, inputs: body.inputs });
       return { status: 204 };
+    });
+    this.route('GET', `${prefix}/collaborators/{username}/permission`, ({ params }) => {
+      const role = this.permissions.get(params.username ?? '') ?? 'write';
+      if (role === 'none') return { status: 404, body: { message: 'Not Found' } };
+      const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+      return { status: 200, body: { permission: legacy, role_name: role, user: this.user(params.username ?? null) } };
     });
     this.route('GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}', ({ params }) => {
       const state = this.teams.get(`${params.org}/${params.team_slug}`)?.get(params.username ?? '');

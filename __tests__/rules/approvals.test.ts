@@ -283,3 +283,27 @@ describe('approvals: fails closed', () => {
     expect(facts.calls.files).toBe(0);
   });
 });
+
+describe('approvals: with no reviewers list, only write access counts', () => {
+  it.each<[string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none', RuleState, boolean]>([
+    ['an admin counts', 'admin', 'passed', true],
+    ['a maintainer counts', 'maintain', 'passed', true],
+    ['a writer counts', 'write', 'passed', true],
+    ['a triager does not', 'triage', 'pending', false],
+    ['a reader does not', 'read', 'pending', false],
+    ['an outsider (e.g. on a public repository) does not', 'none', 'pending', false],
+  ])('%s', async (_label, permission, state, counted) => {
+    const facts = fakeFacts({ commits: alice, reviews: [fakeReview('ivan', 'APPROVED', HEAD, T(1))], permissions: { ivan: permission } });
+    const { result, verdicts } = await assessApprovals(ctxOf(productConfig(), 'staging', facts));
+    expect(result.state).toBe(state);
+    expect(verdicts[0]).toMatchObject({ login: 'ivan', counted, ...(counted ? {} : { refusal: 'not-eligible' }) });
+    if (!counted) expect(verdicts[0]?.detail).toMatch(/write access is required/);
+  });
+
+  it('is not green when the permission cannot be read', async () => {
+    const facts = fakeFacts({ commits: alice, reviews: [fakeReview('ivan', 'APPROVED', HEAD, T(1))], errors: { permission: 'HTTP 502' } });
+    const { result } = await assessApprovals(ctxOf(productConfig(), 'staging', facts));
+    expect(result.state).not.toBe('passed');
+    expect(JSON.stringify(result)).toMatch(/could not read ivan's permission: HTTP 502/);
+  });
+});

@@ -8,7 +8,9 @@ export const durationSchema = z
   .refine((v) => parseDuration(v) !== null, { message: 'is not a duration (use forms like 30s, 10m, 2h, 1d)' })
   .describe('A duration such as 30s, 10m, 2h or 1d');
 
-const login = z.string().min(1);
+const login = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})|@[A-Za-z0-9-]+\/[A-Za-z0-9._-]+)$/, 'must be a login (anna) or a team (@org/team-slug)');
 
 /** Who must sign off, and how many of them. */
 export const signoffSchema = z
@@ -17,7 +19,7 @@ export const signoffSchema = z
     reviewers: z
       .array(login)
       .optional()
-      .describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, any user with write access counts'),
+      .describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, anyone with write access to the repository counts'),
     separation_of_duties: z
       .boolean()
       .default(true)

@@ -9,11 +9,12 @@ import type {
   PromotionFacts,
   PullRequestFact,
   ReviewFact,
+  RepoPermission,
   TeamMembership,
 } from './types.js';
 
 /** The methods of {@link PromotionFacts}. */
-export type FactMethod = 'pullRequest' | 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'treeOf' | 'teamMembership' | 'mergedPulls';
+export type FactMethod = 'pullRequest' | 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'treeOf' | 'teamMembership' | 'permission' | 'mergedPulls';
 
 /** The methods that return a {@link Listing}. */
 export type ListingMethod = 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'mergedPulls';
@@ -40,6 +41,8 @@ export interface FakeFactsInput {
   /** Members per `org/team` (case-insensitive); users not listed are `none`. */
   teams?: Record<string, FakeTeamMember[]>;
   mergedPulls?: MergedPullFact[];
+  /** Repository permission per login (case-insensitive); users not listed have `write`. */
+  permissions?: Record<string, RepoPermission>;
   /** Listings to report as incomplete, with the reason. */
   incomplete?: Partial<Record<ListingMethod, string>>;
   /** Methods that throw, with the error (or its message). */
@@ -93,6 +96,7 @@ export function fakeFacts(input: FakeFactsInput = {}): FakeFacts {
     deployments: 0,
     treeOf: 0,
     teamMembership: 0,
+    permission: 0,
     mergedPulls: 0,
   };
   const log: string[] = [];
@@ -160,6 +164,11 @@ export function fakeFacts(input: FakeFactsInput = {}): FakeFacts {
     async teamMembership(org, teamSlug, login) {
       enter('teamMembership', org, teamSlug, login);
       return teams.get(`${org}/${teamSlug}`.toLowerCase())?.get(login.toLowerCase()) ?? 'none';
+    },
+    async permission(login) {
+      enter('permission', login);
+      const perms = new Map(Object.entries(input.permissions ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      return perms.get(login.toLowerCase()) ?? 'write';
     },
     async mergedPulls() {
       enter('mergedPulls');

@@ -85,6 +85,9 @@ export interface DeploymentFact {
 /** Team membership of a user. */
 export type TeamMembership = 'active' | 'pending' | 'none';
 
+/** A user's role on the repository (`none` when not a collaborator). */
+export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
 /** A pull request merged into the range, for release notes. */
 export interface MergedPullFact {
   number: number;
@@ -118,6 +121,8 @@ export interface PromotionFacts {
   treeOf(sha: string): Promise<string>;
   /** Whether a user is an active member of org/team. */
   teamMembership(org: string, teamSlug: string, login: string): Promise<TeamMembership>;
+  /** A user's permission on the repository. */
+  permission(login: string): Promise<RepoPermission>;
   /** Pull requests merged into the range, for release notes. */
   mergedPulls(): Promise<Listing<MergedPullFact>>;
 }

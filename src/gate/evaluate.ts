@@ -38,6 +38,7 @@ export function shareFacts(facts: PromotionFacts): PromotionFacts {
     treeOf: (sha) => once(`treeOf\0${sha}`, () => facts.treeOf(sha)),
     teamMembership: (org, team, login) =>
       once(`teamMembership\0${org.toLowerCase()}\0${team.toLowerCase()}\0${login.toLowerCase()}`, () => facts.teamMembership(org, team, login)),
+    permission: (login) => once(`permission\0${login.toLowerCase()}`, () => facts.permission(login)),
     mergedPulls: () => once('mergedPulls', () => facts.mergedPulls()),
   };
 }

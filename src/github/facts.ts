@@ -9,6 +9,7 @@ import type {
   PromotionFacts,
   PullRequestFact,
   ReviewFact,
+  RepoPermission,
   TeamMembership,
 } from '../facts/types.js';
 import { isNotFound, memo, paginate, type GitHubRequester } from './client.js';
@@ -262,6 +263,18 @@ export function createGitHubFacts(opts: {
     }
   });
 
+  const permission = memo(async (login: string): Promise<RepoPermission> => {
+    try {
+      const res = await client.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...base, username: login });
+      const data = res.data as { permission: string; role_name?: string };
+      const role = (data.role_name ?? data.permission) as RepoPermission;
+      return ['admin', 'maintain', 'write', 'triage', 'read'].includes(role) ? role : data.permission === 'write' || data.permission === 'admin' ? (data.permission as RepoPermission) : 'none';
+    } catch (err) {
+      if (isNotFound(err)) return 'none';
+      throw err;
+    }
+  });
+
   const mergedPulls = memo(async (): Promise<Listing<MergedPullFact>> => {
     const range = await commits("");
     const pr = await pullRequest();
@@ -299,6 +312,7 @@ export function createGitHubFacts(opts: {
     deployments,
     treeOf,
     teamMembership: (org, team, login) => membership(`${org}\u0000${team}\u0000${login}`),
+    permission: (login) => permission(login.toLowerCase()),
     mergedPulls: () => mergedPulls(''),
   };
 }

@@ -49,14 +49,14 @@ export function standingReviews(reviews: readonly ReviewFact[]): Map<string, Rev
 }
 
 function describeReviewers(reviewers: string[] | undefined): string {
-  return reviewers === undefined ? 'any reviewer with access' : humanList(reviewers, 'or');
+  return reviewers === undefined ? 'reviewers with write access' : humanList(reviewers, 'or');
 }
 
 /**
  * Approvals: every sign-off requirement (the stage's, plus each touched risk tier's) needs its number of
  * approvals of the current head commit from eligible reviewers. Eligible: a listed user (case-insensitive)
- * or an active member of a listed `@org/team`; with no `reviewers` list, anyone GitHub lets review (users
- * with read access) is eligible. The latest decisive review per reviewer stands (COMMENTED changes
+ * or an active member of a listed `@org/team`; with no `reviewers` list, anyone with write (or maintain,
+ * admin) access to the repository is eligible — never a mere reader or outsider. The latest decisive review per reviewer stands (COMMENTED changes
  * nothing, DISMISSED withdraws). The PR author never counts; with `separation_of_duties`, neither does any
  * author, committer or co-author of a commit in the range. A standing change request from an eligible
  * reviewer blocks whatever commit it was made on. A range touching only low-risk paths needs no approvals
@@ -120,7 +120,16 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
     return p;
   };
   const eligibility = async (login: string, reviewers: string[] | undefined): Promise<Eligibility> => {
-    if (reviewers === undefined) return { kind: 'yes', via: 'any reviewer' };
+    if (reviewers === undefined) {
+      // No list: only people who could push the change themselves (write access or more) sign off.
+      try {
+        const perm = await facts.permission(login);
+        if (perm === 'admin' || perm === 'maintain' || perm === 'write') return { kind: 'yes', via: `${perm} access` };
+        return { kind: 'no', why: `${login} has ${perm === 'none' ? 'no' : `only ${perm}`} access to the repository (write access is required)` };
+      } catch (err) {
+        return { kind: 'unknown', why: `could not read ${login}'s permission: ${errorMessage(err)}` };
+      }
+    }
     const lower = login.toLowerCase();
     if (reviewers.some((r) => !r.startsWith('@') && r.toLowerCase() === lower)) return { kind: 'yes', via: login };
     const problems: string[] = [];
