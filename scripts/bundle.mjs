@@ -36,6 +36,8 @@ const result = await build({
   sourcemap: false,
   minify: false,
   treeShaking: true,
+  // Paths in the bundle stay relative to the repository even when node_modules is a symlink.
+  preserveSymlinks: true,
   charset: 'utf8',
   write: false,
   logLevel: 'warning',
