@@ -205,7 +205,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
       await fresh.tamper(swapSeqSql('acme/shop', 3, 4));
       const report = await verifyChain(store, 'acme/shop');
       expect(report.problem).toMatchObject({ kind: 'reordered', seq: 3, key: 'delivery-4:gate.result' });
-      expect(report.problem?.message).toMatch(/the record it follows is seq 4/);
+      expect(report.problem?.message).toMatch(/the record that follows seq 2 is at seq 4/);
     });
 
     it('names a reordered pair that is far apart', async () => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { auditMigrationProvider, type AuditSchema } from './schema.js';
 import { KyselyAuditStore, postgresChainLock, sqliteChainLock, withProcessMutex } from './sql-store.js';
 import type { AuditDatabase, AuditDialect } from './types.js';
@@ -46,6 +45,7 @@ export function resolveAuditStoreTarget(opts: OpenAuditStoreOptions = {}): Audit
 /**
  * Opens the audit store: PostgreSQL when a database URL is given (option or `DATABASE_URL`),
  * otherwise the embedded database `<dataDir>/stagegate.db`. Runs the migrations (idempotent).
+ * Only the driver in use is loaded.
  */
 export async function openAuditStore(opts: OpenAuditStoreOptions = {}): Promise<AuditDatabase> {
   const target = resolveAuditStoreTarget(opts);
@@ -66,7 +66,8 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
     }
     mkdirSync(resolve(opts.file, '..'), { recursive: true, mode: 0o700 });
   }
-  let sqlite: Database.Database;
+  const { default: Database } = await import('better-sqlite3');
+  let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new Database(opts.file, { fileMustExist: !memory && (opts.mustExist ?? false) });
     if (!memory) sqlite.pragma('journal_mode = WAL');
@@ -93,6 +94,7 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
 /** Opens the PostgreSQL store at `databaseUrl` and runs the migrations. */
 export async function openPostgresAuditStore(databaseUrl: string): Promise<AuditDatabase> {
   const location = redactUrl(databaseUrl);
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     // An idle client lost its connection; the next query reports it.

@@ -69,12 +69,6 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
           .on('audit_records')
           .columns(['repository', 'deployment_id', 'seq'])
           .execute();
-        await db.schema
-          .createIndex('audit_records_hash_idx')
-          .ifNotExists()
-          .on('audit_records')
-          .columns(['repository', 'hash'])
-          .execute();
         if (dialect === 'sqlite') {
           for (const op of ['UPDATE', 'DELETE']) {
             await sql

@@ -37,7 +37,7 @@ export interface KyselyAuditStoreOptions {
 
 const REPOSITORY_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const PAGE = 500;
-const INSERT_CHUNK = 100;
+const INSERT_CHUNK = 400;
 const IN_CHUNK = 500;
 const MAX_ATTEMPTS = 6;
 
@@ -281,15 +281,13 @@ export class KyselyAuditStore implements AuditDatabase {
     return rows.map(toRaw);
   }
 
-  async seqOfHash(repository: string, hash: string): Promise<number | null> {
+  async seqOfSuccessor(repository: string, prevHash: string): Promise<number | null> {
     this.#assertOpen();
     const row = await this.#db
       .selectFrom('audit_records')
       .select('seq')
       .where('repository', '=', repository)
-      .where('hash', '=', hash)
-      .orderBy('seq')
-      .limit(1)
+      .where('prev_hash', '=', prevHash)
       .executeTakeFirst();
     return row ? Number(row.seq) : null;
   }

@@ -134,8 +134,8 @@ export interface AuditDatabase extends AuditStore {
   scan(repository: string, opts?: ScanOptions): Promise<AuditRecord[]>;
   /** One page of a repository's rows in chain order, exactly as stored (for `verify`). */
   scanRaw(repository: string, afterSeq: number, limit: number): Promise<StoredAuditRow[]>;
-  /** The seq of the record in `repository` whose hash is `hash`, if any. */
-  seqOfHash(repository: string, hash: string): Promise<number | null>;
+  /** The seq of the record in `repository` whose prevHash is `prevHash` (its successor), if any. */
+  seqOfSuccessor(repository: string, prevHash: string): Promise<number | null>;
   /** The record with this idempotency key, if any. */
   findByKey(key: string): Promise<AuditRecord | null>;
   /** The records with these idempotency keys (any order; missing keys are absent). */

@@ -50,8 +50,8 @@ export function contentProblem(row: StoredAuditRow): string | null {
 
 /**
  * Walks one repository's chain in seq order, page by page (memory stays flat), and reports the
- * first record that was edited (content ≠ hash), follows deleted records (seq gap, or a prevHash
- * that no record has), or is out of order (its predecessor sits later in the chain).
+ * first record that was edited (content ≠ hash), follows deleted records (no record links to the
+ * last good one), or is out of order (the record linking to the last good one sits later).
  */
 export async function verifyChain(store: AuditDatabase, repository: string): Promise<ChainReport> {
   let expectedSeq = 1;
@@ -72,23 +72,23 @@ export async function verifyChain(store: AuditDatabase, repository: string): Pro
       const edited = contentProblem(row);
       if (edited) return problem('edited', row, `record seq ${row.seq} (key ${row.key}) was edited: ${edited}`);
       if (row.prevHash !== expectedPrev) {
-        const predecessorSeq = await store.seqOfHash(repository, row.prevHash);
-        if (predecessorSeq !== null && predecessorSeq > row.seq) {
+        // The true next record is the one linking to the last good record (unique per chain).
+        const successorSeq = await store.seqOfSuccessor(repository, expectedPrev);
+        if (successorSeq !== null && successorSeq > row.seq) {
           return problem(
             'reordered',
             row,
-            `record seq ${row.seq} (key ${row.key}) is out of order: the record it follows is seq ${predecessorSeq}`,
+            `record seq ${row.seq} (key ${row.key}) is out of order: the record that follows seq ${expectedSeq - 1} is at seq ${successorSeq}`,
           );
         }
-        const missing =
-          predecessorSeq === null
-            ? 'no record has its prevHash (or the record before it was rewritten with a recomputed hash)'
-            : `it links to seq ${predecessorSeq}`;
         return problem(
           'deleted',
           row,
-          `record(s) deleted before seq ${row.seq} (key ${row.key}): ${missing}` +
-            (row.seq !== expectedSeq ? `; seq jumps from ${expectedSeq - 1} to ${row.seq}` : ''),
+          `record(s) deleted before seq ${row.seq} (key ${row.key}): no record links to ` +
+            (expectedSeq === 1 ? 'the start of the chain' : `seq ${expectedSeq - 1}`) +
+            (row.seq !== expectedSeq
+              ? `; seq jumps from ${expectedSeq - 1} to ${row.seq}`
+              : ' (or the record before it was rewritten with a recomputed hash)'),
         );
       }
       if (row.seq !== expectedSeq) {
