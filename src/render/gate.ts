@@ -85,7 +85,7 @@ function riskLines(result: GateResult): string[] {
   const lines = risk.touched.map((t) => {
     const sample = t.files.slice(0, 5).map((f) => `\`${f}\``).join(', ');
     const more = t.files.length > 5 ? ` and ${t.files.length - 5} more` : '';
-    return `- **${t.name}** (${t.level}): ${t.files.length} file${t.files.length === 1 ? '' : 's'} — ${sample}${more}`;
+    return `- \`${t.name}\` (${t.level}): ${t.files.length} file${t.files.length === 1 ? '' : 's'} — ${sample}${more}`;
   });
   if (risk.lowOnly) lines.push('', 'Every changed file is low risk: no manual sign-off is required.');
   return lines;
@@ -219,7 +219,7 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
         '',
         `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
         '',
-        'The deployment was marked `error`. Fix the workflow and use `/stagegate deploy` or re-run the deploy workflow by hand.',
+        `The deployment was marked \`error\`. Fix the workflow, then run it by hand with inputs \`environment=${o.stage}\`, \`sha=${o.sha}\`, \`deployment_id=${o.deploymentId}\`.`,
       );
       break;
     case 'bypassed':
