@@ -14,6 +14,11 @@ export interface AppDeps {
   store: AuditStore;
   /** The clock; tests pass a fixed one. */
   now: () => Date;
+  /**
+   * Runs `task` at `at` (default: a timer). Soak periods and deploy windows change a gate without
+   * any webhook, so the app re-evaluates at the time a result says it may change.
+   */
+  schedule?: (at: Date, task: () => void) => { cancel(): void };
   /** Told of each valid policy read, so later events that cannot change a result skip all requests. */
   onPolicy?: (repository: string, config: Config) => void;
 }

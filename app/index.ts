@@ -34,6 +34,15 @@ export type Handled =
   | { event: string; outcome: 'recorded'; appended: number };
 
 /** Options of {@link createApp}. */
+/** Timers longer than this are not set; the next webhook re-evaluates anyway. */
+const MAX_TIMER_MS = 7 * 24 * 3600 * 1000;
+
+function timerSchedule(at: Date, task: () => void): { cancel(): void } {
+  const t = setTimeout(task, Math.max(0, at.getTime() - Date.now()));
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+}
+
 export interface CreateAppOptions extends AppDeps {
   /** Called after each handled delivery (for tests, the sandbox and logs). */
   onHandled?: (h: Handled) => void;
@@ -52,6 +61,8 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     onPolicy: (repository, config) => policyHints.set(repository, { config, at: Date.now() }),
   };
   const report = (h: Handled) => options.onHandled?.(h);
+  const schedule = options.schedule ?? timerSchedule;
+  const timers = new Map<string, { cancel(): void }>();
 
   const hint = (repo: string): Config | null => {
     const h = policyHints.get(repo);
@@ -71,6 +82,19 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
         try {
           const result = await runGate(deps, { client, owner, repo, pullNumber, defaultBranch, event, actor: payload.sender?.login ?? null, ...extra });
           report({ event: context.name, outcome: 'gate', pullRequest: pullNumber, result });
+          timers.get(key)?.cancel();
+          timers.delete(key);
+          const next = result.kind === 'evaluated' && result.result.nextChangeAt ? new Date(result.result.nextChangeAt) : null;
+          if (next && next.getTime() - deps.now().getTime() <= MAX_TIMER_MS) {
+            const head = result.kind === 'evaluated' ? result.result.headSha : headSha;
+            timers.set(
+              key,
+              schedule(new Date(next.getTime() + 1000), () => {
+                timers.delete(key);
+                gate(context, pullNumber, 'time', head).catch((err: unknown) => probot.log.error({ err }, 'stagegate: timed re-evaluation failed'));
+              }),
+            );
+          }
         } catch (err) {
           // Fail closed: a gate that could not be evaluated must not stay green.
           if (headSha) {

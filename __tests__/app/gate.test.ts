@@ -209,6 +209,29 @@ describe('promotion gate', () => {
   });
 });
 
+describe('time', () => {
+  it('re-evaluates by itself when a deploy window opens', async () => {
+    const windowed = POLICY.replace('    checks: [build]\n', '    checks: [build]\n    windows:\n      - { days: [mon, tue, wed, thu, fri], hours: "09:00-16:00", timezone: Europe/Berlin }\n');
+    const { number, head } = promotion(h.world);
+    h.world.files.set('production', new Map([['.github/stagegate.yml', windowed]]));
+    ciCheck(h.world, head);
+    review(h.world, number, 'manager', 'APPROVED', head);
+    h.now = new Date('2026-11-24T06:00:00Z'); // Tuesday 07:00 in Berlin
+    await h.send('pull_request', h.pullPayload('opened', number));
+    expect(h.world.gateCheck(head)?.conclusion).toBeNull();
+    const pending = h.scheduled.filter((s) => !s.cancelled);
+    expect(pending.map((s) => s.at.toISOString())).toEqual(['2026-11-24T08:00:01.000Z']);
+
+    h.now = new Date('2026-11-24T08:00:01Z');
+    pending[0]!.cancelled = true;
+    pending[0]!.task();
+    for (let i = 0; i < 100 && !h.scheduled.some((s) => !s.cancelled); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(h.world.gateCheck(head)?.conclusion).toBe('success');
+    // Inside the window the next change is its close at 16:00 Berlin.
+    expect(h.scheduled.filter((s) => !s.cancelled).map((s) => s.at.toISOString())).toEqual(['2026-11-24T15:00:01.000Z']);
+  });
+});
+
 describe('events that cannot change the gate', () => {
   it('costs no GitHub request for a title edit', async () => {
     const { number } = promotion(h.world);

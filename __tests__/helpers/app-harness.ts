@@ -56,6 +56,8 @@ export const SECRET = 'stagegate-test-secret';
 export class AppHarness {
   world = new GitHubWorld();
   handled: Handled[] = [];
+  /** Re-evaluations the app scheduled, run by the test when it moves the clock. */
+  scheduled: { at: Date; task: () => void; cancelled: boolean }[] = [];
   store!: AuditDatabase;
   probot!: Probot;
   now = new Date('2026-11-24T10:00:00Z');
@@ -72,7 +74,16 @@ export class AppHarness {
       logLevel: 'fatal',
       Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
     });
-    await this.probot.load(createApp({ store: this.store, now: () => this.now, onHandled: (h) => this.handled.push(h) }));
+    await this.probot.load(createApp({
+        store: this.store,
+        now: () => this.now,
+        onHandled: (h) => this.handled.push(h),
+        schedule: (at, task) => {
+          const entry = { at, task, cancelled: false };
+          this.scheduled.push(entry);
+          return { cancel: () => void (entry.cancelled = true) };
+        },
+      }));
     this.world.start();
   }
 

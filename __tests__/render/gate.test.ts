@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.js';
 import { fakeCommit } from '../../src/facts/fake.js';
 import type { GateResult } from '../../src/gate/types.js';
-import { GATE_MARKER, MERGE_MARKER, cell, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderMergeComment, renderNotPromotionCheck, type GateView } from '../../src/render/gate.js';
+import { GATE_MARKER, MERGE_MARKER, cell, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderMergeComment, renderNotPromotionCheck, type GateView, type MergeOutcome } from '../../src/render/gate.js';
 import { GITHUB_TEXT_LIMIT } from '../../src/render/limits.js';
 
 const BASE = '1111111111111111111111111111111111111111';
@@ -128,11 +128,11 @@ describe('configuration errors and merges', () => {
     expect(renderNotPromotionCheck(view().pullRequest)).toMatchSnapshot();
   });
 
-  it.each([
+  it.each<[string, MergeOutcome]>([
     ['deployed', { kind: 'deployed', stage: 'production', deploymentId: 77, sha: HEAD, workflow: 'stagegate-deploy.yml', dispatched: true }],
     ['dispatch failed', { kind: 'dispatch-failed', stage: 'production', deploymentId: 77, sha: HEAD, workflow: 'stagegate-deploy.yml', error: 'Workflow does not have workflow_dispatch trigger' }],
     ['bypassed', { kind: 'bypassed', stage: 'production', sha: HEAD, state: 'pending', reasons: ['Approvals: 1 of 2 approvals'], mergedBy: 'root' }],
-  ] as const)('renders the merge comment when %s', (_label, outcome) => {
+  ])('renders the merge comment when %s', (_label, outcome) => {
     const body = renderMergeComment(outcome, 'https://github.com/acme/shop');
     expect(body.startsWith(MERGE_MARKER)).toBe(true);
     expect(body).toMatchSnapshot();
