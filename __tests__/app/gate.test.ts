@@ -1,9 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { GATE_MARKER } from '../../src/render/gate.js';
-import type { AuditRecord } from '../../src/audit/types.js';
-import { AppHarness, POLICY, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
+import { AppHarness, useAppHarness, POLICY, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
-let h: AppHarness;
 
 function checkRunPayload(name: string, headSha: string, pullRequests: unknown[]): Record<string, any> {
   const e = h.dress(example('check_run', 'completed'));
@@ -11,22 +9,12 @@ function checkRunPayload(name: string, headSha: string, pullRequests: unknown[])
   return e;
 }
 
-beforeEach(async () => {
-  h = new AppHarness();
-  await h.start();
+const harness = useAppHarness();
+let h: AppHarness;
+beforeEach(() => {
+  h = harness();
 });
-
-afterEach(async () => {
-  const violations = h.world.violations;
-  await h.stop();
-  expect(violations).toEqual([]);
-});
-
-async function records(kind?: string): Promise<AuditRecord[]> {
-  const out: AuditRecord[] = [];
-  for await (const r of h.store.records('acme/app')) if (!kind || r.kind === kind) out.push(r);
-  return out;
-}
+const records = (kind?: string) => h.records(kind);
 
 describe('promotion gate', () => {
   it('posts a pending check and one comment, then turns green on an eligible approval of the head', async () => {

@@ -1,28 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import type { AuditRecord } from '../../src/audit/types.js';
 import { exportRows } from '../../src/audit/export.js';
 import { MERGE_MARKER } from '../../src/render/gate.js';
-import { AppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
+import { AppHarness, useAppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
+
+const harness = useAppHarness();
 let h: AppHarness;
-
-beforeEach(async () => {
-  h = new AppHarness();
-  await h.start();
+beforeEach(() => {
+  h = harness();
 });
-
-afterEach(async () => {
-  const violations = h.world.violations;
-  await h.stop();
-  expect(violations).toEqual([]);
-});
-
-async function records(kind?: string): Promise<AuditRecord[]> {
-  const out: AuditRecord[] = [];
-  for await (const r of h.store.records('acme/app')) if (!kind || r.kind === kind) out.push(r);
-  return out;
-}
+const records = (kind?: string) => h.records(kind);
 
 /** A promotion PR whose gate went green, then merged by anna with a merge commit. */
 async function greenThenMerged(opts: { approve?: boolean } = {}): Promise<{ number: number; head: string; base: string; merge: string }> {

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach, expect } from '@jest/globals';
 import { Probot, ProbotOctokit } from 'probot';
 import { openAuditStore } from '../../src/audit/open.js';
-import type { AuditDatabase } from '../../src/audit/types.js';
+import type { AuditDatabase, AuditRecord } from '../../src/audit/types.js';
 import { createApp, type Handled } from '../../app/index.js';
 import { GitHubWorld, type WorldCommit } from './github-world.js';
 
@@ -97,6 +98,13 @@ export class AppHarness {
   async send(name: string, payload: Record<string, any>, id = `delivery-${++this.delivery}`): Promise<string> {
     await this.probot.receive({ id, name, payload } as never);
     return id;
+  }
+
+  /** The audit records of the world's repository, optionally of one kind. */
+  async records(kind?: string): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    for await (const r of this.store.records(`${this.world.owner}/${this.world.repo}`)) if (!kind || r.kind === kind) out.push(r);
+    return out;
   }
 
   /** Repository, installation and sender fields of a payload. */
@@ -205,4 +213,19 @@ export function review(world: GitHubWorld, number: number, user: string, state: 
 /** Adds a successful check run as CI would. */
 export function ciCheck(world: GitHubWorld, head: string, name = 'build', conclusion: string | null = 'success'): void {
   world.checkRuns.push({ id: world.id(), name, head_sha: head, status: conclusion ? 'completed' : 'in_progress', conclusion, started_at: '2026-11-24T08:00:00Z' });
+}
+
+/** A fresh harness per test; after each, the test fails if any request broke GitHub's contract. */
+export function useAppHarness(): () => AppHarness {
+  let h: AppHarness;
+  beforeEach(async () => {
+    h = new AppHarness();
+    await h.start();
+  });
+  afterEach(async () => {
+    const violations = h.world.violations;
+    await h.stop();
+    expect(violations).toEqual([]);
+  });
+  return () => h;
 }
