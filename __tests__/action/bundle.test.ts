@@ -32,7 +32,7 @@ function stageYaml(opts: { name?: string; autoRollback?: boolean; metricsUrl?: s
     '          retries: 1',
     '          timeout: 5s',
     '        - name: deployed version',
-    `          run: curl -fsS ${demo.url}/version | grep -q "$STAGEGATE_SHA"`,
+    `          run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"`,
     '          timeout: 10s',
   ];
   if (opts.metricsUrl) {

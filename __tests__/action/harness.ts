@@ -25,8 +25,16 @@ if [ -f "\${FAIL_SHAS:-/nonexistent}" ] && grep -qx "$STAGEGATE_SHA" "$FAIL_SHAS
   echo "deploy of $STAGEGATE_SHA failed: image not found" >&2
   exit 3
 fi
-if [ -n "\${DEMO_URL:-}" ]; then curl -fsS -X POST "$DEMO_URL/admin/deploy?version=$STAGEGATE_SHA"; echo; fi
+if [ -n "\${DEMO_URL:-}" ]; then node ./http.mjs POST "$DEMO_URL/admin/deploy?version=$STAGEGATE_SHA"; fi
 echo "deployed $STAGEGATE_SHA"
+`;
+
+/** `node http.mjs METHOD URL [TEXT]`: prints the body; exits 1 unless 2xx and (when given) the body contains TEXT. */
+export const HTTP_SCRIPT = `const [method, url, must] = process.argv.slice(2);
+const res = await fetch(url, { method });
+const text = await res.text();
+process.stdout.write(text + '\\n');
+if (!res.ok || (must !== undefined && !text.includes(must))) process.exit(1);
 `;
 
 /** A checkout of the deployed commit: a git work tree with config files and the deploy script. */
@@ -44,7 +52,7 @@ export interface Workspace {
 /** Creates a workspace whose files (path → text) are committed; the HEAD SHA is the deployed commit. */
 export async function makeWorkspace(files: Record<string, string>): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'stagegate-ws-'));
-  const all = { 'deploy.sh': DEPLOY_SCRIPT, ...files };
+  const all = { 'deploy.sh': DEPLOY_SCRIPT, 'http.mjs': HTTP_SCRIPT, ...files };
   for (const [p, text] of Object.entries(all)) {
     await mkdir(dirname(join(dir, p)), { recursive: true });
     await writeFile(join(dir, p), text);

@@ -34,7 +34,7 @@ function config(): string {
           retries: 2
           timeout: 5s
         - name: deployed version
-          run: curl -fsS ${demo.url}/version | grep -q "$STAGEGATE_SHA"
+          run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"
       metrics:
         url: ${prom.url}
         window: 6s
