@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
+import { killRunningCommands } from '../src/deploy/command.js';
 import { runDeployment, type DeployLog } from '../src/deploy/run-deployment.js';
 import type { DeploymentReport } from '../src/deploy/types.js';
 import { renderJobSummary } from '../src/render/deploy-report.js';
@@ -49,8 +50,20 @@ const log: DeployLog = {
   group: (name, fn) => core.group(name, fn),
 };
 
+/** A cancelled job gets SIGINT then SIGTERM: stop the deploy command's process group too. */
+function stopCommandsOnCancel(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      const n = killRunningCommands('SIGTERM');
+      core.error(`stagegate: cancelled (${signal})${n ? `; stopped ${n} running command(s)` : ''}; the deployment is left in_progress`);
+      process.exit(1);
+    });
+  }
+}
+
 /** The action: inputs → configuration → core → outputs, with one catch. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  stopCommandsOnCancel();
   let report: DeploymentReport | null = null;
   try {
     const inputs = {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { MockGitHub } from '../../action/testing/mock-github.js';
@@ -74,6 +75,7 @@ beforeAll(async () => {
     '.github/stagegate.yml': stageYaml(),
     'cfg/no-rollback-prom-down.yml': stageYaml({ autoRollback: false, metricsUrl: `http://127.0.0.1:${closedPort}` }),
     'cfg/prom-down.yml': stageYaml({ metricsUrl: `http://127.0.0.1:${closedPort}` }),
+    'cfg/slow.yml': stageYaml().replace('command: bash ./deploy.sh', 'command: echo slow-deploy-started; sleep 3; touch "$DEPLOY_LOG.late"'),
     'cfg/invalid.yml': 'stages:\n  - name: staging\n    branch: staging\n    from: master\n    deploy:\n      comand: ./deploy.sh\n',
   };
   await ws.cleanup();
@@ -222,6 +224,22 @@ describe('the bundled action (node dist/index.js)', () => {
     expect(gh.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
     expect((await ws.deploys()).length).toBe(before);
   });
+
+  test('a cancelled job (SIGTERM) stops the deploy command it started', async () => {
+    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging' });
+    const run = await runBundle({
+      apiUrl: gh.apiUrl,
+      workspace: ws.dir,
+      inputs: inputs(dep.id, { config: 'cfg/slow.yml' }),
+      env: env(),
+      cancel: { whenStdoutHas: 'slow-deploy-started', signal: 'SIGTERM' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('::error::stagegate: cancelled (SIGTERM); stopped 1 running command(s)');
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(existsSync(`${ws.deployLog}.late`)).toBe(false);
+    expect(gh.statesOf(dep.id)).toEqual(['in_progress']);
+  }, 30_000);
 
   test('a missing required input fails with input-invalid and all three outputs', async () => {
     const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: { token: 't', environment: 'staging', 'deployment-id': '1' }, env: env() });

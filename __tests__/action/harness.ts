@@ -123,6 +123,8 @@ export async function runBundle(opts: {
   env?: Record<string, string>;
   repository?: string;
   timeoutMs?: number;
+  /** Sends `signal` to the action once its stdout contains `whenStdoutHas` (a cancelled job). */
+  cancel?: { whenStdoutHas: string; signal: NodeJS.Signals };
 }): Promise<BundleRun> {
   const runnerDir = await mkdtemp(join(tmpdir(), 'stagegate-runner-'));
   const outputFile = join(runnerDir, 'output');
@@ -152,7 +154,14 @@ export async function runBundle(opts: {
   const child = spawn(process.execPath, [BUNDLE], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  let cancelled = false;
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString('utf8');
+    if (opts.cancel && !cancelled && stdout.includes(opts.cancel.whenStdoutHas)) {
+      cancelled = true;
+      child.kill(opts.cancel.signal);
+    }
+  });
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
   const exitCode = await new Promise<number | null>((resolvePromise) => {
     const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);

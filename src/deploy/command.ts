@@ -18,6 +18,26 @@ export interface CommandSpec {
 /** Runs shell commands; the real one spawns `bash -c`, tests may substitute their own. */
 export type CommandRunner = (spec: CommandSpec) => Promise<CommandOutcome>;
 
+const running = new Set<number>();
+
+/**
+ * Stops every command still running (their whole process groups): for the action's SIGINT and
+ * SIGTERM handlers, since commands run in their own process group and a cancelled job would
+ * otherwise leave them behind. Returns how many were signalled.
+ */
+export function killRunningCommands(signal: NodeJS.Signals = 'SIGTERM'): number {
+  let n = 0;
+  for (const pid of running) {
+    try {
+      process.kill(-pid, signal);
+      n++;
+    } catch {
+      /* already gone */
+    }
+  }
+  return n;
+}
+
 /** Keeps the last `limit` characters of a stream of text. */
 export class TailBuffer {
   private text = '';
@@ -45,6 +65,7 @@ export const runShellCommand: CommandRunner = (spec) =>
     const finish = (o: Omit<CommandOutcome, 'durationMs' | 'outputTail' | 'timedOut'>): void => {
       if (settled) return;
       settled = true;
+      if (child.pid !== undefined) running.delete(child.pid);
       clearTimeout(timer);
       clearTimeout(killTimer);
       resolve({ ...o, timedOut, durationMs: Math.round(performance.now() - started), outputTail: tail.toString() });
@@ -55,6 +76,7 @@ export const runShellCommand: CommandRunner = (spec) =>
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) running.add(child.pid);
     const killGroup = (signal: NodeJS.Signals): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, signal);

@@ -93,6 +93,7 @@ function heading(r: DeploymentReport): string {
       return `### ↩️ Deploy of ${sha} to ${env} failed (${r.reasonCode}); rolled back to \`${short(r.rollback?.toSha)}\``;
     default:
       if (r.reasonCode === 'rollback-failed') return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha} failed and the rollback to \`${short(r.rollback?.toSha)}\` failed too`;
+      if (!r.attempt) return `### ⛔ Did not deploy ${sha} to ${env}: ${r.reasonCode}`;
       return `### ❌ Deploy of ${sha} to ${env} failed: ${r.reasonCode}`;
   }
 }
