@@ -8289,8 +8289,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -32076,6 +32076,92 @@ var context2 = new Context();
 function getOctokit(token, options, ...additionalPlugins) {
   const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
   return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+
+// src/deploy/command.ts
+import { spawn } from "node:child_process";
+var running = /* @__PURE__ */ new Set();
+function killRunningCommands(signal = "SIGTERM") {
+  let n2 = 0;
+  for (const pid of running) {
+    try {
+      process.kill(-pid, signal);
+      n2++;
+    } catch {
+    }
+  }
+  return n2;
+}
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  text = "";
+  push(chunk) {
+    this.text += chunk;
+    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit);
+  }
+  toString() {
+    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text;
+  }
+};
+var runShellCommand = (spec) => new Promise((resolve2) => {
+  const started = performance.now();
+  const tail = new TailBuffer(spec.tailChars ?? 4096);
+  let timedOut = false;
+  let settled = false;
+  let killTimer;
+  const finish = (o) => {
+    if (settled) return;
+    settled = true;
+    if (child.pid !== void 0) running.delete(child.pid);
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    resolve2({ ...o, timedOut, durationMs: Math.round(performance.now() - started), outputTail: tail.toString() });
+  };
+  const child = spawn("bash", ["-c", spec.command], {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
+  if (child.pid !== void 0) running.add(child.pid);
+  const killGroup = (signal) => {
+    try {
+      if (child.pid !== void 0) process.kill(-child.pid, signal);
+    } catch {
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup("SIGTERM");
+    killTimer = setTimeout(() => killGroup("SIGKILL"), spec.killGraceMs ?? 5e3);
+  }, spec.timeoutMs);
+  const onData = (stream) => (chunk) => {
+    tail.push(chunk.toString("utf8"));
+    spec.onOutput?.(chunk, stream);
+  };
+  child.stdout.on("data", onData("stdout"));
+  child.stderr.on("data", onData("stderr"));
+  child.on("error", (err) => finish({ exitCode: null, signal: null, spawnError: err.message }));
+  child.on("exit", (code, signal) => {
+    const closeTimer = setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish({ exitCode: code, signal });
+    }, 500);
+    child.once("close", () => {
+      clearTimeout(closeTimer);
+      finish({ exitCode: code, signal });
+    });
+  });
+});
+function describeOutcome(o, timeoutText) {
+  if (o.spawnError) return `could not start: ${o.spawnError}`;
+  if (o.timedOut) return `timed out${timeoutText ? ` after ${timeoutText}` : ""}`;
+  if (o.exitCode !== null) return `exit ${o.exitCode}`;
+  return `killed by ${o.signal ?? "a signal"}`;
 }
 
 // src/deploy/run-deployment.ts
@@ -61340,6 +61426,7 @@ function heading(r) {
       return `### ↩️ Deploy of ${sha} to ${env} failed (${r.reasonCode}); rolled back to \`${short(r.rollback?.toSha)}\``;
     default:
       if (r.reasonCode === "rollback-failed") return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha} failed and the rollback to \`${short(r.rollback?.toSha)}\` failed too`;
+      if (!r.attempt) return `### ⛔ Did not deploy ${sha} to ${env}: ${r.reasonCode}`;
       return `### ❌ Deploy of ${sha} to ${env} failed: ${r.reasonCode}`;
   }
 }
@@ -61413,78 +61500,6 @@ function statusDescription(result, code, detail) {
   const text = detail ? `${base} (${detail.replace(/\s+/g, " ").trim()})` : base;
   if (text.length <= 140) return text;
   return `${text.slice(0, 138)}…)`;
-}
-
-// src/deploy/command.ts
-import { spawn } from "node:child_process";
-var TailBuffer = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  text = "";
-  push(chunk) {
-    this.text += chunk;
-    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit);
-  }
-  toString() {
-    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text;
-  }
-};
-var runShellCommand = (spec) => new Promise((resolve2) => {
-  const started = performance.now();
-  const tail = new TailBuffer(spec.tailChars ?? 4096);
-  let timedOut = false;
-  let settled = false;
-  let killTimer;
-  const finish = (o) => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    resolve2({ ...o, timedOut, durationMs: Math.round(performance.now() - started), outputTail: tail.toString() });
-  };
-  const child = spawn("bash", ["-c", spec.command], {
-    cwd: spec.cwd,
-    env: spec.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"]
-  });
-  const killGroup = (signal) => {
-    try {
-      if (child.pid !== void 0) process.kill(-child.pid, signal);
-    } catch {
-    }
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup("SIGTERM");
-    killTimer = setTimeout(() => killGroup("SIGKILL"), spec.killGraceMs ?? 5e3);
-  }, spec.timeoutMs);
-  const onData = (stream) => (chunk) => {
-    tail.push(chunk.toString("utf8"));
-    spec.onOutput?.(chunk, stream);
-  };
-  child.stdout.on("data", onData("stdout"));
-  child.stderr.on("data", onData("stderr"));
-  child.on("error", (err) => finish({ exitCode: null, signal: null, spawnError: err.message }));
-  child.on("exit", (code, signal) => {
-    const closeTimer = setTimeout(() => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-      finish({ exitCode: code, signal });
-    }, 500);
-    child.once("close", () => {
-      clearTimeout(closeTimer);
-      finish({ exitCode: code, signal });
-    });
-  });
-});
-function describeOutcome(o, timeoutText) {
-  if (o.spawnError) return `could not start: ${o.spawnError}`;
-  if (o.timedOut) return `timed out${timeoutText ? ` after ${timeoutText}` : ""}`;
-  if (o.exitCode !== null) return `exit ${o.exitCode}`;
-  return `killed by ${o.signal ?? "a signal"}`;
 }
 
 // src/verify/smoke.ts
@@ -62308,7 +62323,17 @@ var log = {
   error: (m) => error(m),
   group: (name, fn) => group(name, fn)
 };
+function stopCommandsOnCancel() {
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      const n2 = killRunningCommands("SIGTERM");
+      error(`stagegate: cancelled (${signal})${n2 ? `; stopped ${n2} running command(s)` : ""}; the deployment is left in_progress`);
+      process.exit(1);
+    });
+  }
+}
 async function run(env = process.env) {
+  stopCommandsOnCancel();
   let report = null;
   try {
     const inputs = {
