@@ -106,6 +106,20 @@ export class OctokitDeployGitHub implements DeployGitHub {
     }
   }
 
+  async read(loc: { owner: string; repo: string; path: string; ref?: string }): Promise<string | null> {
+    let data: unknown;
+    try {
+      ({ data } = await this.octokit.rest.repos.getContent({ owner: loc.owner, repo: loc.repo, path: loc.path, ...(loc.ref ? { ref: loc.ref } : {}) }));
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw wrap(`read ${loc.owner}/${loc.repo}:${loc.path}`, err);
+    }
+    const file = data as { type?: string; encoding?: string; content?: string };
+    if (Array.isArray(data) || file.type !== 'file') throw new GitHubError(`${loc.owner}/${loc.repo}:${loc.path} is not a file`, 200);
+    if (file.encoding !== 'base64' || typeof file.content !== 'string') throw new GitHubError(`${loc.owner}/${loc.repo}:${loc.path} is too large to read through the contents API`, 200);
+    return Buffer.from(file.content, 'base64').toString('utf8');
+  }
+
   async upsertComment(issueNumber: number, marker: string, body: string): Promise<CommentRef> {
     try {
       for (let page = 1; page <= COMMENT_PAGES; page++) {

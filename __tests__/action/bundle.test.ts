@@ -76,6 +76,7 @@ beforeAll(async () => {
     'cfg/no-rollback-prom-down.yml': stageYaml({ autoRollback: false, metricsUrl: `http://127.0.0.1:${closedPort}` }),
     'cfg/prom-down.yml': stageYaml({ metricsUrl: `http://127.0.0.1:${closedPort}` }),
     'cfg/slow.yml': stageYaml().replace('command: bash ./deploy.sh', 'command: echo slow-deploy-started; sleep 3; touch "$DEPLOY_LOG.late"'),
+    'cfg/extends.yml': '_extends: .github\nstages:\n  - name: staging\n    branch: staging\n    from: master\n    auto_rollback: false\n',
     'cfg/invalid.yml': 'stages:\n  - name: staging\n    branch: staging\n    from: master\n    deploy:\n      comand: ./deploy.sh\n',
   };
   await ws.cleanup();
@@ -210,6 +211,26 @@ describe('the bundled action (node dist/index.js)', () => {
     expect(run.report.message).toContain('cfg/invalid.yml:6:7: stages[0].deploy.comand: unknown key "comand" (did you mean "command"?)');
     expect(gh.statesOf(dep.id)).toEqual(['error']);
     expect((await ws.deploys()).length).toBe(before);
+  });
+
+  test('_extends: the org defaults are read through the GitHub contents API and merged', async () => {
+    gh.files.set('acme/.github:.github/stagegate.yml', stageYaml().replace('auto_rollback: true', 'auto_rollback: true'));
+    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 42 } });
+    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/extends.yml' }), env: env() });
+    expect(gh.violations).toEqual([]);
+    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['success', 'ok']);
+    expect(gh.requests.some((r) => r.operationId === 'repos/get-content' && decodeURIComponent(r.path) === '/repos/acme/.github/contents/.github/stagegate.yml')).toBe(true);
+    expect((run.report.attempt as { smoke: unknown[] }).smoke).toHaveLength(2);
+  });
+
+  test('_extends naming a repository that cannot be read is config-invalid', async () => {
+    gh.files.clear();
+    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging' });
+    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/extends.yml' }), env: env() });
+    expect(gh.violations).toEqual([]);
+    expect(run.outputs['reason-code']).toBe('config-invalid');
+    expect(run.report.message).toBe('cfg/extends.yml:1:11: _extends: acme/.github:.github/stagegate.yml does not exist or is not readable by the app');
+    expect(gh.statesOf(dep.id)).toEqual(['error']);
   });
 
   test('dry run: validates, then changes nothing on GitHub and runs nothing', async () => {

@@ -93,6 +93,8 @@ export class MockGitHub {
   readonly requests: MockRequest[] = [];
   /** Contract violations and unexpected requests; tests assert this stays empty. */
   readonly violations: string[] = [];
+  /** Files of any repository for GET contents, keyed `owner/repo:path`. */
+  readonly files = new Map<string, string>();
   /** Operation ids answered with HTTP 500, to test failures. */
   readonly failing = new Set<string>();
   private server: Server | null = null;
@@ -299,6 +301,34 @@ export class MockGitHub {
   }
 
   private route(method: string, path: string, query: Record<string, string>, body: unknown): { op: string | null; status: number; body: unknown } {
+    const contents = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(path);
+    if (contents && method === 'GET') {
+      const [, owner, repo, filePath] = contents;
+      const name = decodeURIComponent(filePath!);
+      const text = this.files.get(`${owner}/${repo}:${name}`);
+      if (text === undefined) return { op: 'repos/get-content', status: 404, body: { message: 'Not Found' } };
+      const url = `https://api.github.com/repos/${owner}/${repo}/contents/${name}`;
+      const html = `https://github.com/${owner}/${repo}/blob/main/${name}`;
+      const git = `https://api.github.com/repos/${owner}/${repo}/git/blobs/0123456789abcdef0123456789abcdef01234567`;
+      return {
+        op: 'repos/get-content',
+        status: 200,
+        body: {
+          type: 'file',
+          encoding: 'base64',
+          size: Buffer.byteLength(text),
+          name: name.split('/').pop(),
+          path: name,
+          content: Buffer.from(text).toString('base64'),
+          sha: '0123456789abcdef0123456789abcdef01234567',
+          url,
+          git_url: git,
+          html_url: html,
+          download_url: `https://raw.githubusercontent.com/${owner}/${repo}/main/${name}`,
+          _links: { git, html, self: url },
+        },
+      };
+    }
     const repoPrefix = `/repos/${this.owner}/${this.repo}`;
     if (!path.startsWith(`${repoPrefix}/`)) {
       this.violations.push(`${method} ${path}: not this repository`);

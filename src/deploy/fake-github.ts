@@ -10,6 +10,8 @@ export class FakeDeployGitHub implements DeployGitHub {
   readonly deployments: DeploymentInfo[] = [];
   readonly statuses: FakeStatus[] = [];
   readonly comments: { id: number; issue: number; body: string }[] = [];
+  /** Files of other repositories, keyed `owner/repo:path`. */
+  readonly files = new Map<string, string>();
   /** Operations that throw a GitHubError, by method name. */
   readonly failing = new Set<keyof DeployGitHub>();
   private nextId = 1000;
@@ -68,6 +70,11 @@ export class FakeDeployGitHub implements DeployGitHub {
     if (!this.deployments.some((d) => d.id === deploymentId)) throw new GitHubError(`no deployment ${deploymentId}`, 404);
     if (status.description.length > 140) throw new GitHubError('description is too long (maximum is 140 characters)', 422);
     this.statuses.push({ deploymentId, ...status });
+  }
+
+  async read(loc: { owner: string; repo: string; path: string; ref?: string }): Promise<string | null> {
+    this.check('read');
+    return this.files.get(`${loc.owner}/${loc.repo}:${loc.path}`) ?? null;
   }
 
   async upsertComment(issueNumber: number, marker: string, body: string): Promise<CommentRef> {

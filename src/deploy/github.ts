@@ -51,6 +51,11 @@ export interface DeployGitHub {
   createStatus(deploymentId: number, status: StatusInput): Promise<void>;
   /** Updates the issue comment that contains `marker`, or creates one. */
   upsertComment(issueNumber: number, marker: string, body: string): Promise<CommentRef>;
+  /**
+   * A file of any repository the token can read (for the configuration's `_extends`), or null when
+   * it does not exist. Same contract as `ConfigSource.read` in src/config/load.ts.
+   */
+  read(loc: { owner: string; repo: string; path: string; ref?: string }): Promise<string | null>;
 }
 
 /** GitHub's limit on deployment status descriptions. */

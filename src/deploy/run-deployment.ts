@@ -1,8 +1,8 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { durationMs } from '../config/duration.js';
-import { formatConfigError, parseConfig } from '../config/load.js';
-import type { StageConfig } from '../config/schema.js';
+import { formatConfigError, parseConfig, resolveConfigText } from '../config/load.js';
+import type { Config, StageConfig } from '../config/schema.js';
 import { deploymentMarker, renderDeployReport, renderInProgress, statusDescription } from '../render/deploy-report.js';
 import { runSmokeChecks } from '../verify/smoke.js';
 import { PrometheusSource, watchMetrics, type MetricsSource } from '../verify/metrics.js';
@@ -89,6 +89,21 @@ export async function findPreviousSuccessful(gh: DeployGitHub, environment: stri
     if ((await gh.latestStatus(d.id)) === 'success') return d;
   }
   return null;
+}
+
+/**
+ * Parses the configuration text; when it has `_extends`, merges the org defaults read through
+ * GitHub (the same rules as the app: src/config/load.ts). Errors come formatted as file:line:col.
+ */
+async function loadStageConfig(text: string, file: string, owner: string, gh: DeployGitHub): Promise<{ ok: true; config: Config } | { ok: false; errors: string[] }> {
+  const parsed = parseConfig(text, file);
+  if (parsed.ok && parsed.config._extends === undefined) return { ok: true, config: parsed.config };
+  const hasExtends = parsed.ok || /^_extends\s*:/m.test(text);
+  if (!parsed.ok && !hasExtends) return { ok: false, errors: parsed.errors.map(formatConfigError) };
+  const r = await resolveConfigText({ text, file, owner, source: gh, origin: { ref: 'workspace', fellBack: false } });
+  if (r.kind === 'ok') return { ok: true, config: r.config };
+  if (r.kind === 'invalid') return { ok: false, errors: r.errors.map(formatConfigError) };
+  return { ok: false, errors: [`${file}: no configuration`] };
 }
 
 /** Removes the action's own inputs (the token among them) from the environment given to commands. */
@@ -219,16 +234,15 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
     const code = (err as NodeJS.ErrnoException).code;
     return refuse('config-invalid', code === 'ENOENT' ? `${cfgName} does not exist in the checkout` : `cannot read ${cfgName}: ${errMsg(err)}`, true);
   }
-  const parsed = parseConfig(text, cfgName);
-  if (!parsed.ok) {
-    const lines = parsed.errors.map(formatConfigError);
+  const owner = deps.repository.split('/')[0] ?? '';
+  const loaded = await loadStageConfig(text, cfgName, owner, gh);
+  if (!loaded.ok) {
+    const lines = loaded.errors;
     return refuse('config-invalid', lines.length > 3 ? `${lines.slice(0, 3).join('; ')} (and ${lines.length - 3} more)` : lines.join('; '), true);
   }
-  if (parsed.config._extends !== undefined) {
-    return refuse('config-invalid', `${cfgName}: _extends is not supported by the action yet; inline the stage's deploy and verify settings`, true);
-  }
-  const stage = parsed.config.stages.find((s) => s.name === inputs.environment);
-  if (!stage) return refuse('config-invalid', `${cfgName}: no stage is named "${inputs.environment}" (stages: ${parsed.config.stages.map((s) => s.name).join(', ')})`, true);
+  const config = loaded.config;
+  const stage = config.stages.find((s) => s.name === inputs.environment);
+  if (!stage) return refuse('config-invalid', `${cfgName}: no stage is named "${inputs.environment}" (stages: ${config.stages.map((s) => s.name).join(', ')})`, true);
   if (!stage.deploy) return refuse('config-invalid', `${cfgName}: stage "${stage.name}" has no deploy.command`, true);
   report.environmentUrl = stage.deploy.url ?? null;
 
