@@ -61325,6 +61325,103 @@ function parseConfig(text, file2 = CONFIG_PATH) {
     return { file: file2, line: p?.line ?? null, column: p?.col ?? null };
   });
 }
+var isPlainObject5 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function deepMerge(base, over) {
+  if (isPlainObject5(base) && isPlainObject5(over)) {
+    const out = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+    return out;
+  }
+  return over;
+}
+function mergeConfigs(base, repo) {
+  const { _extends: _ignored, ...repoRest } = repo;
+  const baseStages = Array.isArray(base.stages) ? base.stages : [];
+  const repoStages = Array.isArray(repoRest.stages) ? repoRest.stages : [];
+  const stageOrigin = [];
+  const stages = [];
+  const nameOf = (s2) => isPlainObject5(s2) ? s2.name : void 0;
+  baseStages.forEach((s2, bi) => {
+    const ri = repoStages.findIndex((r) => nameOf(r) !== void 0 && nameOf(r) === nameOf(s2));
+    stages.push(ri >= 0 ? deepMerge(s2, repoStages[ri]) : s2);
+    stageOrigin.push(ri >= 0 ? { base: bi, repo: ri } : { base: bi });
+  });
+  repoStages.forEach((r, ri) => {
+    if (!baseStages.some((s2) => nameOf(s2) !== void 0 && nameOf(s2) === nameOf(r))) {
+      stages.push(r);
+      stageOrigin.push({ repo: ri });
+    }
+  });
+  const merged = deepMerge(base, repoRest);
+  if (baseStages.length || repoStages.length) merged.stages = stages;
+  return { value: merged, stageOrigin };
+}
+function parseExtends(spec, owner) {
+  const m = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::(.+))?$/.exec(spec.trim());
+  if (!m) return null;
+  return { owner: m[1] ?? owner, repo: m[2], path: m[3] ?? CONFIG_PATH };
+}
+async function resolveConfigText(opts) {
+  const { text, file: file2, owner, source } = opts;
+  const origin = { ...opts.origin };
+  const y = parseYaml(text, file2);
+  if (!y.ok) return { kind: "invalid", errors: y.errors, origin };
+  const repoDoc = y.parsed;
+  const repoValue = repoDoc.value;
+  const inRepo = (path, key) => {
+    const p = locate(repoDoc, path, key);
+    return { file: file2, line: p?.line ?? null, column: p?.col ?? null };
+  };
+  const ext = repoValue._extends;
+  if (ext === void 0) {
+    const r2 = validate2(repoValue, inRepo);
+    return r2.ok ? { kind: "ok", config: r2.config, origin } : { kind: "invalid", errors: r2.errors, origin };
+  }
+  const target = typeof ext === "string" ? parseExtends(ext, owner) : null;
+  if (!target) {
+    return { kind: "invalid", origin, errors: [{ ...inRepo(["_extends"]), path: "_extends", message: 'must be "repo", "owner/repo" or "owner/repo:path"' }] };
+  }
+  const baseFile = `${target.owner}/${target.repo}:${target.path}`;
+  origin.extendsFrom = baseFile;
+  let baseText;
+  try {
+    baseText = await source.read({ owner: target.owner, repo: target.repo, path: target.path });
+  } catch (err) {
+    return { kind: "invalid", origin, errors: [{ ...inRepo(["_extends"]), path: "_extends", message: `could not read ${baseFile}: ${err.message}` }] };
+  }
+  if (baseText === null) {
+    return { kind: "invalid", origin, errors: [{ ...inRepo(["_extends"]), path: "_extends", message: `${baseFile} does not exist or is not readable by the app` }] };
+  }
+  const b = parseYaml(baseText, baseFile);
+  if (!b.ok) return { kind: "invalid", errors: b.errors, origin };
+  const baseDoc = b.parsed;
+  const baseValue = baseDoc.value;
+  if (baseValue._extends !== void 0) {
+    const p = locate(baseDoc, ["_extends"]);
+    return { kind: "invalid", origin, errors: [{ file: baseFile, line: p?.line ?? null, column: p?.col ?? null, path: "_extends", message: "an extended file cannot extend another (one level only)" }] };
+  }
+  const { value, stageOrigin } = mergeConfigs(baseValue, repoValue);
+  const locateMerged = (path, key) => {
+    let repoPath = path;
+    let basePath = path;
+    if (path[0] === "stages" && typeof path[1] === "number") {
+      const o = stageOrigin[path[1]];
+      repoPath = o?.repo !== void 0 ? ["stages", o.repo, ...path.slice(2)] : null;
+      basePath = o?.base !== void 0 ? ["stages", o.base, ...path.slice(2)] : null;
+    }
+    const has = (doc, p2) => p2 !== null && (doc.doc.hasIn(key !== void 0 ? [...p2, key] : p2) || key === void 0 && p2.length === 0);
+    if (has(repoDoc, repoPath)) return inRepo(repoPath, key);
+    if (has(baseDoc, basePath)) {
+      const p2 = locate(baseDoc, basePath, key);
+      return { file: baseFile, line: p2?.line ?? null, column: p2?.col ?? null };
+    }
+    if (repoPath) return inRepo(repoPath, key);
+    const p = basePath ? locate(baseDoc, basePath, key) : null;
+    return { file: baseFile, line: p?.line ?? null, column: p?.col ?? null };
+  };
+  const r = validate2(value, locateMerged);
+  return r.ok ? { kind: "ok", config: r.config, origin } : { kind: "invalid", errors: r.errors, origin };
+}
 
 // src/render/limits.ts
 var GITHUB_TEXT_LIMIT = 65535;
@@ -61849,6 +61946,16 @@ async function findPreviousSuccessful(gh, environment, current) {
   }
   return null;
 }
+async function loadStageConfig(text, file2, owner, gh) {
+  const parsed = parseConfig(text, file2);
+  if (parsed.ok && parsed.config._extends === void 0) return { ok: true, config: parsed.config };
+  const hasExtends = parsed.ok || /^_extends\s*:/m.test(text);
+  if (!parsed.ok && !hasExtends) return { ok: false, errors: parsed.errors.map(formatConfigError) };
+  const r = await resolveConfigText({ text, file: file2, owner, source: gh, origin: { ref: "workspace", fellBack: false } });
+  if (r.kind === "ok") return { ok: true, config: r.config };
+  if (r.kind === "invalid") return { ok: false, errors: r.errors.map(formatConfigError) };
+  return { ok: false, errors: [`${file2}: no configuration`] };
+}
 function commandBaseEnv(env) {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("INPUT_")));
 }
@@ -61962,16 +62069,15 @@ async function execute(inputs, deps, report) {
     const code = err.code;
     return refuse("config-invalid", code === "ENOENT" ? `${cfgName} does not exist in the checkout` : `cannot read ${cfgName}: ${errMsg(err)}`, true);
   }
-  const parsed = parseConfig(text, cfgName);
-  if (!parsed.ok) {
-    const lines = parsed.errors.map(formatConfigError);
+  const owner = deps.repository.split("/")[0] ?? "";
+  const loaded = await loadStageConfig(text, cfgName, owner, gh);
+  if (!loaded.ok) {
+    const lines = loaded.errors;
     return refuse("config-invalid", lines.length > 3 ? `${lines.slice(0, 3).join("; ")} (and ${lines.length - 3} more)` : lines.join("; "), true);
   }
-  if (parsed.config._extends !== void 0) {
-    return refuse("config-invalid", `${cfgName}: _extends is not supported by the action yet; inline the stage's deploy and verify settings`, true);
-  }
-  const stage = parsed.config.stages.find((s2) => s2.name === inputs.environment);
-  if (!stage) return refuse("config-invalid", `${cfgName}: no stage is named "${inputs.environment}" (stages: ${parsed.config.stages.map((s2) => s2.name).join(", ")})`, true);
+  const config2 = loaded.config;
+  const stage = config2.stages.find((s2) => s2.name === inputs.environment);
+  if (!stage) return refuse("config-invalid", `${cfgName}: no stage is named "${inputs.environment}" (stages: ${config2.stages.map((s2) => s2.name).join(", ")})`, true);
   if (!stage.deploy) return refuse("config-invalid", `${cfgName}: stage "${stage.name}" has no deploy.command`, true);
   report.environmentUrl = stage.deploy.url ?? null;
   let previous;
@@ -62267,6 +62373,19 @@ var OctokitDeployGitHub = class {
     } catch (err) {
       throw wrap(`set status ${status.state} on deployment ${deploymentId}`, err);
     }
+  }
+  async read(loc) {
+    let data;
+    try {
+      ({ data } = await this.octokit.rest.repos.getContent({ owner: loc.owner, repo: loc.repo, path: loc.path, ...loc.ref ? { ref: loc.ref } : {} }));
+    } catch (err) {
+      if (err.status === 404) return null;
+      throw wrap(`read ${loc.owner}/${loc.repo}:${loc.path}`, err);
+    }
+    const file2 = data;
+    if (Array.isArray(data) || file2.type !== "file") throw new GitHubError(`${loc.owner}/${loc.repo}:${loc.path} is not a file`, 200);
+    if (file2.encoding !== "base64" || typeof file2.content !== "string") throw new GitHubError(`${loc.owner}/${loc.repo}:${loc.path} is too large to read through the contents API`, 200);
+    return Buffer.from(file2.content, "base64").toString("utf8");
   }
   async upsertComment(issueNumber, marker2, body) {
     try {
