@@ -37,6 +37,7 @@ function report(extra: Partial<DeploymentReport> = {}): DeploymentReport {
     pullRequest: 5,
     previousSha: PREV,
     environmentUrl: 'https://staging.example.com',
+    deployTimeout: '30m',
     runUrl: 'https://github.com/acme/shop/actions/runs/1',
     compareUrl: `https://github.com/acme/shop/compare/${PREV}...${SHA}`,
     attempt: attempt(),
@@ -52,7 +53,7 @@ function report(extra: Partial<DeploymentReport> = {}): DeploymentReport {
 
 describe('renderDeployReport', () => {
   test('success: marker first, heading, links, and the table with check, observed, threshold, verdict, duration', () => {
-    const md = renderDeployReport(report(), { deployTimeout: '30m' });
+    const md = renderDeployReport(report());
     const lines = md.split('\n');
     expect(lines[0]).toBe('<!-- stagegate:deployment:11 -->');
     expect(lines[1]).toBe('### ✅ Deployed `1234567` to **staging**: all checks passed');
@@ -75,6 +76,7 @@ describe('renderDeployReport', () => {
     expect(md).toContain('### ↩️ Deploy of `1234567` to **staging** failed (smoke-failed); rolled back to `fedcba0`');
     expect(md).toContain('**Reason:** `smoke-failed`: health: status 500, expected 200');
     expect(md).toContain('#### ↩️ Rollback: `1234567` → `fedcba0`');
+    expect(md).toContain('Rolled back the changes [`fedcba0...1234567`](https://github.com/acme/shop/compare/');
     expect(md).toContain('redeployed `fedcba0987654321fedcba0987654321fedcba09` (last good deployment 7); as deployment 12.');
     expect(md.match(/\| Check \| Observed/g)).toHaveLength(2);
     expect(md).toContain('<details><summary>smoke <b>health</b>: status 500, expected 200</summary>');
@@ -92,6 +94,8 @@ describe('renderDeployReport', () => {
     expect(md).toContain('### 🚨 ROLLBACK FAILED: **staging** is in an unknown state.');
     expect(md).toContain('#### 🚨 Rollback FAILED');
     expect(md).toContain('**could not create the rollback deployment: HTTP 500**');
+    expect(md).toContain('Tried to roll back the changes');
+    expect(md).not.toContain('Rolled back the changes');
   });
 
   test('cells cannot break the table', () => {

@@ -132,6 +132,7 @@ export async function runDeployment(inputs: DeploymentInputs, deps: DeploymentDe
     pullRequest: inputs.pullRequest ? parsePositiveInt(inputs.pullRequest) : null,
     previousSha: null,
     environmentUrl: null,
+    deployTimeout: null,
     runUrl: deps.runId ? `${deps.serverUrl}/${deps.repository}/actions/runs/${deps.runId}` : null,
     compareUrl: null,
     attempt: null,
@@ -245,6 +246,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
   if (!stage) return refuse('config-invalid', `${cfgName}: no stage is named "${inputs.environment}" (stages: ${config.stages.map((s) => s.name).join(', ')})`, true);
   if (!stage.deploy) return refuse('config-invalid', `${cfgName}: stage "${stage.name}" has no deploy.command`, true);
   report.environmentUrl = stage.deploy.url ?? null;
+  report.deployTimeout = stage.deploy.timeout;
 
   // 4. The previous good deployment: what is running now, and the rollback target.
   let previous: DeploymentInfo | null;
@@ -290,7 +292,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
       report.message = `deployed and verified, but the success status could not be recorded: ${errMsg(err)}`;
       log.error(`stagegate: ${report.message}`);
     }
-    await comment(renderDeployReport(report, { deployTimeout: stage.deploy.timeout }));
+    await comment(renderDeployReport(report));
     return;
   }
 
@@ -322,7 +324,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
       log.error(`stagegate: ROLLBACK FAILED: ${inputs.environment} is in an unknown state: ${report.message}`);
     }
   }
-  await comment(renderDeployReport(report, { deployTimeout: stage.deploy.timeout }));
+  await comment(renderDeployReport(report));
 }
 
 interface Target {

@@ -103,6 +103,8 @@ export interface DeploymentReport {
   /** SHA of the newest earlier successful deployment in the environment, when there is one. */
   previousSha: string | null;
   environmentUrl: string | null;
+  /** The stage's deploy.timeout (e.g. `30m`), once the configuration was read. */
+  deployTimeout: string | null;
   runUrl: string | null;
   /** Compare link previousSha...sha, when there is a previous sha. */
   compareUrl: string | null;

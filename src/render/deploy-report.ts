@@ -127,7 +127,7 @@ function reasonLine(code: ReasonCode, message: string): string {
  * The full report as markdown: heading, links, the result table (and the rollback's), then
  * evidence of failed checks while it fits. `withMarker` adds the comment marker first.
  */
-export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boolean; limit?: number; deployTimeout?: string | null } = {}): string {
+export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boolean; limit?: number } = {}): string {
   const limit = opts.limit ?? GITHUB_TEXT_LIMIT;
   const head: string[] = [];
   if (opts.withMarker !== false && r.deploymentId !== null) head.push(deploymentMarker(r.deploymentId));
@@ -139,16 +139,16 @@ export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boo
   const reason = reasonLine(r.reasonCode, r.message);
   if (reason) head.push('', reason);
   if (r.environmentUrl && r.result === 'success') head.push('', `Environment: ${r.environmentUrl}`);
-  if (r.attempt) head.push('', renderTable(r.attempt, opts.deployTimeout ?? null));
+  if (r.attempt) head.push('', renderTable(r.attempt, r.deployTimeout));
   if (r.rollback) {
     const rb = r.rollback;
     head.push('', `#### ${rb.succeeded ? '↩️ Rollback' : '🚨 Rollback FAILED'}: \`${short(rb.fromSha)}\` → \`${short(rb.toSha)}\``, '');
-    const what = [`Rolled back the changes \`${short(rb.toSha)}...${short(rb.fromSha)}\``];
-    if (r.compareUrl) what[0] = `Rolled back the changes [\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})`;
-    what.push(`redeployed \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})`);
+    const range = r.compareUrl ? `[\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})` : `\`${short(rb.toSha)}...${short(rb.fromSha)}\``;
+    const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
+    what.push(`${rb.succeeded ? 'redeployed' : 'redeploying'} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? '' : ' failed'}`);
     if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);
     head.push(`${what.join('; ')}.`, '', rb.succeeded ? `Rollback verified: ${cell(rb.message, 500)}` : `**${cell(rb.message, 1000)}**`);
-    if (rb.attempt) head.push('', renderTable(rb.attempt, opts.deployTimeout ?? null));
+    if (rb.attempt) head.push('', renderTable(rb.attempt, r.deployTimeout));
   } else if (r.rollbackSkipped) {
     head.push('', `**No rollback:** ${cell(r.rollbackSkipped, 500)}`);
   }
@@ -166,8 +166,8 @@ export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boo
 }
 
 /** The job summary: the same report without the marker, within the job summary limit. */
-export function renderJobSummary(r: DeploymentReport, deployTimeout: string | null = null): string {
-  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT, deployTimeout });
+export function renderJobSummary(r: DeploymentReport): string {
+  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
 }
 
 /** A deployment status description: `<result>: <reason-code> (<detail>)`, at most 140 characters. */
