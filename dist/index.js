@@ -61560,16 +61560,16 @@ function renderDeployReport(r, opts = {}) {
   const reason = reasonLine(r.reasonCode, r.message);
   if (reason) head.push("", reason);
   if (r.environmentUrl && r.result === "success") head.push("", `Environment: ${r.environmentUrl}`);
-  if (r.attempt) head.push("", renderTable(r.attempt, opts.deployTimeout ?? null));
+  if (r.attempt) head.push("", renderTable(r.attempt, r.deployTimeout));
   if (r.rollback) {
     const rb = r.rollback;
     head.push("", `#### ${rb.succeeded ? "↩️ Rollback" : "🚨 Rollback FAILED"}: \`${short(rb.fromSha)}\` → \`${short(rb.toSha)}\``, "");
-    const what = [`Rolled back the changes \`${short(rb.toSha)}...${short(rb.fromSha)}\``];
-    if (r.compareUrl) what[0] = `Rolled back the changes [\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})`;
-    what.push(`redeployed \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})`);
+    const range = r.compareUrl ? `[\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})` : `\`${short(rb.toSha)}...${short(rb.fromSha)}\``;
+    const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
+    what.push(`${rb.succeeded ? "redeployed" : "redeploying"} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? "" : " failed"}`);
     if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);
     head.push(`${what.join("; ")}.`, "", rb.succeeded ? `Rollback verified: ${cell(rb.message, 500)}` : `**${cell(rb.message, 1e3)}**`);
-    if (rb.attempt) head.push("", renderTable(rb.attempt, opts.deployTimeout ?? null));
+    if (rb.attempt) head.push("", renderTable(rb.attempt, r.deployTimeout));
   } else if (r.rollbackSkipped) {
     head.push("", `**No rollback:** ${cell(r.rollbackSkipped, 500)}`);
   }
@@ -61589,8 +61589,8 @@ ${b}`;
 _${left} evidence section${left === 1 ? "" : "s"} left out to fit GitHub's size limit; the full report is the action's \`report\` output._`;
   return truncateMarkdown(text, limit);
 }
-function renderJobSummary(r, deployTimeout = null) {
-  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT, deployTimeout });
+function renderJobSummary(r) {
+  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
 }
 function statusDescription(result, code, detail) {
   const base = `${result}: ${code}`;
@@ -61975,6 +61975,7 @@ async function runDeployment(inputs, deps) {
     pullRequest: inputs.pullRequest ? parsePositiveInt(inputs.pullRequest) : null,
     previousSha: null,
     environmentUrl: null,
+    deployTimeout: null,
     runUrl: deps.runId ? `${deps.serverUrl}/${deps.repository}/actions/runs/${deps.runId}` : null,
     compareUrl: null,
     attempt: null,
@@ -62080,6 +62081,7 @@ async function execute(inputs, deps, report) {
   if (!stage) return refuse("config-invalid", `${cfgName}: no stage is named "${inputs.environment}" (stages: ${config2.stages.map((s2) => s2.name).join(", ")})`, true);
   if (!stage.deploy) return refuse("config-invalid", `${cfgName}: stage "${stage.name}" has no deploy.command`, true);
   report.environmentUrl = stage.deploy.url ?? null;
+  report.deployTimeout = stage.deploy.timeout;
   let previous;
   try {
     previous = await findPreviousSuccessful(gh, inputs.environment, deployment);
@@ -62119,7 +62121,7 @@ async function execute(inputs, deps, report) {
       report.message = `deployed and verified, but the success status could not be recorded: ${errMsg(err)}`;
       log2.error(`stagegate: ${report.message}`);
     }
-    await comment(renderDeployReport(report, { deployTimeout: stage.deploy.timeout }));
+    await comment(renderDeployReport(report));
     return;
   }
   report.result = "failure";
@@ -62149,7 +62151,7 @@ async function execute(inputs, deps, report) {
       log2.error(`stagegate: ROLLBACK FAILED: ${inputs.environment} is in an unknown state: ${report.message}`);
     }
   }
-  await comment(renderDeployReport(report, { deployTimeout: stage.deploy.timeout }));
+  await comment(renderDeployReport(report));
 }
 function firstFailure(checks) {
   return checks.find((c) => c.verdict === "fail");
