@@ -98,6 +98,11 @@ describe('renderDeployReport', () => {
     expect(md).not.toContain('Rolled back the changes');
   });
 
+  test('the changes link says when there is no range', () => {
+    expect(renderDeployReport(report({ previousSha: null, compareUrl: null }))).toContain('changes: first deployment to this environment');
+    expect(renderDeployReport(report({ previousSha: SHA, compareUrl: null }))).toContain('changes: none (redeploy of the commit already running)');
+  });
+
   test('cells cannot break the table', () => {
     expect(cell('a|b\nc `d`')).toBe("a\\|b c 'd'");
     expect(cell('x'.repeat(500)).length).toBe(160);
