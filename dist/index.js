@@ -61542,6 +61542,7 @@ function links(runUrl, compareUrl, prev, sha) {
   const parts = [];
   if (runUrl) parts.push(`[workflow run](${runUrl})`);
   if (compareUrl) parts.push(`changes: [\`${short(prev)}...${short(sha)}\`](${compareUrl})`);
+  else if (prev && prev === sha) parts.push("changes: none (redeploy of the commit already running)");
   else parts.push("changes: first deployment to this environment (no earlier successful deployment)");
   return parts.join(" · ");
 }
