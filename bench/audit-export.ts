@@ -3,7 +3,8 @@
  * verifications, promotion commits and some rollbacks) into a temp embedded store, then runs the
  * real CLI export (`stagegate audit export`) to /dev/null in a child process and prints rows/s and
  * that process's peak RSS, for the full range and for a tenth of it (memory should not grow with
- * rows). Repeats against a PostgreSQL server started on loopback when its binaries are installed.
+ * rows; a run with the V8 heap capped shows it is bounded), and `audit verify` over the chain.
+ * Repeats against a PostgreSQL server started on loopback when its binaries are installed.
  * Figures only; nothing is asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -158,24 +159,54 @@ async function childExport(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(args: string[]): ChildResult {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child-export', ...args], { encoding: 'utf8' });
+function runChild(args: string[], nodeFlags: string[] = [], mode = '--child-export'): ChildResult {
+  const r = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), mode, ...args], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`export child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ChildResult;
 }
 
+/** Child mode: run `audit verify` and report the records walked, time and peak RSS. */
+async function childVerify(args: string[]): Promise<void> {
+  const out = createWriteStream('/dev/null');
+  let verifyOut = '';
+  const t0 = performance.now();
+  const code = await main(['audit', 'verify', '--json', ...args], {
+    stdout: { write: (s: string) => ((verifyOut += s), true) } as never,
+    stderr: out,
+    env: {},
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`verify exited ${code}: ${verifyOut}`);
+  const chains = (JSON.parse(verifyOut) as { chains: Array<{ records: number }> }).chains;
+  const result: ChildResult = {
+    rows: chains.reduce((n, c) => n + c.records, 0),
+    seconds,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  out.end();
+}
+
 function report(label: string, storeArgs: string[]): void {
+  const v = runChild(storeArgs, [], '--child-verify');
+  console.log(
+    `${label}: verify ${v.rows} records in ${v.seconds.toFixed(2)} s = ${Math.round(v.rows / v.seconds)} records/s, ` +
+      `peak RSS ${v.maxRssMb.toFixed(0)} MB`,
+  );
   const tenthUntil = new Date(START + (DEPLOYMENTS / 10) * STEP_MS).toISOString();
-  const runs: Array<[string, string[]]> = [
-    [`csv, ${DEPLOYMENTS / 10} deployments`, ['--format', 'csv', '--until', tenthUntil]],
-    [`csv, ${DEPLOYMENTS} deployments`, ['--format', 'csv']],
-    [`json, ${DEPLOYMENTS} deployments`, ['--format', 'json']],
+  const runs: Array<[string, string[], string[]]> = [
+    [`csv, ${DEPLOYMENTS / 10} deployments`, ['--format', 'csv', '--until', tenthUntil], []],
+    [`csv, ${DEPLOYMENTS} deployments`, ['--format', 'csv'], []],
+    [`json, ${DEPLOYMENTS} deployments`, ['--format', 'json'], []],
+    [`csv, ${DEPLOYMENTS} deployments, V8 old space capped at 40 MB`, ['--format', 'csv'], ['--max-old-space-size=40']],
   ];
-  for (const [what, args] of runs) {
+  for (const [what, args, nodeFlags] of runs) {
     // --out goes through the same streaming path as stdout; it reports the row count on stderr.
     const dir = mkdtempSync(join(tmpdir(), 'stagegate-bench-out-'));
     try {
-      const r = runChild([...args, '--out', join(dir, 'export'), ...storeArgs]);
+      const r = runChild([...args, '--out', join(dir, 'export'), ...storeArgs], nodeFlags);
       console.log(
         `${label}: export ${what}: ${r.rows} rows in ${r.seconds.toFixed(2)} s = ${Math.round(r.rows / r.seconds)} rows/s, ` +
           `peak RSS ${r.maxRssMb.toFixed(0)} MB`,
@@ -220,4 +251,9 @@ async function parent(): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child-export') await childExport(argv.slice(1));
-else await parent();
+else if (argv[0] === '--child-verify') await childVerify(argv.slice(1));
+else if (argv[0] === '--populate' && argv[1]) {
+  // Fills a data directory only (for profiling the export by hand).
+  const p = await populate({ dataDir: argv[1] });
+  console.log(`recorded ${p.records} audit records in ${p.seconds.toFixed(1)} s`);
+} else await parent();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { auditMigrationProvider, type AuditSchema } from './schema.js';
 import { KyselyAuditStore, postgresChainLock, sqliteChainLock, withProcessMutex } from './sql-store.js';
 import type { AuditDatabase, AuditDialect } from './types.js';
@@ -73,10 +73,11 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
     if (!memory) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('cache_size = -16000');
   } catch (error) {
     throw new Error(`cannot open the audit database ${opts.file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<AuditSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<AuditSchema>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   const mutexName = memory ? `memory:${randomUUID()}` : resolve(opts.file);
   await withProcessMutex(`sqlite:${mutexName}`, () => migrate(db, 'sqlite', opts.file));
   return new KyselyAuditStore({
@@ -89,6 +90,32 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
       return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
     },
   });
+}
+
+/**
+ * The database as Kysely's SQLite driver sees it, with prepared statements reused (LRU): Kysely
+ * prepares every query afresh, and the driver only runs them to completion (`all`/`run`), never
+ * two at once, so a cached statement is never in use twice.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database, size = 128): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = sqlite.prepare(sqlText);
+        if (cache.size >= size) {
+          const oldest = cache.keys().next();
+          if (!oldest.done) cache.delete(oldest.value);
+        }
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+  };
 }
 
 /** Opens the PostgreSQL store at `databaseUrl` and runs the migrations. */

@@ -255,17 +255,28 @@ export class KyselyAuditStore implements AuditDatabase {
 
   async scan(repository: string, opts: ScanOptions = {}): Promise<AuditRecord[]> {
     this.#assertOpen();
+    const limit = opts.limit ?? PAGE;
+    const kinds = opts.kinds ? [...new Set(opts.kinds)] : undefined;
+    if (kinds && kinds.length === 0) return [];
+    // One query per kind walks the (repository, kind, seq) index in order whatever the planner
+    // thinks; the pages are merged by seq.
+    const perKind = kinds ? kinds.map((k) => this.#scanQuery(repository, opts, limit, k)) : [this.#scanQuery(repository, opts, limit)];
+    const rows = (await Promise.all(perKind)).flat();
+    if (perKind.length > 1) rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    return rows.slice(0, limit).map(toRecord);
+  }
+
+  #scanQuery(repository: string, opts: ScanOptions, limit: number, kind?: AuditKind): Promise<Selectable<AuditRecordsTable>[]> {
     let q = this.#db
       .selectFrom('audit_records')
       .selectAll()
-      .where('repository', '=', repository)
-      .where('seq', '>', opts.afterSeq ?? 0);
-    if (opts.kinds) q = q.where('kind', 'in', opts.kinds.length ? [...opts.kinds] : ['']);
+      .where('repository', '=', repository);
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    q = q.where('seq', '>', opts.afterSeq ?? 0);
     if (opts.stage !== undefined) q = q.where('stage', '=', opts.stage);
     if (opts.since !== undefined) q = q.where('at', '>=', opts.since);
     if (opts.until !== undefined) q = q.where('at', '<', opts.until);
-    const rows = await q.orderBy('seq').limit(opts.limit ?? PAGE).execute();
-    return rows.map(toRecord);
+    return q.orderBy('seq').limit(limit).execute();
   }
 
   async scanRaw(repository: string, afterSeq: number, limit: number): Promise<StoredAuditRow[]> {
@@ -316,7 +327,10 @@ export class KyselyAuditStore implements AuditDatabase {
     this.#assertOpen();
     const out: AuditRecord[] = [];
     if (kinds.length === 0) return out;
-    for (const ids of chunks([...new Set(deploymentIds)], IN_CHUNK)) {
+    // SQLite's planner (no statistics) scans the whole chain for a long IN list on deployment_id;
+    // one id per query always uses the (repository, deployment_id, seq) index.
+    const perQuery = this.dialect === 'sqlite' ? 1 : IN_CHUNK;
+    for (const ids of chunks([...new Set(deploymentIds)], perQuery)) {
       const rows = await this.#db
         .selectFrom('audit_records')
         .selectAll()
