@@ -135,6 +135,18 @@ describe('the bundled action (node dist/index.js)', () => {
     expect(run.summary).not.toContain('<!-- stagegate:');
   });
 
+  test('the comment is found by its marker beyond the first page of comments and updated in place', async () => {
+    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 99 } });
+    for (let i = 0; i < 130; i++) gh.addComment(99, i === 120 ? `<!-- stagegate:deployment:${dep.id} -->\nold report` : `comment ${i}`);
+    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { 'pull-request': '99' }), env: env() });
+    expect(gh.violations).toEqual([]);
+    expect(run.outputs.result).toBe('success');
+    const ours = gh.comments.filter((c) => c.issue_number === 99 && c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.body).toContain('all checks passed');
+    expect(gh.comments.filter((c) => c.issue_number === 99)).toHaveLength(130);
+  });
+
   test('a deployment for another commit is refused: status error, nothing deployed', async () => {
     const otherSha = randomSha();
     const dep = gh.addDeployment({ sha: otherSha, environment: 'staging', payload: { pull_request: 42 } });

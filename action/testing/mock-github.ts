@@ -149,6 +149,14 @@ export class MockGitHub {
     return st;
   }
 
+  /** Adds an issue comment (e.g. someone else's, to fill pages). */
+  addComment(issueNumber: number, body: string): MockComment {
+    const now = this.tick();
+    const c: MockComment = { id: ++this.nextId, issue_number: issueNumber, body, created_at: now, updated_at: now };
+    this.comments.push(c);
+    return c;
+  }
+
   /** States of a deployment, oldest first. */
   statesOf(id: number): string[] {
     return this.statuses.filter((s) => s.deployment_id === id).map((s) => s.state);
