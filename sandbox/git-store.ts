@@ -355,6 +355,15 @@ export class GitRepo {
     return this.revList(parent, tip);
   }
 
+  /** Checks out `sha` (detached) in a clone made by {@link checkout}. */
+  async checkoutIn(dir: string, sha: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      execFile('git', ['--git-dir', join(dir, '.git'), '--work-tree', dir, 'checkout', '--quiet', '--detach', sha], { env: baseEnv, cwd: dir }, (err, _o, stderr) =>
+        err ? reject(new GitError(`git checkout failed: ${stderr}`, null, String(stderr))) : resolve(),
+      );
+    });
+  }
+
   /** Clones this repository into `dir` and checks out `sha` detached (a runner's checkout). */
   async checkout(sha: string, dir: string, branch?: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {

@@ -233,7 +233,15 @@ export class WorkflowRunner {
           let cmd: string[];
           if (typeof step.uses === 'string') {
             if (/^actions\/checkout@/.test(step.uses)) {
-              run.steps.push({ name, id, conclusion: 'success', exitCode: 0, outputs: {}, stdout: `checked out ${run.headSha}\n`, stderr: '' });
+              const want = stringMap(step.with as Record<string, unknown> | undefined, expr).ref;
+              let checkedOut = run.headSha;
+              if (want) {
+                const sha = (await r.git.resolve(want)) ?? (await r.git.resolve(`refs/heads/${want}`));
+                if (!sha) throw new Error(`actions/checkout: ref ${want} not found`);
+                await r.git.checkoutIn(workspace, sha);
+                checkedOut = sha;
+              }
+              run.steps.push({ name, id, conclusion: 'success', exitCode: 0, outputs: {}, stdout: `checked out ${checkedOut}\n`, stderr: '' });
               continue;
             }
             const action = await this.resolveAction(step.uses, workspace);

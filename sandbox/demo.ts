@@ -1,0 +1,51 @@
+/** `npm run demo`: plays the Stagegate story on the sandbox and exits non-zero when a step misbehaves. */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { projectRoot } from './stack.js';
+import { playStory, startWorld, type World } from './story.js';
+
+async function main(): Promise<number> {
+  const outDir = process.env.STAGEGATE_DEMO_DIR ?? join(projectRoot(), '.demo');
+  await mkdir(outDir, { recursive: true });
+  console.log('Stagegate demo: a local GitHub stand-in (sandbox), the real app, the real Action bundle,');
+  console.log('two demo services (staging, production) and a real Prometheus scraping them. No account, no network.');
+  let world: World | null = null;
+  try {
+    world = await startWorld();
+    console.log(`\nsandbox ${world.sb.url} · app ${world.stack.app.url} · prometheus ${world.prom.url}`);
+    console.log(`staging service ${world.staging.url} · production service ${world.production.url}`);
+    const result = await playStory(world, { outDir });
+    console.log('');
+    if (result.violations.length) {
+      console.log(`✗ ${result.violations.length} GitHub contract violation(s):`);
+      for (const v of result.violations.slice(0, 20)) console.log(`  - ${v.kind} ${v.method ?? ''} ${v.path ?? v.operationId ?? ''}: ${v.errors.slice(0, 3).join('; ')}`);
+    } else console.log('✓ zero GitHub contract violations (every request, response and webhook checked against GitHub’s descriptions)');
+    if (result.htmlFile) console.log(`PR conversations (comments and check summaries): ${result.htmlFile}`);
+    const failedSteps = result.steps.filter((s) => !s.ok);
+    if (!result.ok) {
+      console.log(`✗ the demo did not behave as narrated (${failedSteps.length} step(s) failed)`);
+      if (failedSteps.length) {
+        console.log('last webhook deliveries:');
+        for (const d of world.sb.deliveries.slice(-10)) console.log(`  ${d.event}.${d.action ?? ''} → ${d.status ?? d.error ?? 'pending'} ${d.responseBody.slice(0, 200)}`);
+        console.log('last app log lines:');
+        console.log(world.stack.app.logs().split('\n').slice(-15).join('\n'));
+      }
+      return 1;
+    }
+    console.log(`✓ all ${result.steps.length} steps behaved as narrated`);
+    return 0;
+  } catch (err) {
+    console.error(`✗ the demo could not run: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await world?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
