@@ -149,8 +149,16 @@ export async function openPostgresAuditStore(databaseUrl: string): Promise<Audit
 
 async function migrate(db: Kysely<AuditSchema>, dialect: AuditDialect, location: string): Promise<void> {
   const migrator = new Migrator({ db, provider: auditMigrationProvider(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    // Another process migrating the same database at the same moment: try again, it will be done.
+    const code = String((error as { code?: unknown }).code ?? '');
+    const raced = dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code) : code === '23505' || code === '40P01';
+    if (raced && attempt < 8) {
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
+      continue;
+    }
     await db.destroy().catch(() => undefined);
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(
