@@ -96,3 +96,25 @@ describe('choosing the store', () => {
     expect(resolveAuditStoreTarget({ env: { DATABASE_URL: '  ' }, cwd: '/a' })).toEqual({ dialect: 'sqlite', file: '/a/.data/stagegate.db' });
   });
 });
+
+describe('in-memory embedded store (for tests of code that records events)', () => {
+  it('is private to its opener and keeps a verifiable chain', async () => {
+    const { openEmbeddedAuditStore } = await import('../../src/audit/open.js');
+    const { verifyStore } = await import('../../src/audit/verify.js');
+    const a = await openEmbeddedAuditStore({ file: ':memory:' });
+    const b = await openEmbeddedAuditStore({ file: ':memory:' });
+    try {
+      const event = {
+        key: 'k', repository: 'acme/shop', stage: 'staging', pullRequest: 1, baseSha: null, headSha: null,
+        actor: null, kind: 'gate.result' as const, at: '2026-11-22T10:00:00Z', details: { state: 'passed' },
+      };
+      expect((await a.append(event)).appended).toBe(true);
+      expect((await a.append({ ...event, key: 'k2' })).record.seq).toBe(2);
+      expect(await b.repositories()).toEqual([]);
+      expect((await verifyStore(a)).map((r) => [r.repository, r.records, r.problem])).toEqual([['acme/shop', 2, null]]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -31,8 +31,6 @@ export interface KyselyAuditStoreOptions {
   lock: ChainLock;
   /** Whether an error is transient (lock busy, lost race on a unique key) and the batch may be retried. */
   isRetryable: (error: unknown) => boolean;
-  /** Extra clean-up after the Kysely instance is destroyed. */
-  onClose?: () => Promise<void> | void;
 }
 
 const REPOSITORY_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -164,7 +162,6 @@ export class KyselyAuditStore implements AuditDatabase {
   readonly #db: Kysely<AuditSchema>;
   readonly #lock: ChainLock;
   readonly #isRetryable: (error: unknown) => boolean;
-  readonly #onClose: (() => Promise<void> | void) | undefined;
   #closed = false;
 
   constructor(opts: KyselyAuditStoreOptions) {
@@ -173,7 +170,6 @@ export class KyselyAuditStore implements AuditDatabase {
     this.location = opts.location;
     this.#lock = opts.lock;
     this.#isRetryable = opts.isRetryable;
-    this.#onClose = opts.onClose;
   }
 
   async append(event: AuditEventInput): Promise<AppendResult> {
@@ -354,7 +350,6 @@ export class KyselyAuditStore implements AuditDatabase {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
-    await this.#onClose?.();
   }
 
   #assertOpen(): void {
