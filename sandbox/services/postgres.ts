@@ -127,6 +127,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       break;
     }
     let counter = 0;
+    // If the owner exits without stop() (a crashed test worker), take the server down with it.
+    const onExit = (): void => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', onExit);
     return {
       databaseUrl,
       port,
@@ -143,6 +149,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
         return `postgres://postgres@127.0.0.1:${port}/${db}`;
       },
       async stop() {
+        process.off('exit', onExit);
         await stopChild(child);
         rmSync(dir, { recursive: true, force: true });
       },
