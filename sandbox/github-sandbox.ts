@@ -61,6 +61,8 @@ export interface SandboxOptions {
   app?: { id?: number; slug?: string; name?: string };
   /** Milliseconds a webhook receiver may take (default 30 s). */
   deliveryTimeoutMs?: number;
+  /** Send deliveries one at a time in order (default: concurrently, as GitHub does). */
+  orderedDeliveries?: boolean;
   /** Extra environment for workflow runs (e.g. PATH additions). */
   runnerEnv?: Record<string, string>;
 }
@@ -91,6 +93,7 @@ export class GitHubSandbox {
   private ownsDataDir = false;
   private ids = 1000;
   private queue: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
   private pendingDeliveries = 0;
   private inflight = 0;
   private hookId = 4242;
@@ -163,13 +166,13 @@ export class GitHubSandbox {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.runner.stopAll();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.closeAllConnections();
       this.server.close(() => resolve());
     });
-    await this.queue.catch(() => undefined);
     if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
@@ -1143,18 +1146,19 @@ export class GitHubSandbox {
       error: null,
       redeliveryOf: o.redeliveryOf,
       deliveredAt: null,
+      durationMs: null,
     };
     this.deliveries.push(d);
     const url = this.webhookUrl;
-    if (url) {
+    if (url && !this.stopping.signal.aborted) {
       this.pendingDeliveries++;
-      this.queue = this.queue
-        .then(() => postDelivery(url, d, this.opts.deliveryTimeoutMs ?? 30_000))
-        .finally(() => {
-          this.pendingDeliveries--;
-          this.events.emit('delivery', d);
-          this.events.emit('change');
-        });
+      const send = (): Promise<void> => (this.stopping.signal.aborted ? Promise.resolve() : postDelivery(url, d, this.opts.deliveryTimeoutMs ?? 30_000, this.stopping.signal));
+      const sent = (this.opts.orderedDeliveries ? this.queue.then(send) : send()).finally(() => {
+        this.pendingDeliveries--;
+        this.events.emit('delivery', d);
+        this.events.emit('change');
+      });
+      if (this.opts.orderedDeliveries) this.queue = sent;
     } else {
       this.events.emit('delivery', d);
       this.events.emit('change');
@@ -1223,7 +1227,7 @@ export class GitHubSandbox {
       if (busy) quietSince = 0;
       else if (!quietSince) quietSince = Date.now();
       else if (Date.now() - quietSince >= quietMs) return;
-      if (Date.now() > deadline) throw new Error('sandbox did not settle in time');
+      if (Date.now() > deadline) throw new Error(`sandbox did not settle in ${timeoutMs} ms: ${this.pendingDeliveries} webhook deliveries pending, ${this.inflight} API requests in flight, ${this.runner.active} workflow runs active`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -124,27 +124,10 @@ export async function startWorld(): Promise<World> {
     sb.createUser({ login: 'carol', name: 'Carol Release-Manager', email: 'carol@acme.test' });
     sb.createOrg({ login: 'acme', name: 'Acme' });
     sb.createTeam('acme', { slug: 'release-managers', members: ['alice', 'carol'] });
-    const repo = await sb.createRepo({
-      owner: 'acme',
-      name: 'shop',
-      defaultBranch: 'master',
-      branches: ['staging', 'production'],
-      author: 'bob',
-      files: {
-        'README.md': '# shop\n',
-        'src/cart.ts': 'export const cartTotal = (items: number[]): number => items.reduce((a, b) => a + b, 0);\n',
-        '.github/stagegate.yml': demoConfig(staging, production, prom),
-        '.github/workflows/stagegate-deploy.yml': deployWorkflow(stack.actionUses),
-      },
-    });
-    for (const u of ['alice', 'bob', 'carol']) sb.addCollaborator(REPO, u, 'write');
-    const initialSha = (await repo.git.branchSha('production')) ?? '';
+    const initialSha = await createShopRepo({ sb, stack, staging, production, prom }, 'shop');
     known[initialSha] = 0;
     staging.deploy({ version: initialSha, errorRatio: 0 });
     production.deploy({ version: initialSha, errorRatio: 0 });
-    await sb.addCheckRun(REPO, { headSha: initialSha, name: 'build', conclusion: 'success' });
-    await seedDeployment(sb, 'staging', initialSha);
-    await seedDeployment(sb, 'production', initialSha);
     await prom.waitForTargets(60_000);
     for (const svc of [staging, production]) await prom.waitForQuery(TRAFFIC(svc.target), (v) => v.length === 1 && (v[0] ?? 0) > 1, 60_000);
     await sb.settled();
@@ -172,9 +155,38 @@ export async function startWorld(): Promise<World> {
   }
 }
 
+/**
+ * Creates `acme/<name>` (master, staging, production at one commit) with the demo configuration and the
+ * deploy workflow, CI green on that commit, and a successful deployment of it in both stages (what ran
+ * before Stagegate). Returns that commit.
+ */
+export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' | 'production' | 'prom'>, name: string, configOverride?: string): Promise<string> {
+  const { sb } = w;
+  const full = `acme/${name}`;
+  const repo = await sb.createRepo({
+    owner: 'acme',
+    name,
+    defaultBranch: 'master',
+    branches: ['staging', 'production'],
+    author: 'bob',
+    files: {
+      'README.md': `# ${name}\n`,
+      'src/cart.ts': 'export const cartTotal = (items: number[]): number => items.reduce((a, b) => a + b, 0);\n',
+      '.github/stagegate.yml': configOverride ?? demoConfig(w.staging, w.production, w.prom),
+      '.github/workflows/stagegate-deploy.yml': deployWorkflow(w.stack.actionUses),
+    },
+  });
+  for (const u of ['alice', 'bob', 'carol']) sb.addCollaborator(full, u, 'write');
+  const initialSha = (await repo.git.branchSha('production')) ?? '';
+  await sb.addCheckRun(full, { headSha: initialSha, name: 'build', conclusion: 'success' });
+  await seedDeployment(sb, 'staging', initialSha, full);
+  await seedDeployment(sb, 'production', initialSha, full);
+  return initialSha;
+}
+
 /** Records that `sha` already runs in `environment` (a deployment with a success status, made before Stagegate). */
-async function seedDeployment(sb: GitHubSandbox, environment: string, sha: string): Promise<void> {
-  const r = sb.repo(REPO);
+async function seedDeployment(sb: GitHubSandbox, environment: string, sha: string, repo: string): Promise<void> {
+  const r = sb.repo(repo);
   const creator = sb.account('bob');
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const id = sb.nextId() + 40_000_000;
@@ -197,8 +209,8 @@ async function seedDeployment(sb: GitHubSandbox, environment: string, sha: strin
 }
 
 /** The app's `stagegate` check run on `sha` (latest), or null. */
-export function gateCheck(sb: GitHubSandbox, sha: string): CheckRunState | null {
-  const runs = sb.checkRunsFor(REPO, sha).filter((c) => c.name === 'stagegate' && c.app.id === sb.app.id);
+export function gateCheck(sb: GitHubSandbox, sha: string, repo = REPO): CheckRunState | null {
+  const runs = sb.checkRunsFor(repo, sha).filter((c) => c.name === 'stagegate' && c.app.id === sb.app.id);
   return runs.sort((a, b) => b.id - a.id)[0] ?? null;
 }
 
@@ -213,17 +225,17 @@ export function verdictOf(c: CheckRunState): string {
 }
 
 /** The newest check run id of the repo (to wait for an evaluation made after it). */
-export function checkMark(sb: GitHubSandbox): number {
-  return Math.max(0, ...[...sb.repo(REPO).checkRuns.keys()]);
+export function checkMark(sb: GitHubSandbox, repo = REPO): number {
+  return Math.max(0, ...[...sb.repo(repo).checkRuns.keys()]);
 }
 
 /** Waits for the app's gate on `sha`, evaluated after `after` (a {@link checkMark}), whose verdict satisfies `pred`. */
-export async function waitForGate(sb: GitHubSandbox, sha: string, pred: (verdict: string) => boolean, after = 0, timeoutMs = 30_000): Promise<CheckRunState> {
+export async function waitForGate(sb: GitHubSandbox, sha: string, pred: (verdict: string) => boolean, after = 0, timeoutMs = 30_000, repo = REPO): Promise<CheckRunState> {
   let last = 'none';
   try {
     return await sb.waitFor(
       () => {
-        const c = gateCheck(sb, sha);
+        const c = gateCheck(sb, sha, repo);
         if (!c || c.id <= after) return null;
         last = verdictOf(c);
         return pred(last) ? c : null;
@@ -237,8 +249,8 @@ export async function waitForGate(sb: GitHubSandbox, sha: string, pred: (verdict
 }
 
 /** Runs CI on `sha` (the `build` check run a CI app would post). */
-export async function ci(sb: GitHubSandbox, sha: string): Promise<void> {
-  await sb.addCheckRun(REPO, { headSha: sha, name: 'build', conclusion: 'success', summary: 'Build and unit tests passed.' });
+export async function ci(sb: GitHubSandbox, sha: string, repo = REPO): Promise<void> {
+  await sb.addCheckRun(repo, { headSha: sha, name: 'build', conclusion: 'success', summary: 'Build and unit tests passed.' });
 }
 
 /** Plays the story of `npm run demo`; never throws for a misbehaving step (it is reported). */

@@ -17,6 +17,8 @@ export interface Delivery {
   /** Set when this delivery re-sends an earlier one verbatim. */
   redeliveryOf: string | null;
   deliveredAt: string | null;
+  /** How long the receiver took to answer. */
+  durationMs: number | null;
 }
 
 /** `sha256=` HMAC of `body` with `secret`, as `X-Hub-Signature-256` carries it. */
@@ -55,9 +57,11 @@ export function newDeliveryId(): string {
 }
 
 /** POSTs one delivery; never throws (failures are recorded on the delivery). */
-export async function postDelivery(url: string, d: Delivery, timeoutMs: number): Promise<void> {
+export async function postDelivery(url: string, d: Delivery, timeoutMs: number, cancel?: AbortSignal): Promise<void> {
+  const started = Date.now();
   try {
-    const res = await fetch(url, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(timeoutMs) });
+    const signal = cancel ? AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, { method: 'POST', headers: d.headers, body: d.body, signal });
     d.status = res.status;
     d.responseBody = (await res.text()).slice(0, 4000);
   } catch (err) {
@@ -65,4 +69,5 @@ export async function postDelivery(url: string, d: Delivery, timeoutMs: number):
     d.error = err instanceof Error ? err.message : String(err);
   }
   d.deliveredAt = new Date().toISOString();
+  d.durationMs = Date.now() - started;
 }

@@ -9,7 +9,7 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   receiver = await startReceiver(() => sb.app.webhookSecret);
-  sb = await GitHubSandbox.start({ webhookUrl: receiver.url });
+  sb = await GitHubSandbox.start({ webhookUrl: receiver.url, orderedDeliveries: true });
   await seedShop(sb);
 });
 
