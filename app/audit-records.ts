@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEventInput, AuditStore } from '../src/audit/types.js';
+import type { AuditEventInput, AuditRecord, AuditStore } from '../src/audit/types.js';
 import type { CommitFact } from '../src/facts/types.js';
 import type { GateResult } from '../src/gate/types.js';
 
@@ -17,11 +17,10 @@ function digest(value: unknown): string {
 }
 
 /**
- * The audit records of one gate evaluation: the promotion's commits (once per head), every review
- * verdict (once per review and head), and the gate result (once per distinct result on a head).
- * Keys are natural keys, so a replayed webhook appends nothing.
+ * The audit records of one gate evaluation: the promotion's commits (once per head) and every review
+ * verdict (once per review and head). Keys are natural keys, so a replayed webhook appends nothing.
  */
-export function gateRecords(ref: PromotionRef, result: GateResult, commits: CommitFact[] | null, at: string, actor: string | null): AuditEventInput[] {
+export function gateRecords(ref: PromotionRef, result: GateResult, commits: CommitFact[] | null, at: string): AuditEventInput[] {
   const base = { repository: ref.repository, stage: ref.stage, pullRequest: ref.pullRequest, baseSha: ref.baseSha, headSha: ref.headSha, at };
   const prKey = `${ref.repository}#${ref.pullRequest}@${ref.headSha}`;
   const out: AuditEventInput[] = [];
@@ -52,15 +51,37 @@ export function gateRecords(ref: PromotionRef, result: GateResult, commits: Comm
       },
     });
   }
+  return out;
+}
+
+/**
+ * The gate result record of an evaluation, or null when it equals the last one recorded for the
+ * same PR head. Results of a head are numbered (`gate:<pr>@<head>:#1`, `#2`, ...), so a return to an
+ * earlier state (passed → blocked → passed) is recorded too, and a replay (same result) is not.
+ */
+export async function gateResultRecord(store: AuditStore, ref: PromotionRef, result: GateResult, at: string, actor: string | null): Promise<AuditEventInput | null> {
+  const prKey = `${ref.repository}#${ref.pullRequest}@${ref.headSha}`;
   const rules = result.rules.map((r) => ({ id: r.id, state: r.state, reason: r.reason }));
-  out.push({
-    ...base,
-    key: `gate:${prKey}:${digest({ state: result.state, rules })}`,
+  const fingerprint = digest({ state: result.state, rules });
+  let n = 1;
+  let last: AuditRecord | null = null;
+  for (let r = await store.findByKey(`gate:${prKey}:#${n}`); r; r = await store.findByKey(`gate:${prKey}:#${n}`)) {
+    last = r;
+    n++;
+  }
+  if (last?.details.fingerprint === fingerprint) return null;
+  return {
+    repository: ref.repository,
+    stage: ref.stage,
+    pullRequest: ref.pullRequest,
+    baseSha: ref.baseSha,
+    headSha: ref.headSha,
+    at,
+    key: `gate:${prKey}:#${n}`,
     actor,
     kind: 'gate.result',
-    details: { state: result.state, conclusion: result.state === 'passed' ? 'success' : result.state === 'pending' ? 'pending' : 'failure', rules },
-  });
-  return out;
+    details: { state: result.state, conclusion: result.state === 'passed' ? 'success' : result.state === 'pending' ? 'pending' : 'failure', rules, fingerprint },
+  };
 }
 
 /** Appends records in order; throws on the first failure (callers fail closed). */

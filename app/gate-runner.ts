@@ -4,7 +4,7 @@ import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
 import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type GateView } from '../src/render/gate.js';
-import { appendAll, gateRecords } from './audit-records.js';
+import { appendAll, gateRecords, gateResultRecord } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
 import { matchPromotion, type PromotionMatch } from './promotion.js';
@@ -82,7 +82,9 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
   let audited = true;
   try {
     const ref = { repository: `${owner}/${repo}`, stage: match.stage.name, pullRequest: pr.number, baseSha: pr.baseSha, headSha: pr.headSha };
-    await appendAll(deps.store, gateRecords(ref, result, view.commits?.complete ? view.commits.items : null, now.toISOString(), input.actor));
+    await appendAll(deps.store, gateRecords(ref, result, view.commits?.complete ? view.commits.items : null, now.toISOString()));
+    const gateRecord = await gateResultRecord(deps.store, ref, result, now.toISOString(), input.actor);
+    if (gateRecord) await deps.store.append(gateRecord);
   } catch (err) {
     audited = false;
     output = {

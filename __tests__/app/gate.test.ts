@@ -40,6 +40,22 @@ describe('promotion gate', () => {
     expect((await records('approval.counted')).map((r) => r.actor)).toEqual(['manager']);
   });
 
+  it('records every change of the gate result, including a return to an earlier state, and no replay', async () => {
+    const { number, head } = promotion(h.world);
+    ciCheck(h.world, head);
+    await h.send('pull_request', h.pullPayload('opened', number));
+    review(h.world, number, 'manager', 'APPROVED', head);
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'manager'), 'review-1');
+    review(h.world, number, 'carol', 'CHANGES_REQUESTED', head);
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'carol'));
+    h.world.reviews.get(number)!.find((r) => r.user === 'carol')!.state = 'DISMISSED';
+    await h.send('pull_request_review', h.reviewPayload('dismissed', number, 'carol'));
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'manager'), 'review-1');
+
+    const states = (await records('gate.result')).map((r) => r.details.state);
+    expect(states).toEqual(['pending', 'passed', 'blocked', 'passed']);
+  });
+
   it('does not count an approval of an older head', async () => {
     const { number, head } = promotion(h.world, { commits: [{}, {}] });
     ciCheck(h.world, head);

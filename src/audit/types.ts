@@ -78,6 +78,8 @@ export interface AuditStore {
   records(repository: string, opts?: { since?: string; until?: string }): AsyncIterable<AuditRecord>;
   /** Repositories that have records. */
   repositories(): Promise<string[]>;
+  /** The record with this idempotency key, if any. */
+  findByKey(key: string): Promise<AuditRecord | null>;
   close(): Promise<void>;
 }
 
@@ -136,8 +138,6 @@ export interface AuditDatabase extends AuditStore {
   scanRaw(repository: string, afterSeq: number, limit: number): Promise<StoredAuditRow[]>;
   /** The seq of the record in `repository` whose prevHash is `prevHash` (its successor), if any. */
   seqOfSuccessor(repository: string, prevHash: string): Promise<number | null>;
-  /** The record with this idempotency key, if any. */
-  findByKey(key: string): Promise<AuditRecord | null>;
   /** The records with these idempotency keys (any order; missing keys are absent). */
   findByKeys(keys: readonly string[]): Promise<AuditRecord[]>;
   /** Records of `repository` whose `details.deploymentId` is one of `deploymentIds`, in chain order. */
