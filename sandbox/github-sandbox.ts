@@ -389,6 +389,7 @@ export class GitHubSandbox {
     message: string;
     author: PersonRef;
     committer?: PersonRef;
+    /** `Co-authored-by` trailers: a login uses the user's noreply address (as GitHub's co-author suggestions do), or a raw name and email. */
     coAuthors?: PersonRef[];
     /** Parent commit (defaults to the branch tip); a non-descendant makes this a force push. */
     parent?: string;
@@ -400,8 +401,11 @@ export class GitHubSandbox {
     let message = c.message;
     if (c.coAuthors?.length) {
       const trailers = c.coAuthors.map((p) => {
-        const id = this.identity(p);
-        return `Co-authored-by: ${id.name} <${id.email}>`;
+        if (typeof p === 'string') {
+          const a = this.account(p);
+          return `Co-authored-by: ${a.name} <${a.id}+${a.login}@users.noreply.github.com>`;
+        }
+        return `Co-authored-by: ${p.name} <${p.email}>`;
       });
       message = `${message.replace(/\n+$/, '')}\n\n${trailers.join('\n')}`;
     }

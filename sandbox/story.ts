@@ -80,7 +80,14 @@ ${stageYaml('staging', 'staging', 'master', staging, prom, '    signoff:\n      
     production,
     prom,
     '    signoff:\n      approvals: 1\n      reviewers: ["@acme/release-managers"]\n      separation_of_duties: true\n    verified_in: staging\n    soak: 1s\n',
-  )}deploy:
+  )}risk:
+  - name: docs
+    paths: ["docs/**", "**/*.md"]
+    level: low
+  - name: pricing
+    paths: ["src/discounts.ts", "src/cart.ts"]
+    stages: [production]
+deploy:
   workflow: stagegate-deploy.yml
 `;
 }

@@ -2,11 +2,13 @@
 import type { GitHubSandbox } from './github-sandbox.js';
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&(?!#?\w+;)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+const inlineTags = /&lt;(\/?(?:details|summary|br|sub|sup|b|i|strong|em|code|kbd))((?:\s[^&]*)?)&gt;/gi;
+
 function inline(s: string): string {
-  let out = esc(s);
+  let out = esc(s).replace(inlineTags, '<$1$2>');
   out = out.replace(/`([^`]+)`/g, (_m, c: string) => `<code>${c}</code>`);
   out = out.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
   out = out.replace(/(^|[\s(])_([^_]+)_(?=[\s).,;:]|$)/g, '$1<em>$2</em>');

@@ -61,7 +61,7 @@ describe('repositories, pull requests and reviews', () => {
     expect(pr.data.mergeable).toBe(true);
     const commits = await gh.pulls.listCommits({ ...o, pull_number: prNumber });
     expect(commits.data.map((c) => c.author?.login ?? null)).toEqual(['alice', null]);
-    expect(commits.data[0]?.commit.message).toContain('Co-authored-by: Carol Manager <carol@acme.test>');
+    expect(commits.data[0]?.commit.message).toContain(`Co-authored-by: Carol Manager <${sb.account('carol').id}+carol@users.noreply.github.com>`);
     const files = await gh.pulls.listFiles({ ...o, pull_number: prNumber });
     expect(files.data.map((f) => [f.filename, f.status]).sort()).toEqual([['docs/x.md', 'added'], ['src/pay.ts', 'added']]);
     const listed = await gh.pulls.list({ ...o, head: 'acme:master', base: 'staging' });
