@@ -1127,7 +1127,7 @@ export class GitHubSandbox {
     if (r.owner.type === 'Organization') payload.organization = this.orgJson(r.owner);
     const errors = webhookContract().check(event, payload);
     if (errors.length) this.violations.push({ kind: 'webhook', operationId: `${event}${typeof body.action === 'string' ? `.${body.action}` : ''}`, errors });
-    return this.enqueue(event, payload, { signature: 'valid', redeliveryOf: null, targetId: inst.id });
+    return this.enqueue(event, payload, { signature: 'valid', redeliveryOf: null, targetId: this.app.id });
   }
 
   orgJson(o: Account): Record<string, unknown> {
@@ -1135,7 +1135,7 @@ export class GitHubSandbox {
     return { login: o.login, id: o.id, node_id: nodeId('Organization', o.id), url: u, repos_url: `${u}/repos`, events_url: `${u}/events`, hooks_url: `${u}/hooks`, issues_url: `${u}/issues`, members_url: `${u}/members{/member}`, public_members_url: `${u}/public_members{/member}`, avatar_url: `${this.bases.web}/avatars/u/${o.id}?v=4`, description: null };
   }
 
-  private enqueue(event: string, payload: Record<string, unknown>, o: { signature: 'valid' | 'bad' | 'missing'; redeliveryOf: string | null; targetId: number; body?: string; id?: string }): Delivery {
+  private enqueue(event: string, payload: Record<string, unknown>, o: { signature: 'valid' | 'bad' | 'missing'; redeliveryOf: string | null; /** `X-GitHub-Hook-Installation-Target-ID`: the app's id for an app's webhook. */ targetId: number; body?: string; id?: string }): Delivery {
     const body = o.body ?? JSON.stringify(payload);
     const id = o.id ?? newDeliveryId();
     const d: Delivery = {
@@ -1181,8 +1181,7 @@ export class GitHubSandbox {
 
   /** Sends a delivery of `event` with a bad or missing signature (nothing in the sandbox changes). */
   sendForged(event: string, payload: Record<string, unknown>, signature: 'bad' | 'missing'): Delivery {
-    const inst = this.installations.values().next().value;
-    return this.enqueue(event, payload, { signature, redeliveryOf: null, targetId: inst?.id ?? 0 });
+    return this.enqueue(event, payload, { signature, redeliveryOf: null, targetId: this.app.id });
   }
 
   /** Resolves with the first delivery (past or future) matching `pred` once it was sent. */

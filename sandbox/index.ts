@@ -5,3 +5,5 @@ export { signBody } from './webhook-sender.js';
 export type { WorkflowRun, StepResult, ActionEntry } from './workflow-runner.js';
 export { webhookContract, type WebhookContract } from './webhook-contract.js';
 export { servedOperations } from './routes.js';
+export { startStack, startApp, deployWorkflow, type Stack, type AppProcess } from './stack.js';
+export { startWorld, playStory, createShopRepo, type World, type StoryResult } from './story.js';

@@ -39,6 +39,7 @@ describe('webhook deliveries', () => {
     expect(d.signatureValid).toBe(true);
     expect(d.headers['x-github-delivery']).toMatch(/^[0-9a-f-]{36}$/);
     expect(d.headers['x-github-hook-installation-target-type']).toBe('integration');
+    expect(d.headers['x-github-hook-installation-target-id']).toBe(String(sb.app.id));
     expect(d.headers['user-agent']).toMatch(/^GitHub-Hookshot\//);
     expect(webhookContract().check('pull_request', d.payload)).toEqual([]);
     expect((d.payload.installation as { id: number }).id).toBe(sb.installationFor(sb.account('acme')).id);
