@@ -114,10 +114,13 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
   const existing = ((await client.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, sha: mergeSha, environment: stage.name, per_page: 100 })).data as ApiDeployment[]).find(
     (d) => (d.payload as Partial<StagegateDeploymentPayload> | null)?.pull_request === pr.number,
   );
+  const dispatchKey = (id: number, outcome: 'dispatched' | 'dispatch-failed') => `deployment:${repository}:${id}:${outcome}`;
   let deploymentId: number;
   if (existing) {
-    const statuses = (await client.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: existing.id, per_page: 1 })).data as unknown[];
-    if (statuses.length > 0) return { kind: 'replayed', deploymentId: existing.id };
+    // Dispatched before (recorded), or already picked up by the Action: a replay creates nothing new.
+    const statuses = (await client.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: existing.id, per_page: 100 })).data as { state: string }[];
+    const recorded = (await deps.store.findByKey(dispatchKey(existing.id, 'dispatched'))) ?? (await deps.store.findByKey(dispatchKey(existing.id, 'dispatch-failed')));
+    if (recorded || statuses.some((s) => s.state !== 'queued')) return { kind: 'replayed', deploymentId: existing.id };
     deploymentId = existing.id;
   } else {
     const approvers = result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, commit: a.commitId, at: a.submittedAt }));
@@ -171,6 +174,8 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
 
   const ref = config.deploy.ref ?? stage.branch;
   const inputs = { environment: stage.name, sha: mergeSha, deployment_id: String(deploymentId), pull_request: String(pr.number) };
+  // `queued` goes first: a fast runner's `in_progress`/`success` must never be followed by it.
+  await setStatus('queued', `dispatching ${config.deploy.workflow}`);
   try {
     await client.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { owner, repo, workflow_id: config.deploy.workflow, ref, inputs });
   } catch (err) {
@@ -178,7 +183,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     await setStatus('error', `dispatch of ${config.deploy.workflow} failed: ${error}`);
     await deps.store.append({
       ...common,
-      key: `deployment:${repository}:${deploymentId}:dispatch-failed`,
+      key: dispatchKey(deploymentId, 'dispatch-failed'),
       stage: stage.name,
       actor: null,
       kind: 'deployment.dispatched',
@@ -187,10 +192,9 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl) });
     return { kind: 'failed', deploymentId, error };
   }
-  await setStatus('queued', `dispatched ${config.deploy.workflow}`);
   await deps.store.append({
     ...common,
-    key: `deployment:${repository}:${deploymentId}:dispatched`,
+    key: dispatchKey(deploymentId, 'dispatched'),
     stage: stage.name,
     actor: null,
     kind: 'deployment.dispatched',

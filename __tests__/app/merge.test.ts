@@ -83,7 +83,7 @@ describe('deploy on merge', () => {
     h.world.failures.set('actions/create-workflow-dispatch', 422);
     await h.send('pull_request', h.pullPayload('closed', number));
     expect(h.world.deployments).toHaveLength(1);
-    expect(h.world.deployments[0]!.statuses.map((s) => s.state)).toEqual(['error']);
+    expect(h.world.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'error']);
     expect(h.world.commentsWith(number, MERGE_MARKER)[0]!.body).toContain('could not start');
   });
 });
