@@ -16,7 +16,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** A new repo with a feature by alice on master (CI green) and a master → staging PR opened by `opener`. */
-async function promotion(name: string, opts: { opener?: string; coAuthors?: string[]; files?: Record<string, string> } = {}): Promise<{ repo: string; pr: number; head: string }> {
+async function promotion(name: string, opts: { opener?: string; coAuthors?: Array<string | { name: string; email: string }>; files?: Record<string, string> } = {}): Promise<{ repo: string; pr: number; head: string }> {
   const { sb } = world;
   await createShopRepo(world, name);
   const repo = `acme/${name}`;
