@@ -90,3 +90,16 @@ describe('verified in staging, soak 30m (production)', () => {
     expect(verifiedInRule.triggers).toEqual(expect.arrayContaining(['deployment_status', 'pull_request', 'time']));
   });
 });
+
+describe('verified in: only the Action’s verification counts as verified', () => {
+  it.each<[string, string | null]>([
+    ['a success set by another deploy tool', 'Deployed by the platform'],
+    ['a success without a description (e.g. a job with environment:)', null],
+    ['a rollback’s success', 'success: ok (rollback of deployment 6 to 5d6e7f8)'],
+  ])('blocks on %s', async (_label, description) => {
+    const deployment = fakeDeployment(7, HEAD, 'staging', ago(60), { state: 'success', createdAt: ago(45), description });
+    const r = await verifiedInRule.evaluate(ctxOf(productConfig(), 'production', fakeFacts({ pullRequest: { headSha: HEAD }, deployments: { staging: [deployment] } }), NOW));
+    expect(r.state).toBe('blocked');
+    expect(r.reason).toMatch(/not by the Stagegate Action's verification/);
+  });
+});

@@ -229,7 +229,7 @@ export function fakeDeployment(
   sha: string,
   environment: string,
   createdAt: string,
-  latestStatus: { state: string; createdAt: string } | null,
+  latestStatus: { state: string; createdAt: string; description?: string | null } | null,
 ): DeploymentFact {
   return {
     id,
@@ -238,6 +238,9 @@ export function fakeDeployment(
     environment,
     createdAt,
     creator: 'stagegate[bot]',
-    latestStatus: latestStatus === null ? null : { ...latestStatus, description: null },
+    latestStatus:
+      latestStatus === null
+        ? null
+        : { ...latestStatus, description: latestStatus.description !== undefined ? latestStatus.description : latestStatus.state === 'success' ? `success: ok (verified ${sha.slice(0, 7)})` : null },
   };
 }

@@ -172,6 +172,15 @@ export function renderJobSummary(r: DeploymentReport): string {
 }
 
 /** A deployment status description: `<result>: <reason-code> (<detail>)`, at most 140 characters. */
+/**
+ * Whether a deployment status description is the Action's verdict that this very deployment was
+ * deployed and verified (`success: ok (verified abc1234)`), as opposed to a rollback's or another
+ * tool's `success`. The gate's `verified_in` rule trusts only this.
+ */
+export function isVerifiedDescription(description: string | null): boolean {
+  return /^success: ok \(verified [0-9a-f]{7}\)$/.test(description ?? '');
+}
+
 export function statusDescription(result: DeployResult, code: ReasonCode, detail?: string): string {
   const base = `${result}: ${code}`;
   const text = detail ? `${base} (${detail.replace(/\s+/g, ' ').trim()})` : base;

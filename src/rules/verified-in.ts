@@ -1,6 +1,7 @@
 import { durationMs, formatDuration } from '../config/duration.js';
 import type { DeploymentFact } from '../facts/types.js';
 import type { Rule, RuleResult } from '../gate/types.js';
+import { isVerifiedDescription } from '../render/deploy-report.js';
 import { failClosed, readAll, readFact, shortSha } from './common.js';
 
 const ID = 'verified-in';
@@ -19,7 +20,8 @@ function newestFirst(deployments: readonly DeploymentFact[]): DeploymentFact[] {
 /**
  * Verified in: the newest deployment to the `verified_in` environment must be of the head commit (or of a
  * commit with the identical tree), its latest status `success` (which the Action sets only after smoke
- * tests and metric checks passed), set at least `soak` ago. Not deployed yet, deploying, or soaking is
+ * tests and metric checks passed, with its `success: ok (verified …)` description — a `success` set by
+ * another tool or a job's own `environment:` is not a verification), set at least `soak` ago. Not deployed yet, deploying, or soaking is
  * pending; a newest deployment of other code, or a failed, errored or inactive one, blocks.
  */
 export const verifiedInRule: Rule = {
@@ -60,6 +62,9 @@ export const verifiedInRule: Rule = {
     if (status === null) return result('pending', `${env} ${ref} of ${same} has no status yet`, [ref]);
     if (WAITING.has(status.state)) return result('pending', `${env} ${ref} of ${same} is ${status.state.replace('_', ' ')}`, [ref]);
     if (status.state !== 'success') return result('blocked', `${env} ${ref} of ${same} ended ${status.state}`, [ref]);
+    if (!isVerifiedDescription(status.description)) {
+      return result('blocked', `${env} ${ref} of ${same} is marked success, but not by the Stagegate Action's verification ("${status.description ?? ''}")`, [ref]);
+    }
 
     const verifiedAt = Date.parse(status.createdAt);
     if (Number.isNaN(verifiedAt)) return result('blocked', `${env} ${ref} has an unreadable status time "${status.createdAt}"`, [ref]);
