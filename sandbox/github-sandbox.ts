@@ -1230,7 +1230,15 @@ export class GitHubSandbox {
       if (busy) quietSince = 0;
       else if (!quietSince) quietSince = Date.now();
       else if (Date.now() - quietSince >= quietMs) return;
-      if (Date.now() > deadline) throw new Error(`sandbox did not settle in ${timeoutMs} ms: ${this.pendingDeliveries} webhook deliveries pending, ${this.inflight} API requests in flight, ${this.runner.active} workflow runs active`);
+      if (Date.now() > deadline) {
+        const recent = new Map<string, number>();
+        for (const d of this.deliveries.slice(-60)) {
+          const k = `${d.event}${d.action ? `.${d.action}` : ''} (${String((d.payload.repository as { full_name?: string } | undefined)?.full_name ?? '?')})`;
+          recent.set(k, (recent.get(k) ?? 0) + 1);
+        }
+        const top = [...recent.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(', ');
+        throw new Error(`sandbox did not settle in ${timeoutMs} ms: ${this.pendingDeliveries} webhook deliveries pending, ${this.inflight} API requests in flight, ${this.runner.active} workflow runs active; last deliveries: ${top}`);
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
   }
