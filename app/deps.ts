@@ -19,6 +19,11 @@ export interface AppDeps {
    * any webhook, so the app re-evaluates at the time a result says it may change.
    */
   schedule?: (at: Date, task: () => void) => { cancel(): void };
+  /**
+   * The last check output this process published per `owner/repo@head`: an identical result is not
+   * published again (a new check run completes a new check suite, which would only re-trigger).
+   */
+  published?: Map<string, string>;
   /** Told of each valid policy read, so later events that cannot change a result skip all requests. */
   onPolicy?: (repository: string, config: Config) => void;
 }

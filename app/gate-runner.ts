@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../src/facts/types.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
-import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type GateView } from '../src/render/gate.js';
+import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput, type GateView } from '../src/render/gate.js';
 import { appendAll, gateRecords, gateResultRecord } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
@@ -25,9 +26,25 @@ export interface GateRunInput {
 /** What an evaluation did. */
 export type GateRunOutcome =
   | { kind: 'skipped'; why: string }
-  | { kind: 'invalid-config'; checkId: number }
-  | { kind: 'revoked'; checkId: number }
-  | { kind: 'evaluated'; result: GateResult; checkId: number; audited: boolean };
+  | { kind: 'invalid-config'; checkId: number | null }
+  | { kind: 'revoked'; checkId: number | null }
+  /** `checkId` is null when the same output was already published on this head. */
+  | { kind: 'evaluated'; result: GateResult; checkId: number | null; audited: boolean };
+
+/** Publishes the `stagegate` check unless this process already published the identical output on the head. */
+async function publishOnce(deps: AppDeps, client: GitHubRequester, where: { owner: string; repo: string; headSha: string; output: CheckOutput }): Promise<number | null> {
+  const key = `${where.owner}/${where.repo}@${where.headSha}`;
+  const fingerprint = createHash('sha256').update(JSON.stringify(where.output)).digest('base64');
+  if (deps.published?.get(key) === fingerprint) return null;
+  const id = await publishCheck(client, where);
+  if (deps.published) {
+    deps.published.delete(key);
+    deps.published.set(key, fingerprint);
+    // Bounded: the oldest heads are forgotten first (forgetting only costs one more publish).
+    while (deps.published.size > 10_000) deps.published.delete(deps.published.keys().next().value as string);
+  }
+  return id;
+}
 
 /** Repository web URL from a PR's web URL (works for GitHub Enterprise hosts too). */
 export function repoUrlOf(pr: PullRequestFact): string {
@@ -63,13 +80,13 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     if (!input.retargeted) return { kind: 'skipped', why: match.why };
     const previous = await latestOwnCheck(client, { owner, repo, sha: pr.headSha });
     if (!previous) return { kind: 'skipped', why: match.why };
-    const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output: renderNotPromotionCheck(pr) });
+    const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output: renderNotPromotionCheck(pr) });
     return { kind: 'revoked', checkId };
   }
 
   if (match.kind === 'invalid-config') {
     const output = renderConfigErrorCheck(match.errors, match.origin);
-    const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output });
+    const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
     await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` });
     return { kind: 'invalid-config', checkId };
   }
@@ -94,7 +111,7 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
       summary: `Stagegate could not record this evaluation in its audit trail (${(err as Error).message}), so the gate cannot pass. It will be evaluated again on the next event.`,
     };
   }
-  const checkId = await publishCheck(client, { owner, repo, headSha: pr.headSha, output });
+  const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
   await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) });
   return { kind: 'evaluated', result, checkId, audited };
 }

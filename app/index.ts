@@ -44,6 +44,8 @@ function timerSchedule(at: Date, task: () => void): { cancel(): void } {
 }
 
 export interface CreateAppOptions extends AppDeps {
+  /** This app's id (from APP_ID); read from GitHub with the app's credentials when absent. */
+  appId?: number;
   /** Called after each handled delivery (for tests, the sandbox and logs). */
   onHandled?: (h: Handled) => void;
 }
@@ -59,6 +61,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     store: options.store,
     now: options.now,
     onPolicy: (repository, config) => policyHints.set(repository, { config, at: Date.now() }),
+    published: new Map(),
   };
   const report = (h: Handled) => options.onHandled?.(h);
   const schedule = options.schedule ?? timerSchedule;
@@ -70,6 +73,14 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
   };
 
   const app = (probot: Probot) => {
+    let ownAppId: Promise<number> | null = null;
+    /** This app's id, read once with the app's own credentials. */
+    const appId = (): Promise<number> => {
+      if (options.appId !== undefined) return Promise.resolve(options.appId);
+      ownAppId ??= probot.auth().then(async (octokit) => ((await (octokit as unknown as GitHubRequester).request('GET /app')).data as { id: number }).id);
+      ownAppId.catch(() => (ownAppId = null));
+      return ownAppId;
+    };
     const clientOf = (context: Context): GitHubRequester => context.octokit as unknown as GitHubRequester;
     const repoOf = (payload: RepoPayload) => ({ owner: payload.repository.owner.login, repo: payload.repository.name, defaultBranch: payload.repository.default_branch });
 
@@ -99,6 +110,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
           // Fail closed: a gate that could not be evaluated must not stay green.
           if (headSha) {
             const previous = await latestOwnCheck(client, { owner, repo, sha: headSha }).catch(() => null);
+            deps.published?.delete(`${owner}/${repo}@${headSha}`);
             if (previous && previous.conclusion !== 'failure') {
               await publishCheck(client, {
                 owner,
@@ -172,6 +184,8 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     });
 
     probot.on('check_suite.completed', async (context) => {
+      // Our own check run completes our own suite: re-evaluating on that would loop forever.
+      if (context.payload.check_suite.app?.id === (await appId())) return report({ event: context.name, outcome: 'ignored', why: 'our own check suite' });
       const known = hint(context.payload.repository.full_name);
       if (known && !known.stages.some((s) => s.checks.length > 0)) return report({ event: context.name, outcome: 'ignored', why: 'no stage requires checks' });
       const suite = context.payload.check_suite;

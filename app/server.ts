@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
     dataDir: process.env.STAGEGATE_DATA_DIR ?? '.data',
   });
-  const server = await run(createApp({ store, now: () => new Date() }));
+  const appId = Number(process.env.APP_ID);
+  const server = await run(createApp({ store, now: () => new Date(), ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}) }));
   const stop = async () => {
     await server.stop();
     await store.close();

@@ -258,6 +258,26 @@ describe('events that cannot change the gate', () => {
     expect(h.world.requests).toEqual([]);
   });
 
+  it('ignores its own check suite completing (which would otherwise loop forever) without a request', async () => {
+    const { head } = promotion(h.world);
+    const e = h.dress(example('check_suite', 'completed'));
+    e.check_suite = { ...e.check_suite, head_sha: head, app: { ...e.check_suite.app, id: 123 }, pull_requests: [] };
+    await h.send('check_suite', e);
+    expect(h.world.requests).toEqual([]);
+    expect(h.handled.at(-1)).toMatchObject({ outcome: 'ignored', why: 'our own check suite' });
+  });
+
+  it('does not publish the same result twice on a head', async () => {
+    const { number, head } = promotion(h.world);
+    await h.send('pull_request', h.pullPayload('opened', number));
+    await h.send('pull_request', h.pullPayload('synchronize', number));
+    expect(h.world.checkRuns.filter((c) => c.name === 'stagegate' && c.head_sha === head)).toHaveLength(1);
+    ciCheck(h.world, head);
+    review(h.world, number, 'manager', 'APPROVED', head);
+    await h.send('pull_request_review', h.reviewPayload('submitted', number, 'manager'));
+    expect(h.world.checkRuns.filter((c) => c.name === 'stagegate' && c.head_sha === head).map((c) => c.conclusion)).toEqual([null, 'success']);
+  });
+
   it('re-evaluates when a required check completes', async () => {
     const { number, head } = promotion(h.world);
     review(h.world, number, 'manager', 'APPROVED', head);

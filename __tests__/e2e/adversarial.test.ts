@@ -33,6 +33,20 @@ function stagegateDeployments(repo: string): number {
 }
 
 describe('adversarial promotions', () => {
+  it('blocks on a co-author nobody can identify, and settles (its own check suite does not re-trigger it)', async () => {
+    const { sb } = world;
+    const { repo, pr, head } = await promotion('ghostwriter', { coAuthors: [{ name: 'Ghost', email: 'ghost@nowhere.test' }] });
+    const mark = checkMark(sb, repo);
+    await sb.review({ repo, pr, user: 'bob', event: 'APPROVE', commitId: head });
+    const gate = await waitForGate(sb, head, () => true, mark, 30_000, repo);
+    expect(verdictOf(gate)).toBe('failure');
+    expect(`${gate.output.summary ?? ''}${gate.output.text ?? ''}`).toContain('ghost@nowhere.test');
+    const runs = () => sb.checkRunsFor(repo, head).filter((c) => c.name === 'stagegate').length;
+    const settled = runs();
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(runs()).toBe(settled);
+  }, 90_000);
+
   it('a stale approval (of an earlier head) does not count', async () => {
     const { sb } = world;
     const { repo, pr, head } = await promotion('stale');

@@ -77,6 +77,7 @@ export class AppHarness {
     });
     await this.probot.load(createApp({
         store: this.store,
+        appId: 123,
         now: () => this.now,
         onHandled: (h) => this.handled.push(h),
         schedule: (at, task) => {

@@ -202,6 +202,7 @@ export class GitHubWorld {
 
   private defineRoutes(): void {
     const prefix = '/repos/{owner}/{repo}';
+    this.route('GET', '/app', () => ({ status: 200, body: { id: 123, slug: 'stagegate', name: 'Stagegate' } }));
     this.route('POST', '/app/installations/{installation_id}/access_tokens', () => ({ status: 201, body: { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} } }));
     this.route('GET', `${prefix}/pulls/{pull_number}`, ({ params }) => {
       const p = this.pulls.get(Number(params.pull_number));

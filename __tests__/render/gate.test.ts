@@ -81,6 +81,12 @@ describe('gate comment', () => {
     );
   });
 
+  it('tells "no tiers apply" apart from "files unreadable"', () => {
+    expect(renderGateComment(view({ result: result({ risk: null }) }))).toContain('_No risk tiers apply to this stage._');
+    const withRule = result({ risk: null, rules: [...result().rules, { id: 'risk', title: 'Risk tiers', state: 'blocked', reason: 'files unreadable', matched: [] }] });
+    expect(renderGateComment(view({ result: withRule }))).toContain('_The changed files could not be read; see the risk rule._');
+  });
+
   it('says so when the commits could not be read', () => {
     expect(renderGateComment(view({ commits: null }))).toContain('commits unreadable');
   });

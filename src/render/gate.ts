@@ -80,6 +80,7 @@ function signoffLines(approvals: ApprovalVerdict[]): string[] {
 
 function riskLines(result: GateResult): string[] {
   const risk = result.risk;
+  if (!risk && !result.rules.some((r) => r.id === 'risk')) return ['_No risk tiers apply to this stage._'];
   if (!risk) return ['_The changed files could not be read; see the risk rule._'];
   if (risk.touched.length === 0) return ['_No risk tier touched._'];
   const lines = risk.touched.map((t) => {
