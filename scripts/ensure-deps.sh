@@ -7,6 +7,8 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v git >/dev/null 2>&1 || need+=(git)
+# The demo's deploy and smoke commands (sandbox/story.ts) call curl.
+command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "stagegate: installing Debian packages: ${need[*]}"
   SUDO=""
