@@ -1,6 +1,7 @@
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Config } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
+import { rulesAffectedBy } from '../src/gate/evaluate.js';
 import type { GateEvent } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
@@ -81,6 +82,8 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       ownAppId.catch(() => (ownAppId = null));
       return ownAppId;
     };
+    /** Whether an event can change any stage's gate under a known policy. */
+    const canChange = (event: GateEvent, config: Config): boolean => config.stages.some((s) => rulesAffectedBy(event, s, config).length > 0);
     const clientOf = (context: Context): GitHubRequester => context.octokit as unknown as GitHubRequester;
     const repoOf = (payload: RepoPayload) => ({ owner: payload.repository.owner.login, repo: payload.repository.name, defaultBranch: payload.repository.default_branch });
 
@@ -187,7 +190,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       // Our own check run completes our own suite: re-evaluating on that would loop forever.
       if (context.payload.check_suite.app?.id === (await appId())) return report({ event: context.name, outcome: 'ignored', why: 'our own check suite' });
       const known = hint(context.payload.repository.full_name);
-      if (known && !known.stages.some((s) => s.checks.length > 0)) return report({ event: context.name, outcome: 'ignored', why: 'no stage requires checks' });
+      if (known && !canChange('check_suite', known)) return report({ event: context.name, outcome: 'ignored', why: 'no stage requires checks' });
       const suite = context.payload.check_suite;
       await gateOpenPullsForSha(context, suite.head_sha, suite.pull_requests as unknown as PrRef[], 'check_suite');
     });
@@ -217,7 +220,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
         if (config) deps.onPolicy?.(p.repository.full_name, config);
       }
       const env = p.deployment.environment;
-      const stages = (config?.stages ?? []).filter((s) => s.verified_in === env);
+      const stages = (config?.stages ?? []).filter((s) => s.verified_in === env && rulesAffectedBy('deployment_status', s, config!).length > 0);
       for (const stage of stages) {
         const res = await clientOf(context).request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', base: stage.branch, head: `${owner}:${stage.from}`, per_page: 100 });
         for (const pr of res.data as { number: number; head: { sha: string } }[]) await gate(context, pr.number, 'deployment_status', pr.head.sha);
