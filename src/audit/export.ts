@@ -93,8 +93,22 @@ function uniq(values: Iterable<string | null>): string[] {
   return [...new Set([...values].filter((v): v is string => v !== null && v !== ''))];
 }
 
-function rangeOf(r: AuditRecord): string {
-  return `${r.baseSha ?? ''}..${r.headSha ?? ''}`;
+/** The fields every export row takes from the record it is built from. */
+function rowIdentity(r: AuditRecord) {
+  return {
+    repository: r.repository,
+    stage: r.stage,
+    pullRequest: r.pullRequest,
+    baseSha: r.baseSha,
+    headSha: r.headSha,
+    range: `${r.baseSha ?? ''}..${r.headSha ?? ''}`,
+    at: r.at,
+  };
+}
+
+/** The chain position of the record a row is built from (last in a row). */
+function rowSeal(r: AuditRecord) {
+  return { auditSeq: r.seq, auditHash: r.hash };
 }
 
 /**
@@ -202,15 +216,9 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
   }
   const recordedAuthors = arr(d['authors']).map(str);
   return {
-    repository: r.repository,
-    stage: r.stage,
-    pullRequest: r.pullRequest,
-    baseSha: r.baseSha,
-    headSha: r.headSha,
-    range: rangeOf(r),
+    ...rowIdentity(r),
     deploymentId: id,
     sha: str(d['sha']),
-    at: r.at,
     mergedBy: str(d['mergedBy']) ?? r.actor,
     commitCount: typeof d['commitCount'] === 'number' ? d['commitCount'] : (promotion?.count ?? null),
     authors: recordedAuthors.length ? uniq(recordedAuthors) : (promotion?.authors ?? []),
@@ -229,8 +237,7 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
     rollback,
     bypass: false,
     bypassReasons: [],
-    auditSeq: r.seq,
-    auditHash: r.hash,
+    ...rowSeal(r),
   };
 }
 
@@ -239,15 +246,9 @@ function bypassRow(r: AuditRecord, promotion: PromotionSummary | null): ExportRo
   const sha = str(d['mergeCommitSha']);
   if (sha === null) throw new Error(`audit record ${r.repository} seq ${r.seq} (merge.bypassed) has no mergeCommitSha`);
   return {
-    repository: r.repository,
-    stage: r.stage,
-    pullRequest: r.pullRequest,
-    baseSha: r.baseSha,
-    headSha: r.headSha,
-    range: rangeOf(r),
+    ...rowIdentity(r),
     deploymentId: null,
     sha,
-    at: r.at,
     mergedBy: str(d['mergedBy']) ?? r.actor,
     commitCount: promotion?.count ?? null,
     authors: promotion?.authors ?? [],
@@ -260,8 +261,7 @@ function bypassRow(r: AuditRecord, promotion: PromotionSummary | null): ExportRo
     rollback: null,
     bypass: true,
     bypassReasons: arr(d['reasons']).map(str).filter((v): v is string => v !== null),
-    auditSeq: r.seq,
-    auditHash: r.hash,
+    ...rowSeal(r),
   };
 }
 

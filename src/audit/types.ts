@@ -1,3 +1,4 @@
+import type { HashedContent } from './hash.js';
 /** Kinds of audit records. */
 export type AuditKind =
   | 'gate.result'
@@ -90,21 +91,9 @@ export type AuditDialect = 'sqlite' | 'postgres';
  * A stored row as read back for verification: the content exactly as stored, before any parsing.
  * `details` is the stored JSON text; `deploymentId` is the indexed copy of `details.deploymentId`.
  */
-export interface StoredAuditRow {
-  repository: string;
+export interface StoredAuditRow extends HashedContent {
   seq: number;
-  key: string;
-  stage: string;
-  pullRequest: number | null;
-  baseSha: string | null;
-  headSha: string | null;
-  actor: string | null;
-  kind: string;
-  at: string;
-  recordedAt: string;
-  details: string;
   deploymentId: string | null;
-  prevHash: string;
   hash: string;
 }
 
