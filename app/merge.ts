@@ -161,7 +161,9 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
         approvers: result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, submittedAt: a.submittedAt, commitId: a.commitId })),
         refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal, commitId: a.commitId })),
         gateState: result.state,
-        commitCount: commits.items.length,
+        // An incomplete listing is recorded as unknown, never as a smaller number.
+        commitCount: commits.complete ? commits.items.length : null,
+        ...(commits.complete ? {} : { commitsIncomplete: commits.reason }),
         authors,
       },
     });
