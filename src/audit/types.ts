@@ -210,7 +210,10 @@ export type DeploymentCreatedDetails = {
   approvers: DeploymentApprover[];
   refused: DeploymentRefusedApproval[];
   gateState: string;
-  commitCount: number;
+  /** Commits in the range; null when GitHub's listing was incomplete. */
+  commitCount: number | null;
+  /** Why the commit listing was incomplete, when it was. */
+  commitsIncomplete?: string;
   /** Login, or git name where there is no login. */
   authors: string[];
 };
