@@ -16,7 +16,7 @@ export const ACTION_INPUTS = {
   environment: { required: true, description: 'Stage (GitHub Deployments environment) to deploy, as sent by the Stagegate app.' },
   sha: { required: true, description: 'The approved commit SHA (40 hex characters); the deployment must be for exactly this commit.' },
   'deployment-id': { required: true, description: 'The GitHub Deployment the Stagegate app created.' },
-  'pull-request': { required: false, default: '', description: 'Promotion pull request number for the report comment (default: the deployment payload\'s pull_request).' },
+  'pull-request': { required: false, default: '', description: "Promotion pull request number for the report comment (default: the deployment payload's pull_request)." },
   config: { required: false, default: '.github/stagegate.yml', description: 'Configuration file, relative to the workspace (the checkout of sha).' },
   'dry-run': { required: false, default: 'false', description: 'Validate inputs, deployment and configuration, then stop: run nothing and change nothing.' },
 } as const satisfies Record<string, InputSpec>;

@@ -38,7 +38,7 @@ export function gateRecords(ref: PromotionRef, result: GateResult, commits: Comm
   for (const v of result.approvals) {
     out.push({
       ...base,
-      key: `approval:${prKey}:review:${v.reviewId}:${v.counted ? 'counted' : v.refusal ?? 'refused'}`,
+      key: `approval:${prKey}:review:${v.reviewId}:${v.counted ? 'counted' : (v.refusal ?? 'refused')}`,
       actor: v.login,
       kind: v.counted ? 'approval.counted' : 'approval.refused',
       details: {

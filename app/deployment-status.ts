@@ -5,7 +5,16 @@ import type { AppDeps } from './deps.js';
 export interface DeploymentStatusEvent {
   repository: string;
   deployment: { id: number; sha: string; environment: string; payload: unknown; creator: { login: string } | null };
-  status: { id: number; state: string; description: string | null; log_url?: string | null; target_url?: string | null; environment_url?: string | null; creator: { login: string } | null; created_at: string };
+  status: {
+    id: number;
+    state: string;
+    description: string | null;
+    log_url?: string | null;
+    target_url?: string | null;
+    environment_url?: string | null;
+    creator: { login: string } | null;
+    created_at: string;
+  };
 }
 
 const FINAL = new Set(['success', 'failure', 'error']);

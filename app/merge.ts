@@ -99,7 +99,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
   const [result, lastCheck] = await Promise.all([evaluateGate({ config, stage, facts, now }), latestOwnCheck(client, { owner, repo, sha: pr.headSha })]);
   const decision = decide(result);
   const reasons = [...decision.reasons];
-  if (lastCheck?.conclusion !== 'success') reasons.push(`the last published stagegate check on ${pr.headSha.slice(0, 7)} was ${lastCheck ? lastCheck.conclusion ?? lastCheck.status : 'missing'}`);
+  if (lastCheck?.conclusion !== 'success') reasons.push(`the last published stagegate check on ${pr.headSha.slice(0, 7)} was ${lastCheck ? (lastCheck.conclusion ?? lastCheck.status) : 'missing'}`);
   if (decision.kind !== 'deploy' || lastCheck?.conclusion !== 'success') {
     return bypass(stage.name, result.state === 'passed' ? 'pending' : result.state, reasons, {
       kind: 'bypassed',
@@ -170,7 +170,13 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
   } catch (err) {
     const error = `the audit trail could not record the deployment (${(err as Error).message}); nothing was dispatched`;
     await setStatus('error', error);
-    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl) });
+    await upsertComment(client, {
+      owner,
+      repo,
+      issueNumber: pr.number,
+      marker: MERGE_MARKER,
+      body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl),
+    });
     return { kind: 'failed', deploymentId, error };
   }
 
@@ -191,7 +197,13 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       kind: 'deployment.dispatched',
       details: { deploymentId, workflow: config.deploy.workflow, ref, inputs, error },
     });
-    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl) });
+    await upsertComment(client, {
+      owner,
+      repo,
+      issueNumber: pr.number,
+      marker: MERGE_MARKER,
+      body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl),
+    });
     return { kind: 'failed', deploymentId, error };
   }
   await deps.store.append({

@@ -6,9 +6,7 @@ import { githubConfigSource } from '../src/github/config-source.js';
 
 /** What a pull request is to Stagegate. */
 export type PromotionMatch =
-  | { kind: 'none'; why: string }
-  | { kind: 'invalid-config'; errors: ConfigError[]; origin: ConfigOrigin }
-  | { kind: 'promotion'; config: Config; stage: StageConfig; origin: ConfigOrigin };
+  { kind: 'none'; why: string } | { kind: 'invalid-config'; errors: ConfigError[]; origin: ConfigOrigin } | { kind: 'promotion'; config: Config; stage: StageConfig; origin: ConfigOrigin };
 
 /** The stage a head→base pair promotes to: head ref = stage.from, base ref = stage.branch. */
 export function stageFor(config: Config, headRef: string, baseRef: string): StageConfig | undefined {
@@ -25,14 +23,7 @@ export function isFork(pr: Pick<PullRequestFact, 'headRepo' | 'baseRepo'>): bool
  * e.g. the base as it was before a merge), falling back to the default branch only when that has
  * no file. The PR's head is never read.
  */
-export async function matchPromotion(opts: {
-  client: GitHubRequester;
-  owner: string;
-  repo: string;
-  pr: PullRequestFact;
-  defaultBranch: string;
-  configRef?: string;
-}): Promise<PromotionMatch> {
+export async function matchPromotion(opts: { client: GitHubRequester; owner: string; repo: string; pr: PullRequestFact; defaultBranch: string; configRef?: string }): Promise<PromotionMatch> {
   const { client, owner, repo, pr, defaultBranch } = opts;
   if (isFork(pr)) return { kind: 'none', why: `head ${pr.headRepo ?? '(deleted fork)'} is not ${pr.baseRepo}: fork PRs are never promotions` };
   const loaded = await loadConfig({ source: githubConfigSource(client), owner, repo, baseRef: opts.configRef ?? pr.baseRef, defaultBranch });

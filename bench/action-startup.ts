@@ -59,7 +59,8 @@ async function main(): Promise<void> {
       join(ws, '.github/stagegate.yml'),
       `stages:\n  - name: staging\n    branch: staging\n    from: master\n    deploy:\n      command: printf '${TOKEN}\\n'\n    auto_rollback: false\n`,
     );
-    const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: ws, encoding: 'utf8' }).trim();
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: ws, encoding: 'utf8' }).trim();
     git('init', '-q');
     git('add', '.');
     git('commit', '-q', '-m', 'bench');

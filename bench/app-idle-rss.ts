@@ -20,14 +20,28 @@ async function main(): Promise<void> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const started = Date.now();
   const child = spawn(process.execPath, ['lib/app/server.js'], {
-    env: { ...process.env, APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'bench', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', STAGEGATE_DATA_DIR: dir, NODE_ENV: 'production', DATABASE_URL: '' },
+    env: {
+      ...process.env,
+      APP_ID: '1',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: 'bench',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      STAGEGATE_DATA_DIR: dir,
+      NODE_ENV: 'production',
+      DATABASE_URL: '',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
     let up = false;
     for (let i = 0; i < 200 && !up; i++) {
       await sleep(100);
-      up = await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false);
+      up = await fetch(`http://127.0.0.1:${port}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }
     if (!up) throw new Error('the app server did not answer /ping within 20 s');
     const ready = Date.now() - started;

@@ -191,10 +191,7 @@ async function childVerify(args: string[]): Promise<void> {
 
 function report(label: string, storeArgs: string[]): void {
   const v = runChild(storeArgs, [], '--child-verify');
-  console.log(
-    `${label}: verify ${v.rows} records in ${v.seconds.toFixed(2)} s = ${Math.round(v.rows / v.seconds)} records/s, ` +
-      `peak RSS ${v.maxRssMb.toFixed(0)} MB`,
-  );
+  console.log(`${label}: verify ${v.rows} records in ${v.seconds.toFixed(2)} s = ${Math.round(v.rows / v.seconds)} records/s, ` + `peak RSS ${v.maxRssMb.toFixed(0)} MB`);
   const tenthUntil = new Date(START + (DEPLOYMENTS / 10) * STEP_MS).toISOString();
   const runs: Array<[string, string[], string[]]> = [
     [`csv, ${DEPLOYMENTS / 10} deployments`, ['--format', 'csv', '--until', tenthUntil], []],
@@ -207,10 +204,7 @@ function report(label: string, storeArgs: string[]): void {
     const dir = mkdtempSync(join(tmpdir(), 'stagegate-bench-out-'));
     try {
       const r = runChild([...args, '--out', join(dir, 'export'), ...storeArgs], nodeFlags);
-      console.log(
-        `${label}: export ${what}: ${r.rows} rows in ${r.seconds.toFixed(2)} s = ${Math.round(r.rows / r.seconds)} rows/s, ` +
-          `peak RSS ${r.maxRssMb.toFixed(0)} MB`,
-      );
+      console.log(`${label}: export ${what}: ${r.rows} rows in ${r.seconds.toFixed(2)} s = ${Math.round(r.rows / r.seconds)} rows/s, ` + `peak RSS ${r.maxRssMb.toFixed(0)} MB`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -239,10 +233,7 @@ async function parent(): Promise<void> {
   try {
     const url = await server.createDatabase('bench');
     const p = await populate({ databaseUrl: url });
-    console.log(
-      `postgresql: recorded ${DEPLOYMENTS} deployments = ${p.records} audit records in ${p.seconds.toFixed(1)} s ` +
-        `(${Math.round(p.records / p.seconds)} records/s, batches of ${BATCH})`,
-    );
+    console.log(`postgresql: recorded ${DEPLOYMENTS} deployments = ${p.records} audit records in ${p.seconds.toFixed(1)} s ` + `(${Math.round(p.records / p.seconds)} records/s, batches of ${BATCH})`);
     report('postgresql', ['--database-url', url]);
   } finally {
     await server.stop();

@@ -61166,11 +61166,9 @@ var configSchema = external_exports.strictObject({
     if (s2.branch === s2.from) ctx.addIssue({ code: "custom", path: ["stages", i, "from"], message: "must differ from branch" });
   });
   cfg.stages.forEach((s2, i) => {
-    if (s2.verified_in !== void 0 && !names.has(s2.verified_in))
-      ctx.addIssue({ code: "custom", path: ["stages", i, "verified_in"], message: `names no stage ("${s2.verified_in}")` });
+    if (s2.verified_in !== void 0 && !names.has(s2.verified_in)) ctx.addIssue({ code: "custom", path: ["stages", i, "verified_in"], message: `names no stage ("${s2.verified_in}")` });
     if (s2.verified_in === s2.name) ctx.addIssue({ code: "custom", path: ["stages", i, "verified_in"], message: "cannot be the stage itself" });
-    if (s2.soak !== void 0 && s2.verified_in === void 0)
-      ctx.addIssue({ code: "custom", path: ["stages", i, "soak"], message: "needs verified_in" });
+    if (s2.soak !== void 0 && s2.verified_in === void 0) ctx.addIssue({ code: "custom", path: ["stages", i, "soak"], message: "needs verified_in" });
     const a = s2.freeze;
     a.forEach((f, j) => {
       if (Date.parse(f.from) > Date.parse(f.to)) ctx.addIssue({ code: "custom", path: ["stages", i, "freeze", j, "to"], message: "is before from" });
@@ -61398,7 +61396,11 @@ async function resolveConfigText(opts) {
   const baseValue = baseDoc.value;
   if (baseValue._extends !== void 0) {
     const p = locate(baseDoc, ["_extends"]);
-    return { kind: "invalid", origin, errors: [{ file: baseFile, line: p?.line ?? null, column: p?.col ?? null, path: "_extends", message: "an extended file cannot extend another (one level only)" }] };
+    return {
+      kind: "invalid",
+      origin,
+      errors: [{ file: baseFile, line: p?.line ?? null, column: p?.col ?? null, path: "_extends", message: "an extended file cannot extend another (one level only)" }]
+    };
   }
   const { value, stageOrigin } = mergeConfigs(baseValue, repoValue);
   const locateMerged = (path, key) => {
@@ -62113,7 +62115,11 @@ async function execute(inputs, deps, report) {
   report.attempt = attempt;
   if (attempt.reasonCode === "ok") {
     try {
-      await setStatus(deploymentId, { state: "success", description: statusDescription("success", "ok", `verified ${sha.slice(0, 7)}`), ...stage.deploy.url ? { environmentUrl: stage.deploy.url } : {} });
+      await setStatus(deploymentId, {
+        state: "success",
+        description: statusDescription("success", "ok", `verified ${sha.slice(0, 7)}`),
+        ...stage.deploy.url ? { environmentUrl: stage.deploy.url } : {}
+      });
       report.result = "success";
       report.reasonCode = "ok";
       report.message = attempt.message;
@@ -62250,7 +62256,11 @@ async function rollBack(deps, stage, r) {
     withMetrics: false
   });
   if (attempt.reasonCode === "ok") {
-    const err2 = await status("success", statusDescription("success", "ok", `rollback of deployment ${r.failed.id} to ${r.previous.sha.slice(0, 7)}`), stage.deploy?.url ? { environmentUrl: stage.deploy.url } : {});
+    const err2 = await status(
+      "success",
+      statusDescription("success", "ok", `rollback of deployment ${r.failed.id} to ${r.previous.sha.slice(0, 7)}`),
+      stage.deploy?.url ? { environmentUrl: stage.deploy.url } : {}
+    );
     if (err2) return { ...base, attempt, message: `the rollback deployed and passed its smoke tests, but its success status could not be recorded: ${err2}` };
     return { ...base, attempt, succeeded: true, message: attempt.message };
   }

@@ -65,19 +65,14 @@ const baseEnv: NodeJS.ProcessEnv = {
 /** Runs git in a bare repository; resolves with stdout. */
 export function git(gitDir: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; allowCodes?: number[] } = {}): Promise<{ stdout: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      ['--git-dir', gitDir, ...args],
-      { env: { ...baseEnv, ...opts.env }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-        if (err && !(code !== null && opts.allowCodes?.includes(code))) {
-          reject(new GitError(`git ${args.join(' ')} failed (${code}): ${stderr.trim()}`, code, stderr));
-          return;
-        }
-        resolve({ stdout, code: code ?? 0 });
-      },
-    );
+    const child = execFile('git', ['--git-dir', gitDir, ...args], { env: { ...baseEnv, ...opts.env }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+      if (err && !(code !== null && opts.allowCodes?.includes(code))) {
+        reject(new GitError(`git ${args.join(' ')} failed (${code}): ${stderr.trim()}`, code, stderr));
+        return;
+      }
+      resolve({ stdout, code: code ?? 0 });
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -130,10 +125,13 @@ export class GitRepo {
 
   async listBranches(): Promise<Array<{ name: string; sha: string }>> {
     const r = await this.run(['for-each-ref', '--format=%(refname:strip=2) %(objectname)', 'refs/heads/']);
-    return r.stdout.split('\n').filter(Boolean).map((l) => {
-      const [name = '', sha = ''] = l.split(' ');
-      return { name, sha };
-    });
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [name = '', sha = ''] = l.split(' ');
+        return { name, sha };
+      });
   }
 
   /** Moves `ref` to `sha`; `expectOld` makes it a compare-and-swap (null = must not exist). */
@@ -148,13 +146,7 @@ export class GitRepo {
   }
 
   /** Writes a commit whose tree is `parent`'s tree with `files` applied (null content deletes). */
-  async commitFiles(opts: {
-    parent: string | null;
-    files: Record<string, string | Buffer | null>;
-    message: string;
-    author: GitIdentity;
-    committer?: GitIdentity;
-  }): Promise<string> {
+  async commitFiles(opts: { parent: string | null; files: Record<string, string | Buffer | null>; message: string; author: GitIdentity; committer?: GitIdentity }): Promise<string> {
     const work = await mkdtemp(join(tmpdir(), 'sbx-idx-'));
     const env = { GIT_INDEX_FILE: join(work, 'index') };
     try {
@@ -313,7 +305,9 @@ export class GitRepo {
     const objSha = (await this.run(['rev-parse', spec])).stdout.trim();
     if (type === 'blob') {
       const content = await new Promise<Buffer>((resolve, reject) => {
-        execFile('git', ['--git-dir', this.dir, 'cat-file', 'blob', objSha], { env: baseEnv, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        execFile('git', ['--git-dir', this.dir, 'cat-file', 'blob', objSha], { env: baseEnv, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        );
       });
       return { type: 'blob', sha: objSha, content };
     }

@@ -71,9 +71,7 @@ export function githubContract(): GitHubContract {
         method: req.method.toLowerCase(),
         path: req.path,
         query: flatQuery(req.query),
-        headers: Object.fromEntries(
-          Object.entries(req.headers ?? {}).filter((e): e is [string, string | string[]] => e[1] !== undefined),
-        ),
+        headers: Object.fromEntries(Object.entries(req.headers ?? {}).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
         body: req.body,
       };
       const op = api.matchOperation(request);

@@ -9,35 +9,8 @@ import { githubContract } from './github-openapi.js';
 import { GitRepo, type GitIdentity } from './git-store.js';
 import { webhookContract } from './webhook-contract.js';
 import { deliveryHeaders, newDeliveryId, postDelivery, type Delivery } from './webhook-sender.js';
-import {
-  appJson,
-  commitJson,
-  iso,
-  nodeId,
-  reactionRollup,
-  repoApiUrl,
-  repoHtmlUrl,
-  repoJson,
-  userJson,
-  type Account,
-  type AppData,
-  type Bases,
-  type CommitView,
-} from './objects.js';
-import type {
-  Actor,
-  CheckRunState,
-  CheckSuiteState,
-  CommentState,
-  DeploymentState,
-  DeploymentStatusState,
-  PullState,
-  ReleaseState,
-  RepoState,
-  ReviewState,
-  StatusState,
-  TeamState,
-} from './state.js';
+import { appJson, commitJson, iso, nodeId, reactionRollup, repoApiUrl, repoHtmlUrl, repoJson, userJson, type Account, type AppData, type Bases, type CommitView } from './objects.js';
+import type { Actor, CheckRunState, CheckSuiteState, CommentState, DeploymentState, DeploymentStatusState, PullState, ReleaseState, RepoState, ReviewState, StatusState, TeamState } from './state.js';
 import { dispatchRoute, HttpError, matchRoute, type RouteResult } from './routes.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './workflow-runner.js';
 
@@ -121,7 +94,16 @@ export class GitHubSandbox {
     void publicKey;
     this.addAccount({ login: `${slug}[bot]`, type: 'Bot', name: this.app.name });
     const gh = this.addAccount({ login: 'github', type: 'Organization', name: 'GitHub' });
-    this.actionsApp = { id: 15368, slug: 'github-actions', name: 'GitHub Actions', owner: gh, clientId: 'Iv1.actions', createdAt: iso(), permissions: { contents: 'write', deployments: 'write', checks: 'write', statuses: 'write', pull_requests: 'write', issues: 'write' }, events: [] };
+    this.actionsApp = {
+      id: 15368,
+      slug: 'github-actions',
+      name: 'GitHub Actions',
+      owner: gh,
+      clientId: 'Iv1.actions',
+      createdAt: iso(),
+      permissions: { contents: 'write', deployments: 'write', checks: 'write', statuses: 'write', pull_requests: 'write', issues: 'write' },
+      events: [],
+    };
     this.addAccount({ login: 'github-actions[bot]', type: 'Bot', name: 'GitHub Actions', emails: ['41898282+github-actions[bot]@users.noreply.github.com'] });
     this.ciApp = { id: 2002, slug: 'sandbox-ci', name: 'Sandbox CI', owner: gh, clientId: 'Iv1.ci', createdAt: iso(), permissions: { checks: 'write', statuses: 'write' }, events: [] };
     this.addAccount({ login: 'sandbox-ci[bot]', type: 'Bot', name: 'Sandbox CI' });
@@ -383,18 +365,21 @@ export class GitHubSandbox {
   }
 
   /** Commits `files` on top of `branch` (created from the default branch when absent) as `author`. */
-  async push(repo: string, c: {
-    branch: string;
-    files: Record<string, string | null>;
-    message: string;
-    author: PersonRef;
-    committer?: PersonRef;
-    /** `Co-authored-by` trailers: a login uses the user's noreply address (as GitHub's co-author suggestions do), or a raw name and email. */
-    coAuthors?: PersonRef[];
-    /** Parent commit (defaults to the branch tip); a non-descendant makes this a force push. */
-    parent?: string;
-    from?: string;
-  }): Promise<string> {
+  async push(
+    repo: string,
+    c: {
+      branch: string;
+      files: Record<string, string | null>;
+      message: string;
+      author: PersonRef;
+      committer?: PersonRef;
+      /** `Co-authored-by` trailers: a login uses the user's noreply address (as GitHub's co-author suggestions do), or a raw name and email. */
+      coAuthors?: PersonRef[];
+      /** Parent commit (defaults to the branch tip); a non-descendant makes this a force push. */
+      parent?: string;
+      from?: string;
+    },
+  ): Promise<string> {
     const r = this.repo(repo);
     const before = await r.git.branchSha(c.branch);
     const parent = c.parent ?? before ?? (await r.git.resolve(c.from ?? `refs/heads/${r.defaultBranch}`));
@@ -629,7 +614,10 @@ export class GitHubSandbox {
   }
 
   /** Adds a check run as a CI app would (emits `check_run` and, when a suite completes, `check_suite`). */
-  async addCheckRun(repo: string, c: { headSha: string; name: string; status?: CheckRunState['status']; conclusion?: string | null; app?: 'ci' | 'stagegate'; summary?: string }): Promise<CheckRunState> {
+  async addCheckRun(
+    repo: string,
+    c: { headSha: string; name: string; status?: CheckRunState['status']; conclusion?: string | null; app?: 'ci' | 'stagegate'; summary?: string },
+  ): Promise<CheckRunState> {
     const r = this.repo(repo);
     const app = c.app === 'stagegate' ? this.app : this.ciApp;
     const input: Record<string, unknown> = { name: c.name, head_sha: c.headSha, status: c.status ?? (c.conclusion ? 'completed' : 'queued') };
@@ -855,7 +843,16 @@ export class GitHubSandbox {
       changed_files: files.length,
     });
     if (forWebhook) {
-      Object.assign(out, { allow_auto_merge: false, allow_update_branch: false, delete_branch_on_merge: false, merge_commit_message: 'PR_TITLE', merge_commit_title: 'MERGE_MESSAGE', squash_merge_commit_message: 'COMMIT_MESSAGES', squash_merge_commit_title: 'COMMIT_OR_PR_TITLE', use_squash_pr_title_as_default: false });
+      Object.assign(out, {
+        allow_auto_merge: false,
+        allow_update_branch: false,
+        delete_branch_on_merge: false,
+        merge_commit_message: 'PR_TITLE',
+        merge_commit_title: 'MERGE_MESSAGE',
+        squash_merge_commit_message: 'COMMIT_MESSAGES',
+        squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
+        use_squash_pr_title_as_default: false,
+      });
     }
     return out;
   }
@@ -996,7 +993,13 @@ export class GitHubSandbox {
       if (pr.state !== 'open' || pr.headSha !== sha || pr.headRepo !== r) continue;
       const baseSha = (await r.git.branchSha(pr.baseRef)) ?? '';
       const mini = (repo: RepoState): Record<string, unknown> => ({ id: repo.id, url: repoApiUrl(b, repo), name: repo.name });
-      out.push({ id: pr.id, number: pr.number, url: `${repoApiUrl(b, r)}/pulls/${pr.number}`, head: { ref: pr.headRef, sha: pr.headSha, repo: mini(pr.headRepo) }, base: { ref: pr.baseRef, sha: baseSha, repo: mini(r) } });
+      out.push({
+        id: pr.id,
+        number: pr.number,
+        url: `${repoApiUrl(b, r)}/pulls/${pr.number}`,
+        head: { ref: pr.headRef, sha: pr.headSha, repo: mini(pr.headRepo) },
+        base: { ref: pr.baseRef, sha: baseSha, repo: mini(r) },
+      });
     }
     return out;
   }
@@ -1123,7 +1126,12 @@ export class GitHubSandbox {
   /** Builds, validates, records and (when a URL is set) sends one webhook delivery. */
   async emit(r: RepoState, event: string, body: Record<string, unknown>, sender: Account): Promise<Delivery> {
     const inst = this.installationFor(r.owner);
-    const payload: Record<string, unknown> = { ...body, repository: repoJson(this.bases, r), sender: userJson(this.bases, sender), installation: { id: inst.id, node_id: nodeId('Installation', inst.id) } };
+    const payload: Record<string, unknown> = {
+      ...body,
+      repository: repoJson(this.bases, r),
+      sender: userJson(this.bases, sender),
+      installation: { id: inst.id, node_id: nodeId('Installation', inst.id) },
+    };
     if (r.owner.type === 'Organization') payload.organization = this.orgJson(r.owner);
     const errors = webhookContract().check(event, payload);
     if (errors.length) this.violations.push({ kind: 'webhook', operationId: `${event}${typeof body.action === 'string' ? `.${body.action}` : ''}`, errors });
@@ -1132,10 +1140,33 @@ export class GitHubSandbox {
 
   orgJson(o: Account): Record<string, unknown> {
     const u = `${this.bases.api}/orgs/${o.login}`;
-    return { login: o.login, id: o.id, node_id: nodeId('Organization', o.id), url: u, repos_url: `${u}/repos`, events_url: `${u}/events`, hooks_url: `${u}/hooks`, issues_url: `${u}/issues`, members_url: `${u}/members{/member}`, public_members_url: `${u}/public_members{/member}`, avatar_url: `${this.bases.web}/avatars/u/${o.id}?v=4`, description: null };
+    return {
+      login: o.login,
+      id: o.id,
+      node_id: nodeId('Organization', o.id),
+      url: u,
+      repos_url: `${u}/repos`,
+      events_url: `${u}/events`,
+      hooks_url: `${u}/hooks`,
+      issues_url: `${u}/issues`,
+      members_url: `${u}/members{/member}`,
+      public_members_url: `${u}/public_members{/member}`,
+      avatar_url: `${this.bases.web}/avatars/u/${o.id}?v=4`,
+      description: null,
+    };
   }
 
-  private enqueue(event: string, payload: Record<string, unknown>, o: { signature: 'valid' | 'bad' | 'missing'; redeliveryOf: string | null; /** `X-GitHub-Hook-Installation-Target-ID`: the app's id for an app's webhook. */ targetId: number; body?: string; id?: string }): Delivery {
+  private enqueue(
+    event: string,
+    payload: Record<string, unknown>,
+    o: {
+      signature: 'valid' | 'bad' | 'missing';
+      redeliveryOf: string | null;
+      /** `X-GitHub-Hook-Installation-Target-ID`: the app's id for an app's webhook. */ targetId: number;
+      body?: string;
+      id?: string;
+    },
+  ): Delivery {
     const body = o.body ?? JSON.stringify(payload);
     const id = o.id ?? newDeliveryId();
     const d: Delivery = {
@@ -1236,8 +1267,14 @@ export class GitHubSandbox {
           const k = `${d.event}${d.action ? `.${d.action}` : ''} (${String((d.payload.repository as { full_name?: string } | undefined)?.full_name ?? '?')})`;
           recent.set(k, (recent.get(k) ?? 0) + 1);
         }
-        const top = [...recent.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(', ');
-        throw new Error(`sandbox did not settle in ${timeoutMs} ms: ${this.pendingDeliveries} webhook deliveries pending, ${this.inflight} API requests in flight, ${this.runner.active} workflow runs active; last deliveries: ${top}`);
+        const top = [...recent.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([k, n]) => `${n}× ${k}`)
+          .join(', ');
+        throw new Error(
+          `sandbox did not settle in ${timeoutMs} ms: ${this.pendingDeliveries} webhook deliveries pending, ${this.inflight} API requests in flight, ${this.runner.active} workflow runs active; last deliveries: ${top}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -1273,7 +1310,14 @@ export class GitHubSandbox {
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
       const result = await this.serve(req, raw);
-      const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600), 'x-github-request-id': randomBytes(8).toString('hex'), ...result.headers };
+      const headers: Record<string, string> = {
+        'x-github-media-type': 'github.v3; format=json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-github-request-id': randomBytes(8).toString('hex'),
+        ...result.headers,
+      };
       if (result.raw !== undefined) {
         res.writeHead(result.status, { 'content-type': result.contentType ?? 'application/octet-stream', ...headers });
         res.end(result.raw);
@@ -1326,7 +1370,10 @@ export class GitHubSandbox {
     }
     if (verdict.status === 422) {
       this.violations.push({ kind: 'request', method, path, operationId: verdict.operationId, status: 422, errors: verdict.errors });
-      return this.checked(verdict.operationId, { status: 422, body: { message: 'Validation Failed', errors: verdict.errors.map((e) => ({ resource: verdict.operationId, code: 'invalid', message: e })), documentation_url: 'https://docs.github.com/rest' } });
+      return this.checked(verdict.operationId, {
+        status: 422,
+        body: { message: 'Validation Failed', errors: verdict.errors.map((e) => ({ resource: verdict.operationId, code: 'invalid', message: e })), documentation_url: 'https://docs.github.com/rest' },
+      });
     }
     const actor = this.authenticate(req.headers.authorization);
     let result: RouteResult;
@@ -1345,7 +1392,8 @@ export class GitHubSandbox {
       if (err instanceof HttpError) result = { status: err.status, body: { message: err.message, ...err.extra, documentation_url: 'https://docs.github.com/rest' } };
       else throw err;
     }
-    if (result.status === 501) this.violations.push({ kind: 'unimplemented', method, path, operationId: verdict.operationId, status: 501, errors: [`the sandbox does not serve ${verdict.operationId}`] });
+    if (result.status === 501)
+      this.violations.push({ kind: 'unimplemented', method, path, operationId: verdict.operationId, status: 501, errors: [`the sandbox does not serve ${verdict.operationId}`] });
     return this.checked(verdict.operationId, result);
   }
 

@@ -291,7 +291,12 @@ export function gitCommitJson(b: Bases, r: RepoData, c: CommitView): Record<stri
 }
 
 /** `diff-entry`. */
-export function diffEntryJson(b: Bases, r: RepoData, ref: string, f: { filename: string; previousFilename?: string; status: string; additions: number; deletions: number; patch: string; blobSha: string }): Record<string, unknown> {
+export function diffEntryJson(
+  b: Bases,
+  r: RepoData,
+  ref: string,
+  f: { filename: string; previousFilename?: string; status: string; additions: number; deletions: number; patch: string; blobSha: string },
+): Record<string, unknown> {
   const enc = f.filename.split('/').map(encodeURIComponent).join('/');
   const out: Record<string, unknown> = {
     sha: f.blobSha,

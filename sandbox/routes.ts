@@ -3,20 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GitHubSandbox } from './github-sandbox.js';
-import {
-  appJson,
-  commitJson,
-  diffEntryJson,
-  gitCommitJson,
-  githubBase64,
-  iso,
-  nodeId,
-  repoApiUrl,
-  repoHtmlUrl,
-  repoJson,
-  userJson,
-  type Account,
-} from './objects.js';
+import { appJson, commitJson, diffEntryJson, gitCommitJson, githubBase64, iso, nodeId, repoApiUrl, repoHtmlUrl, repoJson, userJson, type Account } from './objects.js';
 import type { Actor, DeploymentState, PullState, RepoState } from './state.js';
 
 /** An API error answered as GitHub does: `{message, ...extra}` with `status`. */
@@ -74,10 +61,13 @@ function loadTemplates(): Template[] {
     for (const [method, op] of Object.entries(ops)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const multi = new Set((op.parameters ?? []).filter((p) => p.in === 'path' && p['x-multi-segment']).map((p) => p.name));
-      const segments = path.split('/').slice(1).map((s) => {
-        const m = /^\{(.+)\}$/.exec(s);
-        return m && m[1] ? { param: m[1], multi: multi.has(m[1]) || m[1] === 'path' } : { literal: s };
-      });
+      const segments = path
+        .split('/')
+        .slice(1)
+        .map((s) => {
+          const m = /^\{(.+)\}$/.exec(s);
+          return m && m[1] ? { param: m[1], multi: multi.has(m[1]) || m[1] === 'path' } : { literal: s };
+        });
       out.push({ method: method.toUpperCase(), segments, literalCount: segments.filter((s) => 'literal' in s).length });
     }
   }
@@ -105,7 +95,13 @@ export function matchRoute(method: string, path: string): { params: Record<strin
   }
   if (!best) return null;
   const canonical = best.t.segments
-    .map((s) => ('literal' in s ? s.literal : encodeURIComponent(best.params[s.param] ?? '').replace(/%/g, '_').replace(/\./g, '.')))
+    .map((s) =>
+      'literal' in s
+        ? s.literal
+        : encodeURIComponent(best.params[s.param] ?? '')
+            .replace(/%/g, '_')
+            .replace(/\./g, '.'),
+    )
     .join('/');
   return { params: best.params, canonicalPath: `/${canonical}` };
 }
@@ -340,7 +336,10 @@ const h: Record<string, Handler> = {
     const a = ctx.actor;
     const perm = a.kind === 'user' ? sb.permissionOf(r, a.account.login) : a.kind === 'installation' ? 'write' : 'read';
     const open = [...r.pulls.values()].filter((p) => p.state === 'open').length;
-    return { status: 200, body: repoJson(sb.bases, r, { full: true, openIssues: open, permissions: { admin: perm === 'admin', maintain: perm === 'admin', push: perm !== 'read', triage: perm !== 'read', pull: true } }) };
+    return {
+      status: 200,
+      body: repoJson(sb.bases, r, { full: true, openIssues: open, permissions: { admin: perm === 'admin', maintain: perm === 'admin', push: perm !== 'read', triage: perm !== 'read', pull: true } }),
+    };
   },
   'repos/list-branches': async (sb, ctx) => {
     const r = repoOf(sb, ctx);
@@ -380,7 +379,18 @@ const h: Record<string, Handler> = {
       const url = `${repoApiUrl(b, r)}/contents/${p}?ref=${encodeURIComponent(ref)}`;
       const html = `${repoHtmlUrl(b, r)}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${p}`;
       const git = `${repoApiUrl(b, r)}/git/${type === 'dir' ? 'trees' : 'blobs'}/${objSha}`;
-      return { type, size, name: p.split('/').pop() ?? p, path: p, sha: objSha, url, git_url: git, html_url: html, download_url: type === 'file' ? `${b.web}/raw/${r.owner.login}/${r.name}/${ref}/${p}` : null, _links: { self: url, git, html } };
+      return {
+        type,
+        size,
+        name: p.split('/').pop() ?? p,
+        path: p,
+        sha: objSha,
+        url,
+        git_url: git,
+        html_url: html,
+        download_url: type === 'file' ? `${b.web}/raw/${r.owner.login}/${r.name}/${ref}/${p}` : null,
+        _links: { self: url, git, html },
+      };
     };
     if (obj.type === 'blob') {
       if (/\.raw\b|vnd\.github\.raw/.test(accept)) return { status: 200, raw: obj.content, contentType: 'text/plain; charset=utf-8' };
@@ -401,7 +411,7 @@ const h: Record<string, Handler> = {
     const r = repoOf(sb, ctx, true);
     const ref = String(ctx.body.ref);
     const sha = String(ctx.body.sha);
-    if (!/^refs\/(heads|tags)\/.+/.test(ref)) throw new HttpError(422, 'Reference name must start with \'refs/\' and have at least two slashes.');
+    if (!/^refs\/(heads|tags)\/.+/.test(ref)) throw new HttpError(422, "Reference name must start with 'refs/' and have at least two slashes.");
     if (await r.git.resolve(ref)) throw new HttpError(422, 'Reference already exists');
     if (!(await r.git.resolve(sha))) throw new HttpError(422, 'Object does not exist');
     await r.git.updateRef(ref, sha, null);
@@ -448,11 +458,21 @@ const h: Record<string, Handler> = {
     if (headSpec.includes(':')) {
       const [owner = '', ref = ''] = headSpec.split(':', 2);
       headRef = ref;
-      const fork = sb.findRepo(owner, typeof ctx.body.head_repo === 'string' ? ctx.body.head_repo : r.name) ?? [...sb.repos.values()].find((x) => x.owner.login.toLowerCase() === owner.toLowerCase() && x.forkOf === r);
+      const fork =
+        sb.findRepo(owner, typeof ctx.body.head_repo === 'string' ? ctx.body.head_repo : r.name) ??
+        [...sb.repos.values()].find((x) => x.owner.login.toLowerCase() === owner.toLowerCase() && x.forkOf === r);
       if (!fork) throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] });
       headRepo = fork;
     }
-    const pr = await sb.createPull(r, { headRepo, headRef, baseRef: String(ctx.body.base), title: String(ctx.body.title ?? ''), body: typeof ctx.body.body === 'string' ? ctx.body.body : null, user, draft: ctx.body.draft === true });
+    const pr = await sb.createPull(r, {
+      headRepo,
+      headRef,
+      baseRef: String(ctx.body.base),
+      title: String(ctx.body.title ?? ''),
+      body: typeof ctx.body.body === 'string' ? ctx.body.body : null,
+      user,
+      draft: ctx.body.draft === true,
+    });
     return { status: 201, body: await sb.pullJson(r, pr) };
   },
   'pulls/update': async (sb, ctx) => {
@@ -461,7 +481,15 @@ const h: Record<string, Handler> = {
     const user = actorAccount(sb, ctx);
     if (user.id !== pr.user.id && ctx.actor.kind === 'user' && sb.permissionOf(r, user.login) === 'read') throw new HttpError(403, 'Resource not accessible by personal access token');
     const b = ctx.body;
-    await sb.retarget(r, pr, typeof b.base === 'string' ? b.base : pr.baseRef, user, typeof b.title === 'string' ? b.title : undefined, typeof b.body === 'string' ? b.body : undefined, b.state === 'open' || b.state === 'closed' ? b.state : undefined);
+    await sb.retarget(
+      r,
+      pr,
+      typeof b.base === 'string' ? b.base : pr.baseRef,
+      user,
+      typeof b.title === 'string' ? b.title : undefined,
+      typeof b.body === 'string' ? b.body : undefined,
+      b.state === 'open' || b.state === 'closed' ? b.state : undefined,
+    );
     return { status: 200, body: await sb.pullJson(r, pr) };
   },
   'pulls/merge': async (sb, ctx) => {
@@ -661,7 +689,15 @@ const h: Record<string, Handler> = {
     const min = repoJson(sb.bases, r);
     return {
       status: 200,
-      body: { state: combinedState(statuses.map((s) => s.state)), statuses: p.items.map((s) => sb.statusJson(r, s, true)), sha, total_count: statuses.length, repository: min, commit_url: `${repoApiUrl(sb.bases, r)}/commits/${sha}`, url: `${repoApiUrl(sb.bases, r)}/commits/${sha}/status` },
+      body: {
+        state: combinedState(statuses.map((s) => s.state)),
+        statuses: p.items.map((s) => sb.statusJson(r, s, true)),
+        sha,
+        total_count: statuses.length,
+        repository: min,
+        commit_url: `${repoApiUrl(sb.bases, r)}/commits/${sha}`,
+        url: `${repoApiUrl(sb.bases, r)}/commits/${sha}/status`,
+      },
       headers: p.headers,
     };
   },
@@ -703,7 +739,10 @@ const h: Record<string, Handler> = {
     if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
     const required = Array.isArray(b.required_contexts) ? (b.required_contexts as string[]) : undefined;
     const failing = await deploymentChecksPass(sb, r, sha, required);
-    if (failing.length) throw new HttpError(409, `Conflict: Commit status checks failed for ${ref}.`, { errors: failing.map((c) => ({ contexts: [{ context: c, state: 'failure' }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })) });
+    if (failing.length)
+      throw new HttpError(409, `Conflict: Commit status checks failed for ${ref}.`, {
+        errors: failing.map((c) => ({ contexts: [{ context: c, state: 'failure' }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })),
+      });
     const environment = typeof b.environment === 'string' ? b.environment : 'production';
     const now = iso();
     const d: DeploymentState = {
@@ -760,7 +799,12 @@ const h: Record<string, Handler> = {
         if (last && last.state === 'success') other.statuses.push({ ...last, id: sb.nextId() + 50_000_000, state: 'inactive', description: 'Superseded', createdAt: iso() });
       }
     }
-    await sb.emit(r, 'deployment_status', { action: 'created', deployment_status: sb.deploymentStatusJson(r, d, status), deployment: sb.deploymentJson(r, d), check_run: null, workflow: null, workflow_run: null }, creator);
+    await sb.emit(
+      r,
+      'deployment_status',
+      { action: 'created', deployment_status: sb.deploymentStatusJson(r, d, status), deployment: sb.deploymentJson(r, d), check_run: null, workflow: null, workflow_run: null },
+      creator,
+    );
     return { status: 201, body: sb.deploymentStatusJson(r, d, status) };
   },
 
@@ -793,7 +837,8 @@ const h: Record<string, Handler> = {
     c.body = String(ctx.body.body);
     c.updatedAt = iso();
     const pr = r.pulls.get(c.issueNumber);
-    if (pr && old !== c.body) await sb.emit(r, 'issue_comment', { action: 'edited', changes: { body: { from: old } }, issue: await sb.issueJson(r, pr, true), comment: sb.commentJson(r, c, true) }, me);
+    if (pr && old !== c.body)
+      await sb.emit(r, 'issue_comment', { action: 'edited', changes: { body: { from: old } }, issue: await sb.issueJson(r, pr, true), comment: sb.commentJson(r, c, true) }, me);
     return { status: 200, body: sb.commentJson(r, c) };
   },
   'reactions/create-for-issue-comment': async (sb, ctx) => {
@@ -805,7 +850,10 @@ const h: Record<string, Handler> = {
     const existing = c.reactions.find((x) => x.user.id === me.id && x.content === content);
     const reaction = existing ?? { id: sb.nextId() + 60_000_000, user: me, content, createdAt: iso() };
     if (!existing) c.reactions.push(reaction);
-    return { status: existing ? 200 : 201, body: { id: reaction.id, node_id: nodeId('Reaction', reaction.id), user: userJson(sb.bases, reaction.user), content: reaction.content, created_at: reaction.createdAt } };
+    return {
+      status: existing ? 200 : 201,
+      body: { id: reaction.id, node_id: nodeId('Reaction', reaction.id), user: userJson(sb.bases, reaction.user), content: reaction.content, created_at: reaction.createdAt },
+    };
   },
 
   'actions/create-workflow-dispatch': async (sb, ctx) => {
@@ -824,7 +872,11 @@ const h: Record<string, Handler> = {
     if (!u || u.type === 'Organization') throw new HttpError(404, 'Not Found');
     const perm = sb.permissionOf(r, u.login);
     const roleName = perm === 'none' ? 'none' : perm === 'read' ? 'read' : perm;
-    const user = { ...userJson(sb.bases, u), permissions: { admin: perm === 'admin', maintain: perm === 'admin', push: perm === 'admin' || perm === 'write', triage: perm !== 'none' && perm !== 'read', pull: perm !== 'none' }, role_name: roleName };
+    const user = {
+      ...userJson(sb.bases, u),
+      permissions: { admin: perm === 'admin', maintain: perm === 'admin', push: perm === 'admin' || perm === 'write', triage: perm !== 'none' && perm !== 'read', pull: perm !== 'none' },
+      role_name: roleName,
+    };
     return { status: 200, body: { permission: perm, role_name: roleName, user } };
   },
   'teams/get-membership-for-user-in-org': async (sb, ctx) => {
@@ -866,7 +918,18 @@ const h: Record<string, Handler> = {
       if (b.draft !== true) await r.git.updateRef(`refs/tags/${tag}`, sha, null);
     }
     const now = iso();
-    const rel = { id: sb.nextId() + 70_000_000, tagName: tag, targetCommitish: target, name: typeof b.name === 'string' ? b.name : tag, body: typeof b.body === 'string' ? b.body : null, draft: b.draft === true, prerelease: b.prerelease === true, author: actorAccount(sb, ctx), createdAt: now, publishedAt: b.draft === true ? null : now };
+    const rel = {
+      id: sb.nextId() + 70_000_000,
+      tagName: tag,
+      targetCommitish: target,
+      name: typeof b.name === 'string' ? b.name : tag,
+      body: typeof b.body === 'string' ? b.body : null,
+      draft: b.draft === true,
+      prerelease: b.prerelease === true,
+      author: actorAccount(sb, ctx),
+      createdAt: now,
+      publishedAt: b.draft === true ? null : now,
+    };
     r.releases.set(rel.id, rel);
     return { status: 201, body: sb.releaseJson(r, rel) };
   },

@@ -46,20 +46,20 @@ export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLeve
   const port = await freePort();
   const logs: string[] = [];
   const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? dataDir,
-      NODE_ENV: 'production',
-      APP_ID: String(sb.app.id),
-      PRIVATE_KEY: sb.app.privateKey,
-      WEBHOOK_SECRET: sb.app.webhookSecret,
-      GHE_HOST: sb.host,
-      GHE_PROTOCOL: 'http',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: opts.logLevel ?? 'warn',
-      LOG_FORMAT: 'json',
-      STAGEGATE_DATA_DIR: dataDir,
-      ...opts.env,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? dataDir,
+    NODE_ENV: 'production',
+    APP_ID: String(sb.app.id),
+    PRIVATE_KEY: sb.app.privateKey,
+    WEBHOOK_SECRET: sb.app.webhookSecret,
+    GHE_HOST: sb.host,
+    GHE_PROTOCOL: 'http',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: opts.logLevel ?? 'warn',
+    LOG_FORMAT: 'json',
+    STAGEGATE_DATA_DIR: dataDir,
+    ...opts.env,
   };
   const child: ChildProcess = spawn(process.execPath, [server], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (b: Buffer): void => {

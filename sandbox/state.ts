@@ -153,8 +153,4 @@ export interface TeamState {
 }
 
 /** Who a request acts as. */
-export type Actor =
-  | { kind: 'anonymous' }
-  | { kind: 'app'; app: AppData }
-  | { kind: 'installation'; app: AppData; installationId: number; bot: Account }
-  | { kind: 'user'; account: Account };
+export type Actor = { kind: 'anonymous' } | { kind: 'app'; app: AppData } | { kind: 'installation'; app: AppData; installationId: number; bot: Account } | { kind: 'user'; account: Account };

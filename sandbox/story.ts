@@ -303,7 +303,12 @@ export async function playStory(world: World, opts: StoryOptions): Promise<Story
 
   await step('Alice merges her reviewed feature into master (not a promotion: Stagegate stays out of it)', async (note) => {
     await sb.createBranch(REPO, 'feature/discounts', 'master');
-    const sha = await sb.push(REPO, { branch: 'feature/discounts', files: { 'src/discounts.ts': 'export const discount = (total: number): number => (total > 100 ? total * 0.9 : total);\n' }, message: 'feat: volume discounts', author: 'alice' });
+    const sha = await sb.push(REPO, {
+      branch: 'feature/discounts',
+      files: { 'src/discounts.ts': 'export const discount = (total: number): number => (total > 100 ? total * 0.9 : total);\n' },
+      message: 'feat: volume discounts',
+      author: 'alice',
+    });
     await ci(sb, sha);
     const pr = await sb.openPullRequest({ repo: REPO, head: 'feature/discounts', base: 'master', title: 'Volume discounts', user: 'alice' });
     await sb.review({ repo: REPO, pr: pr.number, user: 'bob', event: 'APPROVE' });
@@ -312,7 +317,10 @@ export async function playStory(world: World, opts: StoryOptions): Promise<Story
     await sb.settled();
     note(`feature PR #${pr.number} merged into master as ${merge.slice(0, 7)}`);
     expectThat(gateCheck(sb, sha) === null, 'Stagegate gated a PR into master, which is no stage');
-    expectThat(sb.deploymentsOf(REPO).every((d) => d.description === 'deployed before Stagegate'), 'a deployment was created for a non-promotion merge');
+    expectThat(
+      sb.deploymentsOf(REPO).every((d) => d.description === 'deployed before Stagegate'),
+      'a deployment was created for a non-promotion merge',
+    );
   });
 
   await step('Alice opens the promotion PR master → staging; the gate is pending (no approval yet)', async (note) => {
@@ -404,7 +412,11 @@ export async function playStory(world: World, opts: StoryOptions): Promise<Story
   });
 
   await step('The report: the production PR says what failed and that it was rolled back', async (note) => {
-    const report = await sb.waitFor(() => [...r.comments.values()].find((c) => c.issueNumber === productionPr && /stagegate:deployment:/.test(c.body)) ?? null, 30_000, 'the deployment report comment');
+    const report = await sb.waitFor(
+      () => [...r.comments.values()].find((c) => c.issueNumber === productionPr && /stagegate:deployment:/.test(c.body)) ?? null,
+      30_000,
+      'the deployment report comment',
+    );
     expectThat(/rolled back/i.test(report.body), 'the report does not say it rolled back');
     note(`report comment: ${firstLine(report.body)}`);
   });

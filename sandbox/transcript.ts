@@ -2,7 +2,11 @@
 import type { GitHubSandbox } from './github-sandbox.js';
 
 function esc(s: string): string {
-  return s.replace(/&(?!#?\w+;)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&(?!#?\w+;)/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 const inlineTags = /&lt;(\/?(?:details|summary|br|sub|sup|b|i|strong|em|code|kbd))((?:\s[^&]*)?)&gt;/gi;
@@ -23,7 +27,12 @@ export function markdownToHtml(md: string): string {
   const lines = md.replace(/<!--[\s\S]*?-->/g, '').split('\n');
   const html: string[] = [];
   let i = 0;
-  const cells = (l: string): string[] => l.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+  const cells = (l: string): string[] =>
+    l
+      .trim()
+      .replace(/^\||\|$/g, '')
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replace(/\\\|/g, '|'));
   while (i < lines.length) {
     const line = lines[i] ?? '';
     if (/^```/.test(line)) {
@@ -55,7 +64,9 @@ export function markdownToHtml(md: string): string {
       i += 2;
       const rows: string[][] = [];
       while (i < lines.length && /^\s*\|/.test(lines[i] ?? '')) rows.push(cells(lines[i++] ?? ''));
-      html.push(`<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+      html.push(
+        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+      );
       continue;
     }
     if (/^\s*([-*]|\d+\.)\s+/.test(line)) {
@@ -100,16 +111,24 @@ export async function renderTranscript(sb: GitHubSandbox, repo: string, opts: { 
     let order = 0;
     for (const c of [...r.comments.values()].filter((x) => x.issueNumber === pr.number)) {
       const edited = c.updatedAt !== c.createdAt ? ` · edited ${esc(c.updatedAt)}` : '';
-      items.push({ at: c.createdAt, order: order++, html: `<div class="item comment"><div class="meta"><b>${esc(c.user.login)}</b> commented · ${esc(c.createdAt)}${edited}</div><div class="body">${markdownToHtml(c.body)}</div></div>` });
+      items.push({
+        at: c.createdAt,
+        order: order++,
+        html: `<div class="item comment"><div class="meta"><b>${esc(c.user.login)}</b> commented · ${esc(c.createdAt)}${edited}</div><div class="body">${markdownToHtml(c.body)}</div></div>`,
+      });
     }
     for (const rv of [...r.reviews.values()].filter((x) => x.pullNumber === pr.number && x.submittedAt)) {
-      items.push({ at: rv.submittedAt ?? '', order: order++, html: `<div class="item review ${rv.state.toLowerCase()}"><div class="meta"><b>${esc(rv.user.login)}</b> reviewed: <b>${esc(rv.state)}</b> on <code>${rv.commitId.slice(0, 7)}</code> · ${esc(rv.submittedAt ?? '')}</div>${rv.body ? `<div class="body">${markdownToHtml(rv.body)}</div>` : ''}</div>` });
+      items.push({
+        at: rv.submittedAt ?? '',
+        order: order++,
+        html: `<div class="item review ${rv.state.toLowerCase()}"><div class="meta"><b>${esc(rv.user.login)}</b> reviewed: <b>${esc(rv.state)}</b> on <code>${rv.commitId.slice(0, 7)}</code> · ${esc(rv.submittedAt ?? '')}</div>${rv.body ? `<div class="body">${markdownToHtml(rv.body)}</div>` : ''}</div>`,
+      });
     }
     const shas = new Set<string>([pr.headSha]);
     for (const rv of r.reviews.values()) if (rv.pullNumber === pr.number) shas.add(rv.commitId);
     for (const run of r.checkRuns.values()) {
-      if (!shas.has(run.headSha) && !(run.app.id === sb.app.id && (pr.headSha === run.headSha))) continue;
-      const verdict = run.status === 'completed' ? run.conclusion ?? '' : run.status;
+      if (!shas.has(run.headSha) && !(run.app.id === sb.app.id && pr.headSha === run.headSha)) continue;
+      const verdict = run.status === 'completed' ? (run.conclusion ?? '') : run.status;
       items.push({
         at: run.completedAt ?? run.startedAt,
         order: order++,
@@ -120,12 +139,19 @@ export async function renderTranscript(sb: GitHubSandbox, repo: string, opts: { 
       const payload = d.payload as { pull_request?: number } | null;
       if (payload?.pull_request !== pr.number) continue;
       const states = d.statuses.map((s) => `${s.state}${s.description ? ` (${esc(s.description)})` : ''}`).join(' → ');
-      items.push({ at: d.createdAt, order: order++, html: `<div class="item deployment"><div class="meta">deployment <b>#${d.id}</b> of <code>${d.sha.slice(0, 7)}</code> to <b>${esc(d.environment)}</b> by ${esc(d.creator.login)} · ${esc(d.createdAt)}</div><div class="body">${states || 'no status'}</div></div>` });
+      items.push({
+        at: d.createdAt,
+        order: order++,
+        html: `<div class="item deployment"><div class="meta">deployment <b>#${d.id}</b> of <code>${d.sha.slice(0, 7)}</code> to <b>${esc(d.environment)}</b> by ${esc(d.creator.login)} · ${esc(d.createdAt)}</div><div class="body">${states || 'no status'}</div></div>`,
+      });
     }
     items.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
     const state = pr.merged ? `merged by ${esc(pr.mergedBy?.login ?? '?')}` : pr.state;
-    sections.push(`<section><h2>#${pr.number} ${esc(pr.title)}</h2><div class="prmeta"><code>${esc(pr.baseRef)}</code> ← <code>${esc(pr.headRef)}</code> · opened by <b>${esc(pr.user.login)}</b> · ${state}</div>${items.map((x) => x.html).join('\n')}</section>`);
+    sections.push(
+      `<section><h2>#${pr.number} ${esc(pr.title)}</h2><div class="prmeta"><code>${esc(pr.baseRef)}</code> ← <code>${esc(pr.headRef)}</code> · opened by <b>${esc(pr.user.login)}</b> · ${state}</div>${items.map((x) => x.html).join('\n')}</section>`,
+    );
   }
-  const css = 'body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#1f2328}section{border-top:2px solid #d0d7de;margin-top:2em}.item{border:1px solid #d0d7de;border-radius:6px;margin:.8em 0;padding:.6em .9em}.meta{color:#59636e;font-size:.9em}.check.success{border-left:4px solid #1a7f37}.check.failure{border-left:4px solid #d1242f}.review.approved{border-left:4px solid #1a7f37}.deployment{background:#f6f8fa}table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2em .5em}pre{background:#f6f8fa;padding:.5em;overflow:auto}.narration li{margin:.2em 0}';
+  const css =
+    'body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#1f2328}section{border-top:2px solid #d0d7de;margin-top:2em}.item{border:1px solid #d0d7de;border-radius:6px;margin:.8em 0;padding:.6em .9em}.meta{color:#59636e;font-size:.9em}.check.success{border-left:4px solid #1a7f37}.check.failure{border-left:4px solid #d1242f}.review.approved{border-left:4px solid #1a7f37}.deployment{background:#f6f8fa}table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.2em .5em}pre{background:#f6f8fa;padding:.5em;overflow:auto}.narration li{margin:.2em 0}';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(opts.title)}</title><style>${css}</style></head><body><h1>${esc(opts.title)}</h1><h2>Narration</h2><ol class="narration">${opts.narration.map((n) => `<li>${esc(n)}</li>`).join('')}</ol>${sections.join('\n')}</body></html>\n`;
 }

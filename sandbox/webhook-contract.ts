@@ -49,7 +49,9 @@ export function webhookContract(): WebhookContract {
         compiled.set(key, fn);
       }
       if (fn(payload)) return [];
-      return (fn.errors ?? []).slice(0, 30).map((e) => `${event}${action ? `.${action}` : ''} payload: ${e.instancePath || '(body)'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+      return (fn.errors ?? [])
+        .slice(0, 30)
+        .map((e) => `${event}${action ? `.${action}` : ''} payload: ${e.instancePath || '(body)'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
     },
   };
   return cached;

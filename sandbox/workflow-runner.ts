@@ -96,9 +96,11 @@ export class WorkflowRunner {
       throw new HttpError(422, `Invalid workflow file: ${err instanceof Error ? err.message : String(err)}`);
     }
     const on = doc.on as Record<string, unknown> | string | string[] | undefined;
-    const hasDispatch = on === 'workflow_dispatch' || (Array.isArray(on) && on.includes('workflow_dispatch')) || (typeof on === 'object' && on !== null && !Array.isArray(on) && 'workflow_dispatch' in on);
+    const hasDispatch =
+      on === 'workflow_dispatch' || (Array.isArray(on) && on.includes('workflow_dispatch')) || (typeof on === 'object' && on !== null && !Array.isArray(on) && 'workflow_dispatch' in on);
     if (!hasDispatch) throw new HttpError(422, "Workflow does not have 'workflow_dispatch' trigger");
-    const declared = ((typeof on === 'object' && on !== null && !Array.isArray(on) ? (on.workflow_dispatch as { inputs?: Record<string, { required?: boolean; default?: unknown }> } | null) : null)?.inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
+    const declared = ((typeof on === 'object' && on !== null && !Array.isArray(on) ? (on.workflow_dispatch as { inputs?: Record<string, { required?: boolean; default?: unknown }> } | null) : null)
+      ?.inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
     const unexpected = Object.keys(rawInputs).filter((k) => !(k in declared));
     if (unexpected.length) throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
     const inputs: Record<string, string> = {};
@@ -177,7 +179,18 @@ export class WorkflowRunner {
       let failed = false;
       for (const [jobName, job] of jobs) {
         const steps = job.steps ?? [];
-        const expr = (s: string): string => substitute(s, { inputs: run.inputs, token, secrets: r.secrets, sha: run.headSha, ref: run.ref, repository: run.repo, actor: actor.login, runId: run.id, stepOutputs: (id) => run.steps.find((x) => x.id === id)?.outputs });
+        const expr = (s: string): string =>
+          substitute(s, {
+            inputs: run.inputs,
+            token,
+            secrets: r.secrets,
+            sha: run.headSha,
+            ref: run.ref,
+            repository: run.repo,
+            actor: actor.login,
+            runId: run.id,
+            stepOutputs: (id) => run.steps.find((x) => x.id === id)?.outputs,
+          });
         const baseEnv: Record<string, string> = {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: process.env.HOME ?? root,
@@ -229,7 +242,16 @@ export class WorkflowRunner {
           const summaryFile = join(temp, `summary-${i}`);
           await writeFile(outFile, '');
           await writeFile(summaryFile, '');
-          const env: Record<string, string> = { ...baseEnv, ...stringMap(step.env as Record<string, unknown> | undefined, expr), GITHUB_OUTPUT: outFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_ENV: join(temp, `env-${i}`), GITHUB_PATH: join(temp, `path-${i}`), GITHUB_STATE: join(temp, `state-${i}`), GITHUB_ACTION: id ?? `__run_${i}` };
+          const env: Record<string, string> = {
+            ...baseEnv,
+            ...stringMap(step.env as Record<string, unknown> | undefined, expr),
+            GITHUB_OUTPUT: outFile,
+            GITHUB_STEP_SUMMARY: summaryFile,
+            GITHUB_ENV: join(temp, `env-${i}`),
+            GITHUB_PATH: join(temp, `path-${i}`),
+            GITHUB_STATE: join(temp, `state-${i}`),
+            GITHUB_ACTION: id ?? `__run_${i}`,
+          };
           let cmd: string[];
           if (typeof step.uses === 'string') {
             if (/^actions\/checkout@/.test(step.uses)) {
@@ -314,10 +336,13 @@ export class WorkflowRunner {
       let timedOut = false;
       child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
       child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      }, Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       child.on('error', (err) => {
         stderr += `${err.message}\n`;
       });
@@ -346,7 +371,17 @@ function stringMap(m: Record<string, unknown> | undefined, expr: (s: string) => 
 /** Replaces `${{ … }}` expressions a deploy workflow uses; an unknown expression is an error (fail closed). */
 export function substitute(
   s: string,
-  c: { inputs: Record<string, string>; token: string; secrets: Map<string, string>; sha: string; ref: string; repository: string; actor: string; runId: number; stepOutputs: (id: string) => Record<string, string> | undefined },
+  c: {
+    inputs: Record<string, string>;
+    token: string;
+    secrets: Map<string, string>;
+    sha: string;
+    ref: string;
+    repository: string;
+    actor: string;
+    runId: number;
+    stepOutputs: (id: string) => Record<string, string> | undefined;
+  },
 ): string {
   return s.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_m, e: string) => {
     let m: RegExpExecArray | null;

@@ -6,7 +6,11 @@ const file = new URL('../schema/stagegate.schema.json', import.meta.url);
 const text = `${JSON.stringify({ title: 'Stagegate configuration (.github/stagegate.yml)', ...configJsonSchema() }, null, 2)}\n`;
 if (process.argv.includes('--check')) {
   let current = '';
-  try { current = readFileSync(file, 'utf8'); } catch { /* missing counts as stale */ }
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    /* missing counts as stale */
+  }
   if (current !== text) {
     console.error('schema/stagegate.schema.json is stale: run `npm run schema` and commit it');
     process.exit(1);

@@ -13,6 +13,7 @@ step() {
   if "$@"; then echo "ok: $name"; else echo "FAILED: $name"; extra_failed=$((extra_failed + 1)); fi
 }
 
+step "format (prettier --check)" npx prettier --check --log-level=warn "**/*.{ts,mjs,js}"
 step "type-check (tsc --noEmit)" npx tsc --noEmit -p tsconfig.json
 step "build (tsc)" npx tsc -p tsconfig.build.json
 step "JSON Schema is up to date (schema/)" node scripts/generate-schema.mjs --check

@@ -84,7 +84,12 @@ describe('docs/action.md', () => {
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
     expect(checkout.with?.ref).toBe('${{ inputs.sha }}');
     const gate = steps.find((s) => s.with && 'deployment-id' in s.with)!;
-    expect(gate.with).toMatchObject({ environment: '${{ inputs.environment }}', sha: '${{ inputs.sha }}', 'deployment-id': '${{ inputs.deployment_id }}', 'pull-request': '${{ inputs.pull_request }}' });
+    expect(gate.with).toMatchObject({
+      environment: '${{ inputs.environment }}',
+      sha: '${{ inputs.sha }}',
+      'deployment-id': '${{ inputs.deployment_id }}',
+      'pull-request': '${{ inputs.pull_request }}',
+    });
     for (const key of Object.keys(gate.with!)) expect(Object.keys(ACTION_INPUTS)).toContain(key);
   });
 });

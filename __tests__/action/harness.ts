@@ -72,7 +72,11 @@ export async function makeWorkspace(files: Record<string, string>): Promise<Work
     failShas,
     async deploys() {
       try {
-        return (await readFile(deployLog, 'utf8')).trim().split('\n').filter(Boolean).map((l) => l.split(' '));
+        return (await readFile(deployLog, 'utf8'))
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' '));
       } catch {
         return [];
       }

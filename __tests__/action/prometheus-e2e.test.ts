@@ -83,7 +83,12 @@ describe('metric checks measured by a real Prometheus', () => {
   test('a healthy release passes: deployment success, the comment shows the observed values', async () => {
     const first = gh.addDeployment({ sha: randomSha(), environment: 'production', states: ['success'] });
     const dep = gh.addDeployment({ sha: healthyWs.sha, environment: 'production', payload: { pull_request: 7 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: healthyWs.dir, inputs: { token: 't0k', environment: 'production', sha: healthyWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' }, env: env(healthyWs) });
+    const run = await runBundle({
+      apiUrl: gh.apiUrl,
+      workspace: healthyWs.dir,
+      inputs: { token: 't0k', environment: 'production', sha: healthyWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' },
+      env: env(healthyWs),
+    });
 
     expect(gh.violations).toEqual([]);
     expect({ result: run.outputs.result, code: run.outputs['reason-code'], message: run.report.message }).toMatchObject({ result: 'success', code: 'ok' });
@@ -104,7 +109,12 @@ describe('metric checks measured by a real Prometheus', () => {
 
   test('an unhealthy release fails on its 5xx ratio and is rolled back to the previous SHA, reported', async () => {
     const dep = gh.addDeployment({ sha: badWs.sha, environment: 'production', payload: { pull_request: 7 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: badWs.dir, inputs: { token: 't0k', environment: 'production', sha: badWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' }, env: env(badWs) });
+    const run = await runBundle({
+      apiUrl: gh.apiUrl,
+      workspace: badWs.dir,
+      inputs: { token: 't0k', environment: 'production', sha: badWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' },
+      env: env(badWs),
+    });
 
     expect(gh.violations).toEqual([]);
     expect(run.exitCode).toBe(1);

@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { GATE_MARKER } from '../../src/render/gate.js';
 import { AppHarness, useAppHarness, POLICY, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
-
 function checkRunPayload(name: string, headSha: string, pullRequests: unknown[]): Record<string, any> {
   const e = h.dress(example('check_run', 'completed'));
   e.check_run = { ...e.check_run, name, head_sha: headSha, status: 'completed', conclusion: 'success', pull_requests: pullRequests };
@@ -106,9 +105,7 @@ describe('promotion gate', () => {
   });
 
   it('reads a 300-commit range completely (an author at commit 290 is still excluded)', async () => {
-    const commits = Array.from({ length: 300 }, (_, i) =>
-      i === 289 ? { author: { login: 'erin', name: 'Erin', email: 'erin@example.com', date: '2026-11-20T09:00:00Z' } } : {},
-    );
+    const commits = Array.from({ length: 300 }, (_, i) => (i === 289 ? { author: { login: 'erin', name: 'Erin', email: 'erin@example.com', date: '2026-11-20T09:00:00Z' } } : {}));
     const { number, head, base } = promotion(h.world, { commits });
     ciCheck(h.world, head);
     review(h.world, number, 'erin', 'APPROVED', head);

@@ -4,7 +4,6 @@ import { exportRows } from '../../src/audit/export.js';
 import { MERGE_MARKER } from '../../src/render/gate.js';
 import { AppHarness, useAppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
-
 const harness = useAppHarness();
 let h: AppHarness;
 beforeEach(() => {

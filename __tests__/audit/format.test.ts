@@ -6,9 +6,7 @@ import { parseTimeBound } from '../../src/cli/stagegate.js';
 
 describe('canonical JSON and the record hash', () => {
   it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 0, y: undefined, x: 'é' }], c: null } })).toBe(
-      '{"a":{"c":null,"d":[3,{"x":"é","z":0}]},"b":1}',
-    );
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 0, y: undefined, x: 'é' }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"x":"é","z":0}]},"b":1}');
   });
 
   it('refuses values JSON would silently change', () => {
@@ -105,8 +103,16 @@ describe('in-memory embedded store (for tests of code that records events)', () 
     const b = await openEmbeddedAuditStore({ file: ':memory:' });
     try {
       const event = {
-        key: 'k', repository: 'acme/shop', stage: 'staging', pullRequest: 1, baseSha: null, headSha: null,
-        actor: null, kind: 'gate.result' as const, at: '2026-11-22T10:00:00Z', details: { state: 'passed' },
+        key: 'k',
+        repository: 'acme/shop',
+        stage: 'staging',
+        pullRequest: 1,
+        baseSha: null,
+        headSha: null,
+        actor: null,
+        kind: 'gate.result' as const,
+        at: '2026-11-22T10:00:00Z',
+        details: { state: 'passed' },
       };
       expect((await a.append(event)).appended).toBe(true);
       expect((await a.append({ ...event, key: 'k2' })).record.seq).toBe(2);

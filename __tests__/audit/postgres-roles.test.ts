@@ -39,8 +39,16 @@ describe('PostgreSQL: an app role with SELECT, INSERT only (docs/audit.md)', () 
     const store = await openAuditStore({ databaseUrl: appUrl, env: {} });
     try {
       const { appended, record } = await store.append({
-        key: 'k1', repository: 'acme/shop', stage: 'production', pullRequest: 1, baseSha: null, headSha: null,
-        actor: 'x', kind: 'gate.result', at: '2026-11-22T10:00:00Z', details: { state: 'passed' },
+        key: 'k1',
+        repository: 'acme/shop',
+        stage: 'production',
+        pullRequest: 1,
+        baseSha: null,
+        headSha: null,
+        actor: 'x',
+        kind: 'gate.result',
+        at: '2026-11-22T10:00:00Z',
+        details: { state: 'passed' },
       });
       expect([appended, record.seq]).toEqual([true, 1]);
     } finally {

@@ -42,8 +42,7 @@ export function scenarioEvents(): Ev[] {
     },
   ];
   const p1 = (key: string, actor: string | null, at: string) => base(key, shop, 'staging', 11, SHA.b1, SHA.h1, actor, at);
-  const p2 = (key: string, actor: string | null, at: string) =>
-    base(key, shop, 'production', 12, SHA.p0, SHA.h1, actor, at);
+  const p2 = (key: string, actor: string | null, at: string) => base(key, shop, 'production', 12, SHA.p0, SHA.h1, actor, at);
   const p3 = (key: string, actor: string | null, at: string) => base(key, shop, 'staging', 13, SHA.h1, SHA.h3, actor, at);
   return [
     {

@@ -57,9 +57,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
     expect(a1.record.prevHash).toBe(GENESIS_HASH);
     expect(a2.record.prevHash).toBe(a1.record.hash);
     expect(b1.record.prevHash).toBe(GENESIS_HASH);
-    expect(a2.record.hash).toBe(
-      recordHash({ ...a2.record, details: canonicalJson(a2.record.details), prevHash: a1.record.hash }),
-    );
+    expect(a2.record.hash).toBe(recordHash({ ...a2.record, details: canonicalJson(a2.record.details), prevHash: a1.record.hash }));
     expect(a2.record.hash).toMatch(/^[0-9a-f]{64}$/);
     const shop = await all(store.records('acme/shop'));
     expect(shop).toEqual([a1.record, a2.record]);
@@ -67,9 +65,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
   });
 
   it('stores what it was given: times normalised to UTC, details exactly', async () => {
-    const { record } = await store.append(
-      event(1, { at: '2026-11-22T20:30:00+01:00', details: { z: 1, a: { y: [1, 'two', null, true], b: 'é"\n' } } }),
-    );
+    const { record } = await store.append(event(1, { at: '2026-11-22T20:30:00+01:00', details: { z: 1, a: { y: [1, 'two', null, true], b: 'é"\n' } } }));
     expect(record.at).toBe('2026-11-22T19:30:00.000Z');
     const [read] = await all(store.records('acme/shop'));
     expect(read?.details).toEqual({ z: 1, a: { y: [1, 'two', null, true], b: 'é"\n' } });
@@ -87,11 +83,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
     const again = await store.appendMany(batch);
     expect(again.map((r) => r.appended)).toEqual([false, false, false]);
     expect(again.map((r) => r.record.seq)).toEqual([2, 3, 1]);
-    expect((await all(store.records('acme/shop'))).map((r) => r.key)).toEqual([
-      'delivery-1:gate.result',
-      'delivery-2:gate.result',
-      'delivery-3:gate.result',
-    ]);
+    expect((await all(store.records('acme/shop'))).map((r) => r.key)).toEqual(['delivery-1:gate.result', 'delivery-2:gate.result', 'delivery-3:gate.result']);
   });
 
   it('rejects malformed events, naming the field, and appends nothing', async () => {
@@ -271,11 +263,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
 
     it('filters by stage and by time', async () => {
       expect((await collect(store, { repository: 'acme/shop', stage: 'production' })).map((r) => r.deploymentId)).toEqual(['102']);
-      expect(
-        (await collect(store, { repository: 'acme/shop', since: '2026-11-03T00:00:00.000Z', until: '2026-11-06T00:00:00.000Z' })).map(
-          (r) => r.deploymentId,
-        ),
-      ).toEqual(['102']);
+      expect((await collect(store, { repository: 'acme/shop', since: '2026-11-03T00:00:00.000Z', until: '2026-11-06T00:00:00.000Z' })).map((r) => r.deploymentId)).toEqual(['102']);
       expect((await collect(store, { repository: 'acme/api' })).map((r) => r.deploymentId)).toEqual(['201']);
       expect(await collect(store, { repository: 'acme/none' })).toEqual([]);
     });

@@ -155,8 +155,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       expect(r.code).toBe(0);
       const [header, ...rows] = parseCsv(r.stdout);
       expect(header).toEqual([...CSV_COLUMNS]);
-      const col = (row: string[] | undefined, name: (typeof CSV_COLUMNS)[number]): string | undefined =>
-        row?.[CSV_COLUMNS.indexOf(name)];
+      const col = (row: string[] | undefined, name: (typeof CSV_COLUMNS)[number]): string | undefined => row?.[CSV_COLUMNS.indexOf(name)];
       expect(rows).toHaveLength(3);
       const [staging, production, bypass] = rows;
       expect(col(staging, 'stage')).toBe('staging');
@@ -191,13 +190,9 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       const all = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', ...fresh.cliArgs]);
       expect(all.code).toBe(0);
       expect(JSON.parse(all.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
-      const prod = await runMain([
-        'audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--stage', 'production', ...fresh.cliArgs,
-      ]);
+      const prod = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--stage', 'production', ...fresh.cliArgs]);
       expect((JSON.parse(prod.stdout) as ExportRow[]).map((r) => r.deploymentId)).toEqual(['102']);
-      const days = await runMain([
-        'audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--since', '2026-11-04', '--until', '2026-11-06', ...fresh.cliArgs,
-      ]);
+      const days = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--since', '2026-11-04', '--until', '2026-11-06', ...fresh.cliArgs]);
       expected = expected.filter((r) => r.at >= '2026-11-04' && r.at < '2026-11-07');
       expect((JSON.parse(days.stdout) as ExportRow[]).map((r) => r.auditSeq)).toEqual(expected.map((r) => r.auditSeq));
       expect(expected.map((r) => r.pullRequest)).toEqual([12, 13]);

@@ -7,7 +7,17 @@ const SHA = '1234567890abcdef1234567890abcdef12345678';
 const PREV = 'fedcba0987654321fedcba0987654321fedcba09';
 
 function check(name: string, verdict: 'pass' | 'fail', extra: Partial<CheckResult> = {}): CheckResult {
-  return { kind: 'http', name, verdict, observed: verdict === 'pass' ? 'HTTP 200' : 'HTTP 500', threshold: 'status 200', durationMs: 1500, evidence: { url: 'https://x/healthz', status: 500, bodyHead: 'oops', attempts: 2 }, ...(verdict === 'fail' ? { reason: 'status 500, expected 200' } : {}), ...extra };
+  return {
+    kind: 'http',
+    name,
+    verdict,
+    observed: verdict === 'pass' ? 'HTTP 200' : 'HTTP 500',
+    threshold: 'status 200',
+    durationMs: 1500,
+    evidence: { url: 'https://x/healthz', status: 500, bodyHead: 'oops', attempts: 2 },
+    ...(verdict === 'fail' ? { reason: 'status 500, expected 200' } : {}),
+    ...extra,
+  };
 }
 
 function attempt(extra: Partial<DeployAttempt> = {}): DeployAttempt {
@@ -58,7 +68,9 @@ describe('renderDeployReport', () => {
     expect(lines[0]).toBe('<!-- stagegate:deployment:11 -->');
     expect(lines[1]).toBe('### ✅ Deployed `1234567` to **staging**: all checks passed');
     expect(md).toContain('[workflow run](https://github.com/acme/shop/actions/runs/1) · changes: [`fedcba0...1234567`](https://github.com/acme/shop/compare/');
-    expect(md).toContain('| Check | Observed | Threshold | Verdict | Duration |\n| --- | --- | --- | --- | --- |\n| deploy command | exit 0 | exit 0 within 30m | ✅ pass | 1m 5s |\n| smoke: health | HTTP 200 | status 200 | ✅ pass | 2s |');
+    expect(md).toContain(
+      '| Check | Observed | Threshold | Verdict | Duration |\n| --- | --- | --- | --- | --- |\n| deploy command | exit 0 | exit 0 within 30m | ✅ pass | 1m 5s |\n| smoke: health | HTTP 200 | status 200 | ✅ pass | 2s |',
+    );
     expect(md).toContain('Environment: https://staging.example.com');
   });
 
@@ -108,8 +120,10 @@ describe('renderDeployReport', () => {
     expect(cell('x'.repeat(500)).length).toBe(160);
   });
 
-  test('a huge report fits GitHub\'s comment limit, keeps the marker and the table, and says what was left out', () => {
-    const smoke = Array.from({ length: 120 }, (_, i) => check(`check-${i}`, 'fail', { kind: 'command', evidence: { command: 'npm run e2e', exitCode: 1, outputTail: 'E'.repeat(2000), attempts: 1 }, reason: 'exit 1' }));
+  test("a huge report fits GitHub's comment limit, keeps the marker and the table, and says what was left out", () => {
+    const smoke = Array.from({ length: 120 }, (_, i) =>
+      check(`check-${i}`, 'fail', { kind: 'command', evidence: { command: 'npm run e2e', exitCode: 1, outputTail: 'E'.repeat(2000), attempts: 1 }, reason: 'exit 1' }),
+    );
     const md = renderDeployReport(report({ result: 'failure', reasonCode: 'smoke-failed', attempt: attempt({ smoke }) }));
     expect(md.length).toBeLessThanOrEqual(GITHUB_TEXT_LIMIT);
     expect(md.startsWith(deploymentMarker(11))).toBe(true);

@@ -253,7 +253,10 @@ describe('runDeployment: failures and rollback', () => {
   test('a metric above max fails and rolls back through a NEW deployment of the previous SHA', async () => {
     await setup(stage({ metrics: metricsYaml(RATIO) }));
     const { gh, depId, prevId } = world();
-    const r = await runDeployment(inputs(depId), deps(gh, (_q, round) => [{ labels: {}, value: round === 0 ? 0.002 : 0.12 }]));
+    const r = await runDeployment(
+      inputs(depId),
+      deps(gh, (_q, round) => [{ labels: {}, value: round === 0 ? 0.002 : 0.12 }]),
+    );
     expect([r.result, r.reasonCode]).toEqual(['rolled_back', 'metrics-failed']);
     expect(r.message).toBe('5xx ratio 0.12 > 0.01');
     expect(gh.statesOf(depId)).toEqual(['in_progress', 'failure']);
@@ -292,19 +295,28 @@ describe('runDeployment: failures and rollback', () => {
   test('no data fails by default; on_no_data: pass lets it through', async () => {
     await setup(stage({ metrics: metricsYaml(RATIO), autoRollback: false }));
     let w = world();
-    let r = await runDeployment(inputs(w.depId), deps(w.gh, () => []));
+    let r = await runDeployment(
+      inputs(w.depId),
+      deps(w.gh, () => []),
+    );
     expect([r.result, r.reasonCode, r.message]).toEqual(['failure', 'metrics-no-data', '5xx ratio: the query returned no data']);
 
     await setup(stage({ metrics: metricsYaml(RATIO, '        on_no_data: pass\n'), autoRollback: false }));
     w = world();
-    r = await runDeployment(inputs(w.depId), deps(w.gh, () => []));
+    r = await runDeployment(
+      inputs(w.depId),
+      deps(w.gh, () => []),
+    );
     expect([r.result, r.reasonCode]).toEqual(['success', 'ok']);
   });
 
   test('Prometheus unreachable is metrics-unavailable, never success', async () => {
     await setup(stage({ metrics: metricsYaml(RATIO), autoRollback: false }));
     const { gh, depId } = world();
-    const r = await runDeployment(inputs(depId), deps(gh, () => new MetricsUnavailableError('connect ECONNREFUSED')));
+    const r = await runDeployment(
+      inputs(depId),
+      deps(gh, () => new MetricsUnavailableError('connect ECONNREFUSED')),
+    );
     expect([r.result, r.reasonCode]).toEqual(['failure', 'metrics-unavailable']);
     expect(gh.statesOf(depId)).not.toContain('success');
   });

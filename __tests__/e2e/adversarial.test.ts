@@ -16,11 +16,20 @@ afterAll(async () => {
 }, 60_000);
 
 /** A new repo with a feature by alice on master (CI green) and a master → staging PR opened by `opener`. */
-async function promotion(name: string, opts: { opener?: string; coAuthors?: Array<string | { name: string; email: string }>; files?: Record<string, string> } = {}): Promise<{ repo: string; pr: number; head: string }> {
+async function promotion(
+  name: string,
+  opts: { opener?: string; coAuthors?: Array<string | { name: string; email: string }>; files?: Record<string, string> } = {},
+): Promise<{ repo: string; pr: number; head: string }> {
   const { sb } = world;
   await createShopRepo(world, name);
   const repo = `acme/${name}`;
-  const head = await sb.push(repo, { branch: 'master', files: opts.files ?? { 'src/feature.ts': `export const feature = '${name}';\n` }, message: `feat: ${name}`, author: 'alice', ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}) });
+  const head = await sb.push(repo, {
+    branch: 'master',
+    files: opts.files ?? { 'src/feature.ts': `export const feature = '${name}';\n` },
+    message: `feat: ${name}`,
+    author: 'alice',
+    ...(opts.coAuthors ? { coAuthors: opts.coAuthors } : {}),
+  });
   await ci(sb, head, repo);
   const mark = checkMark(sb, repo);
   const pr = await sb.openPullRequest({ repo, head: 'master', base: 'staging', title: `Promote ${name}`, user: opts.opener ?? 'alice' });
@@ -164,7 +173,7 @@ describe('adversarial promotions', () => {
 
   it('a configuration change in the PR head is not used: the base branch’s policy decides', async () => {
     const { sb } = world;
-    const lax = (await sb.repo('acme/shop').git.readPath((await sb.repo('acme/shop').git.branchSha('master')) ?? '', '.github/stagegate.yml'));
+    const lax = await sb.repo('acme/shop').git.readPath((await sb.repo('acme/shop').git.branchSha('master')) ?? '', '.github/stagegate.yml');
     if (!lax || lax.type !== 'blob') throw new Error('no config');
     const relaxed = lax.content.toString('utf8').replace('    signoff:\n      approvals: 1\n', '    signoff:\n      approvals: 0\n');
     expect(relaxed).not.toBe(lax.content.toString('utf8'));

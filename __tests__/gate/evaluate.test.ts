@@ -66,7 +66,9 @@ describe('evaluateGate', () => {
   });
 
   it('reads every fact at most once per evaluation, and each shared fact exactly once', async () => {
-    const facts = fakeFacts(green({ deployments: { staging: [fakeDeployment(31, OLD, 'staging', '2026-11-24T07:00:00Z', { state: 'success', createdAt: '2026-11-24T07:10:00Z' })] }, trees: { [OLD]: 't', [HEAD]: 't' } }));
+    const facts = fakeFacts(
+      green({ deployments: { staging: [fakeDeployment(31, OLD, 'staging', '2026-11-24T07:00:00Z', { state: 'success', createdAt: '2026-11-24T07:10:00Z' })] }, trees: { [OLD]: 't', [HEAD]: 't' } }),
+    );
     await evaluateGate(ctxOf(productConfig(), 'production', facts, NOW));
     for (const [call, n] of facts.callCounts()) expect([call, n]).toEqual([call, 1]);
     expect(facts.calls).toMatchObject({ pullRequest: 1, commits: 1, files: 1, reviews: 1, checks: 1, deployments: 1, treeOf: 2, mergedPulls: 0 });
@@ -90,7 +92,12 @@ describe('evaluateGate', () => {
   ])('%s', async (_name, over, now, state, notPassed) => {
     const result = await evaluateGate(ctxOf(productConfig(), 'production', fakeFacts(green(over)), now));
     expect(result.state).toBe(state);
-    expect(result.rules.filter((r) => r.state !== 'passed').map((r) => r.id).sort()).toEqual([...notPassed].sort());
+    expect(
+      result.rules
+        .filter((r) => r.state !== 'passed')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...notPassed].sort());
   });
 
   it('a facts method throwing blocks the rules that need it, not the process', async () => {
@@ -110,8 +117,24 @@ describe('evaluateGate', () => {
   });
 
   it('a rule that throws, or whose applicability throws, is blocked with the error', async () => {
-    const boom: Rule = { id: 'config', title: 'Exploding', triggers: ['time'], applies: () => true, evaluate: async () => { throw new Error('kaboom'); } };
-    const unsure: Rule = { id: 'config', title: 'Unsure', triggers: ['time'], applies: () => { throw new TypeError('bad config'); }, evaluate: async () => ({ id: 'config', title: 'Unsure', state: 'passed', reason: '', matched: [] }) };
+    const boom: Rule = {
+      id: 'config',
+      title: 'Exploding',
+      triggers: ['time'],
+      applies: () => true,
+      evaluate: async () => {
+        throw new Error('kaboom');
+      },
+    };
+    const unsure: Rule = {
+      id: 'config',
+      title: 'Unsure',
+      triggers: ['time'],
+      applies: () => {
+        throw new TypeError('bad config');
+      },
+      evaluate: async () => ({ id: 'config', title: 'Unsure', state: 'passed', reason: '', matched: [] }),
+    };
     const result = await evaluateGate(ctxOf(productConfig(), 'production', fakeFacts(green()), NOW), { rules: [...rules, boom, unsure] });
     expect(result.state).toBe('blocked');
     expect(result.rules.slice(-2)).toEqual([

@@ -96,7 +96,10 @@ describe('gate invariants over generated promotions', () => {
       const s = scenario(seed);
       const before = await gate(s, s.reviews);
       for (const r of s.reviews.filter((x) => x.state === 'APPROVED')) {
-        const after = await gate(s, s.reviews.filter((x) => x !== r));
+        const after = await gate(
+          s,
+          s.reviews.filter((x) => x !== r),
+        );
         expect({ seed, removed: r.id, worse: order(after) >= order(before) }).toEqual({ seed, removed: r.id, worse: true });
       }
     }
@@ -118,7 +121,10 @@ describe('gate invariants over generated promotions', () => {
     for (const seed of SEEDS) {
       const s = scenario(seed);
       const before = await gate(s, s.reviews);
-      const upper = await gate(s, s.reviews.map((r) => ({ ...r, user: r.user.toUpperCase() })));
+      const upper = await gate(
+        s,
+        s.reviews.map((r) => ({ ...r, user: r.user.toUpperCase() })),
+      );
       const reversed = await gate(s, [...s.reviews].reverse());
       expect({ seed, upper: upper.state, reversed: reversed.state }).toEqual({ seed, upper: before.state, reversed: before.state });
     }
@@ -129,9 +135,7 @@ describe('gate invariants over generated promotions', () => {
       const s = scenario(seed);
       const g = await gate(s, s.reviews);
       const stage = s.config.stages.find((x) => x.name === s.stage)!;
-      const range = new Set(
-        (s.input.commits ?? []).flatMap((c) => [c.author, c.committer, ...c.coAuthors]).map((p) => (p.login ?? /\+(.+)@users/.exec(p.email)?.[1] ?? '').toLowerCase()),
-      );
+      const range = new Set((s.input.commits ?? []).flatMap((c) => [c.author, c.committer, ...c.coAuthors]).map((p) => (p.login ?? /\+(.+)@users/.exec(p.email)?.[1] ?? '').toLowerCase()));
       for (const v of g.approvals.filter((x) => x.counted)) {
         expect({ seed, login: v.login, commit: v.commitId }).toEqual({ seed, login: v.login, commit: HEAD });
         expect(v.login.toLowerCase()).not.toBe('dave');

@@ -75,7 +75,8 @@ export class AppHarness {
       logLevel: 'fatal',
       Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
     });
-    await this.probot.load(createApp({
+    await this.probot.load(
+      createApp({
         store: this.store,
         appId: 123,
         now: () => this.now,
@@ -85,7 +86,8 @@ export class AppHarness {
           this.scheduled.push(entry);
           return { cancel: () => void (entry.cancelled = true) };
         },
-      }));
+      }),
+    );
     this.world.start();
   }
 
@@ -184,7 +186,15 @@ export function promotion(world: GitHubWorld, setup: PromotionSetup = {}): { num
     parent = s;
   });
   const head = shas[shas.length - 1]!;
-  world.commits.set(base, { sha: base, tree: sha(`tree-${base}`), parents: [], message: 'base', author: { login: 'bob', name: 'bob', email: 'bob@example.com', date: '2026-11-01T00:00:00Z' }, committer: { login: 'bob', name: 'bob', email: 'bob@example.com', date: '2026-11-01T00:00:00Z' }, files: [] });
+  world.commits.set(base, {
+    sha: base,
+    tree: sha(`tree-${base}`),
+    parents: [],
+    message: 'base',
+    author: { login: 'bob', name: 'bob', email: 'bob@example.com', date: '2026-11-01T00:00:00Z' },
+    committer: { login: 'bob', name: 'bob', email: 'bob@example.com', date: '2026-11-01T00:00:00Z' },
+    files: [],
+  });
   world.ranges.set(`${base}...${head}`, shas);
   world.pulls.set(number, {
     number,

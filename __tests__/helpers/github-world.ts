@@ -59,7 +59,15 @@ export class GitHubWorld {
   pullFiles = new Map<number, string[]>();
   checkRuns: { id: number; name: string; head_sha: string; status: string; conclusion: string | null; started_at: string; output?: { title?: string; summary?: string; text?: string } }[] = [];
   statuses: { id: number; sha: string; context: string; state: string; created_at: string }[] = [];
-  deployments: { id: number; sha: string; ref: string; environment: string; payload: unknown; created_at: string; statuses: { id: number; state: string; description: string; created_at: string }[] }[] = [];
+  deployments: {
+    id: number;
+    sha: string;
+    ref: string;
+    environment: string;
+    payload: unknown;
+    created_at: string;
+    statuses: { id: number; state: string; description: string; created_at: string }[];
+  }[] = [];
   comments: { id: number; issue: number; body: string; bot: boolean }[] = [];
   dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   teams = new Map<string, Map<string, 'active' | 'pending'>>();
@@ -89,10 +97,13 @@ export class GitHubWorld {
       };
     const world = this;
     for (const method of ['get', 'post', 'patch', 'put', 'delete'] as const) {
-      nock(API).persist()[method](/.*/).reply(function (uri, body) {
-        const r = handle(method.toUpperCase()).call(this, uri, body);
-        return [r.status, r.body === undefined ? '' : JSON.stringify(r.body), { 'content-type': 'application/json', ...(r.headers ?? {}) }];
-      });
+      nock(API)
+        .persist()
+        [method](/.*/)
+        .reply(function (uri, body) {
+          const r = handle(method.toUpperCase()).call(this, uri, body);
+          return [r.status, r.body === undefined ? '' : JSON.stringify(r.body), { 'content-type': 'application/json', ...(r.headers ?? {}) }];
+        });
     }
   }
 
@@ -193,7 +204,12 @@ export class GitHubWorld {
     return {
       sha: c.sha,
       parents: c.parents.map((sha) => ({ sha })),
-      commit: { message: c.message, author: { name: c.author.name, email: c.author.email, date: c.author.date }, committer: { name: c.committer.name, email: c.committer.email, date: c.committer.date }, tree: { sha: c.tree } },
+      commit: {
+        message: c.message,
+        author: { name: c.author.name, email: c.author.email, date: c.author.date },
+        committer: { name: c.committer.name, email: c.committer.email, date: c.committer.date },
+        tree: { sha: c.tree },
+      },
       author: this.user(c.author.login),
       committer: this.user(c.committer.login),
       files: c.files.map((filename) => ({ filename, status: 'modified' })),
@@ -213,7 +229,10 @@ export class GitHubWorld {
       if (query.state && query.state !== 'all') list = list.filter((p) => p.state === query.state);
       if (query.base) list = list.filter((p) => p.base.ref === query.base);
       if (query.head) list = list.filter((p) => `${p.head.repo.split('/')[0]}:${p.head.ref}` === query.head);
-      return this.page(url, list.map((p) => this.apiPull(p)));
+      return this.page(
+        url,
+        list.map((p) => this.apiPull(p)),
+      );
     });
     this.route('GET', `${prefix}/contents/{path}`, ({ params, query }) => {
       const text = this.files.get(query.ref ?? this.defaultBranch)?.get(params.path ?? '');
@@ -222,14 +241,24 @@ export class GitHubWorld {
     });
     this.route('GET', `${prefix}/compare/{basehead}`, ({ params, url }) => {
       const shas = this.ranges.get(params.basehead ?? '') ?? [];
-      const paged = this.page(url, shas.map((s) => this.apiCommit(this.commits.get(s)!)), 100);
+      const paged = this.page(
+        url,
+        shas.map((s) => this.apiCommit(this.commits.get(s)!)),
+        100,
+      );
       return { status: 200, headers: paged.headers, body: { total_commits: shas.length, commits: paged.body, status: 'ahead', ahead_by: shas.length, behind_by: 0 } };
     });
     this.route('GET', `${prefix}/pulls/{pull_number}/files`, ({ params, url }) =>
-      this.page(url, (this.pullFiles.get(Number(params.pull_number)) ?? []).slice(0, 3000).map((filename) => ({ filename, status: 'modified' }))),
+      this.page(
+        url,
+        (this.pullFiles.get(Number(params.pull_number)) ?? []).slice(0, 3000).map((filename) => ({ filename, status: 'modified' })),
+      ),
     );
     this.route('GET', `${prefix}/pulls/{pull_number}/reviews`, ({ params, url }) =>
-      this.page(url, (this.reviews.get(Number(params.pull_number)) ?? []).map((r) => ({ ...r, user: this.user(r.user) }))),
+      this.page(
+        url,
+        (this.reviews.get(Number(params.pull_number)) ?? []).map((r) => ({ ...r, user: this.user(r.user) })),
+      ),
     );
     this.route('GET', `${prefix}/commits/{ref}/check-runs`, ({ params, query, url }) => {
       let runs = this.checkRuns.filter((c) => c.head_sha === params.ref);
@@ -238,9 +267,20 @@ export class GitHubWorld {
       const paged = this.page(url, runs);
       return { status: 200, headers: paged.headers, body: { total_count: runs.length, check_runs: paged.body.map((c) => ({ ...c, html_url: null })) } };
     });
-    this.route('GET', `${prefix}/commits/{ref}/statuses`, ({ params, url }) => this.page(url, this.statuses.filter((s) => s.sha === params.ref).reverse().map((s) => ({ ...s, target_url: null }))));
+    this.route('GET', `${prefix}/commits/{ref}/statuses`, ({ params, url }) =>
+      this.page(
+        url,
+        this.statuses
+          .filter((s) => s.sha === params.ref)
+          .reverse()
+          .map((s) => ({ ...s, target_url: null })),
+      ),
+    );
     this.route('GET', `${prefix}/commits/{commit_sha}/pulls`, ({ params, url }) =>
-      this.page(url, [...this.pulls.values()].filter((p) => p.head.sha === params.commit_sha).map((p) => this.apiPull(p))),
+      this.page(
+        url,
+        [...this.pulls.values()].filter((p) => p.head.sha === params.commit_sha).map((p) => this.apiPull(p)),
+      ),
     );
     this.route('GET', `${prefix}/commits/{ref}`, ({ params }) => {
       const c = this.commits.get(params.ref ?? '');
@@ -251,7 +291,15 @@ export class GitHubWorld {
       return c ? { status: 200, body: { sha: c.sha, tree: { sha: c.tree }, parents: c.parents.map((sha) => ({ sha })), message: c.message } } : { status: 404, body: { message: 'Not Found' } };
     });
     this.route('POST', `${prefix}/check-runs`, ({ body }) => {
-      const run = { id: this.id(), name: body.name, head_sha: body.head_sha, status: body.status ?? 'queued', conclusion: body.conclusion ?? null, started_at: body.started_at ?? new Date().toISOString(), output: body.output };
+      const run = {
+        id: this.id(),
+        name: body.name,
+        head_sha: body.head_sha,
+        status: body.status ?? 'queued',
+        conclusion: body.conclusion ?? null,
+        started_at: body.started_at ?? new Date().toISOString(),
+        output: body.output,
+      };
       this.checkRuns.push(run);
       return { status: 201, body: run };
     });
@@ -259,7 +307,10 @@ export class GitHubWorld {
       let list = [...this.deployments].reverse();
       if (query.environment) list = list.filter((d) => d.environment === query.environment);
       if (query.sha) list = list.filter((d) => d.sha === query.sha);
-      return this.page(url, list.map(({ statuses: _s, ...d }) => ({ ...d, creator: this.user('stagegate[bot]', 'Bot') })));
+      return this.page(
+        url,
+        list.map(({ statuses: _s, ...d }) => ({ ...d, creator: this.user('stagegate[bot]', 'Bot') })),
+      );
     });
     this.route('POST', `${prefix}/deployments`, ({ body }) => {
       const d = { id: this.id(), sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload, created_at: new Date().toISOString(), statuses: [] };
@@ -278,7 +329,10 @@ export class GitHubWorld {
       return { status: 201, body: s };
     });
     this.route('GET', `${prefix}/issues/{issue_number}/comments`, ({ params, url }) =>
-      this.page(url, this.comments.filter((c) => c.issue === Number(params.issue_number)).map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : 'someone', c.bot ? 'Bot' : 'User') }))),
+      this.page(
+        url,
+        this.comments.filter((c) => c.issue === Number(params.issue_number)).map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : 'someone', c.bot ? 'Bot' : 'User') })),
+      ),
     );
     this.route('POST', `${prefix}/issues/{issue_number}/comments`, ({ params, body }) => {
       const c = { id: this.id(), issue: Number(params.issue_number), body: body.body, bot: true };

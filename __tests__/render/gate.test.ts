@@ -2,7 +2,18 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.js';
 import { fakeCommit } from '../../src/facts/fake.js';
 import type { GateResult } from '../../src/gate/types.js';
-import { GATE_MARKER, MERGE_MARKER, cell, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderMergeComment, renderNotPromotionCheck, type GateView, type MergeOutcome } from '../../src/render/gate.js';
+import {
+  GATE_MARKER,
+  MERGE_MARKER,
+  cell,
+  renderConfigErrorCheck,
+  renderGateCheck,
+  renderGateComment,
+  renderMergeComment,
+  renderNotPromotionCheck,
+  type GateView,
+  type MergeOutcome,
+} from '../../src/render/gate.js';
 import { GITHUB_TEXT_LIMIT } from '../../src/render/limits.js';
 
 const BASE = '1111111111111111111111111111111111111111';

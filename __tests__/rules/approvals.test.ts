@@ -32,10 +32,7 @@ describe('approvals: which approvals count (staging: 1 approval from anyone)', (
       "a commit author's approval does not count",
       { reviews: [fakeReview('alice', 'APPROVED', HEAD, T(1))], state: 'pending', login: 'alice', counted: false, refusal: 'author', detail: /alice authored 5d6e7f8/ },
     ],
-    [
-      "a commit author's login is compared case-insensitively",
-      { reviews: [fakeReview('ALICE', 'APPROVED', HEAD, T(1))], state: 'pending', login: 'ALICE', counted: false, refusal: 'author' },
-    ],
+    ["a commit author's login is compared case-insensitively", { reviews: [fakeReview('ALICE', 'APPROVED', HEAD, T(1))], state: 'pending', login: 'ALICE', counted: false, refusal: 'author' }],
     [
       "a committer's approval does not count",
       {
@@ -94,10 +91,7 @@ describe('approvals: which approvals count (staging: 1 approval from anyone)', (
       "the PR author's approval does not count even without separation of duties",
       { sod: false, reviews: [fakeReview('Dave', 'APPROVED', HEAD, T(1))], state: 'pending', login: 'Dave', counted: false, refusal: 'pr-author' },
     ],
-    [
-      "without separation of duties a commit author's approval counts",
-      { sod: false, reviews: [fakeReview('alice', 'APPROVED', HEAD, T(1))], state: 'passed', login: 'alice', counted: true },
-    ],
+    ["without separation of duties a commit author's approval counts", { sod: false, reviews: [fakeReview('alice', 'APPROVED', HEAD, T(1))], state: 'passed', login: 'alice', counted: true }],
     [
       'a later COMMENTED review does not cancel an approval',
       { reviews: [fakeReview('ivan', 'APPROVED', HEAD, T(1)), fakeReview('ivan', 'COMMENTED', HEAD, T(2))], state: 'passed', login: 'ivan', counted: true },
@@ -110,10 +104,7 @@ describe('approvals: which approvals count (staging: 1 approval from anyone)', (
       'a dismissed approval is withdrawn (GitHub marks the review itself DISMISSED)',
       { reviews: [fakeReview('ivan', 'DISMISSED', HEAD, T(1))], state: 'pending', login: 'ivan', counted: false, refusal: 'superseded', detail: /dismissed/ },
     ],
-    [
-      'a draft (PENDING) review is ignored',
-      { reviews: [fakeReview('ivan', 'APPROVED', HEAD, T(1)), fakeReview('ivan', 'PENDING', HEAD, T(2))], state: 'passed', login: 'ivan', counted: true },
-    ],
+    ['a draft (PENDING) review is ignored', { reviews: [fakeReview('ivan', 'APPROVED', HEAD, T(1)), fakeReview('ivan', 'PENDING', HEAD, T(2))], state: 'passed', login: 'ivan', counted: true }],
   ])('%s', async (_name, c) => {
     const config = productConfig({ staging: c.sod === false ? { signoff: { approvals: 1, separation_of_duties: false } } : {} });
     const facts = fakeFacts({ commits: c.commits ?? alice, reviews: c.reviews, pullRequest: { author: 'dave', headSha: HEAD }, files: ['src/app.ts'] });
@@ -148,11 +139,15 @@ describe('approvals: latest review per reviewer wins', () => {
 });
 
 describe('approvals: eligibility and change requests (production: 2 from anna or @acme/release-managers)', () => {
-  const prod = (reviews: ReviewFact[], extra: Partial<FakeFactsInput> = {}) =>
-    fakeFacts({ commits: alice, reviews, teams, files: ['src/app.ts'], ...extra });
+  const prod = (reviews: ReviewFact[], extra: Partial<FakeFactsInput> = {}) => fakeFacts({ commits: alice, reviews, teams, files: ['src/app.ts'], ...extra });
 
   it.each<[string, ReviewFact[], RuleState, RegExp]>([
-    ['a listed user and an active team member: passed', [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('tom', 'APPROVED', HEAD, T(2))], 'passed', /2 of 2 approvals of head 5d6e7f8: anna and tom/],
+    [
+      'a listed user and an active team member: passed',
+      [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('tom', 'APPROVED', HEAD, T(2))],
+      'passed',
+      /2 of 2 approvals of head 5d6e7f8: anna and tom/,
+    ],
     [
       'a pending team member is not eligible',
       [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('pat', 'APPROVED', HEAD, T(2))],
@@ -166,12 +161,7 @@ describe('approvals: eligibility and change requests (production: 2 from anna or
       'blocked',
       /changes requested by Anna \(on 1a2b3c4\)/,
     ],
-    [
-      'a change request from a team member blocks',
-      [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('tom', 'CHANGES_REQUESTED', HEAD, T(2))],
-      'blocked',
-      /changes requested by tom/,
-    ],
+    ['a change request from a team member blocks', [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('tom', 'CHANGES_REQUESTED', HEAD, T(2))], 'blocked', /changes requested by tom/],
     [
       'a change request from a non-eligible reviewer does not block',
       [fakeReview('anna', 'APPROVED', HEAD, T(1)), fakeReview('tom', 'APPROVED', HEAD, T(2)), fakeReview('zed', 'CHANGES_REQUESTED', HEAD, T(3))],
@@ -198,9 +188,7 @@ describe('approvals: eligibility and change requests (production: 2 from anna or
 
   it('explains why a pending team member was refused', async () => {
     const { verdicts } = await assessApprovals(ctxOf(productConfig(), 'production', prod([fakeReview('pat', 'APPROVED', HEAD, T(1))])));
-    expect(verdicts).toEqual([
-      expect.objectContaining({ login: 'pat', counted: false, refusal: 'not-eligible', detail: "pat's membership of @acme/release-managers is pending" }),
-    ]);
+    expect(verdicts).toEqual([expect.objectContaining({ login: 'pat', counted: false, refusal: 'not-eligible', detail: "pat's membership of @acme/release-managers is pending" })]);
   });
 
   it('blocks, naming the team, when team membership cannot be read', async () => {
@@ -226,20 +214,20 @@ describe('approvals: risk tiers and low-risk ranges', () => {
     ['payments file, staging: the tier does not apply', 'staging', ['src/payments/charge.ts'], [fakeReview('ivan', 'APPROVED', HEAD, T(1))], 'passed', ['passed']],
     ['payments file, production without leads: pending', 'production', ['src/payments/charge.ts'], good, 'pending', ['passed', 'pending']],
     ['payments file, production with leads: passed', 'production', ['src/payments/charge.ts', 'src/app.ts'], [...good, ...leads], 'passed', ['passed', 'passed']],
-    ['migration renamed away still touches the tier', 'production', [{ filename: 'archive/0001.sql', status: 'renamed', previousFilename: 'migrations/0001.sql' }], good, 'pending', ['passed', 'pending']],
+    [
+      'migration renamed away still touches the tier',
+      'production',
+      [{ filename: 'archive/0001.sql', status: 'renamed', previousFilename: 'migrations/0001.sql' }],
+      good,
+      'pending',
+      ['passed', 'pending'],
+    ],
     ['no payments file, production: stage requirement only', 'production', ['src/app.ts'], good, 'passed', ['passed']],
     ['docs-only range needs no manual sign-off (production)', 'production', ['docs/guide.md', 'README.md'], [], 'passed', ['passed']],
     ['docs-only range needs no manual sign-off (staging)', 'staging', ['docs/guide.md'], [], 'passed', ['passed']],
     ['docs and code need the usual sign-off', 'production', ['docs/guide.md', 'src/app.ts'], [], 'pending', ['pending']],
     ['an empty file list is not low-risk', 'production', [], [], 'pending', ['pending']],
-    [
-      'docs-only range still blocks on an eligible change request',
-      'production',
-      ['docs/guide.md'],
-      [fakeReview('anna', 'CHANGES_REQUESTED', HEAD, T(1))],
-      'blocked',
-      ['blocked'],
-    ],
+    ['docs-only range still blocks on an eligible change request', 'production', ['docs/guide.md'], [fakeReview('anna', 'CHANGES_REQUESTED', HEAD, T(1))], 'blocked', ['blocked']],
   ])('%s', async (_name, stage, files, reviews, state, childStates) => {
     const facts = fakeFacts({ commits: alice, reviews, teams, files });
     const result = await approvalsRule.evaluate(ctxOf(productConfig(), stage, facts));

@@ -4,8 +4,7 @@ import type { RuleState } from '../../src/gate/types.js';
 import { freezeRule } from '../../src/rules/freeze.js';
 import { ctxOf, productConfig } from './support.js';
 
-const run = async (freeze: unknown[], now: string) =>
-  freezeRule.evaluate(ctxOf(productConfig({ production: { freeze } }), 'production', fakeFacts(), new Date(now)));
+const run = async (freeze: unknown[], now: string) => freezeRule.evaluate(ctxOf(productConfig({ production: { freeze } }), 'production', fakeFacts(), new Date(now)));
 
 describe('freeze (dates are whole days, `to` inclusive)', () => {
   const holiday = [{ from: '2026-12-20', to: '2027-01-04', reason: 'Holiday freeze' }];

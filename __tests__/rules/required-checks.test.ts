@@ -17,7 +17,12 @@ describe('required checks (production: build, test)', () => {
     ['an in-progress rerun is pending', [ok('build', 1), fakeCheck('build', 'in_progress', null, at(2)), ok('test')], 'pending', 'build: in progress (check run) (head 5d6e7f8)'],
     ['listing order does not matter, time does', [ok('build', 5), fakeCheck('build', 'completed', 'failure', at(1)), ok('test')], 'passed', 'build, test succeeded on 5d6e7f8'],
     ['a missing check is pending', [ok('build')], 'pending', 'test: not reported yet (head 5d6e7f8)'],
-    ['failure beats pending in the overall state', [fakeCheck('build', 'completed', 'timed_out', at(1)), fakeCheck('test', 'queued', null, at(1))], 'blocked', 'build: timed out (check run); test: queued (check run) (head 5d6e7f8)'],
+    [
+      'failure beats pending in the overall state',
+      [fakeCheck('build', 'completed', 'timed_out', at(1)), fakeCheck('test', 'queued', null, at(1))],
+      'blocked',
+      'build: timed out (check run); test: queued (check run) (head 5d6e7f8)',
+    ],
     ['neutral does not count as success', [fakeCheck('build', 'completed', 'neutral', at(1)), ok('test')], 'blocked', 'build: neutral (only success counts) (check run) (head 5d6e7f8)'],
     ['skipped does not count as success', [fakeCheck('build', 'completed', 'skipped', at(1)), ok('test')], 'blocked', 'build: skipped (only success counts) (check run) (head 5d6e7f8)'],
     ['cancelled blocks', [fakeCheck('build', 'completed', 'cancelled', at(1)), ok('test')], 'blocked', 'build: cancelled (check run) (head 5d6e7f8)'],
@@ -26,8 +31,18 @@ describe('required checks (production: build, test)', () => {
     ['a commit status counts by name', [fakeCheck('build', 'completed', 'success', at(1), { source: 'status' }), ok('test')], 'passed', 'build, test succeeded on 5d6e7f8'],
     ['a pending commit status is pending', [fakeCheck('build', 'pending', null, at(1), { source: 'status' }), ok('test')], 'pending', 'build: pending (status) (head 5d6e7f8)'],
     ['an error status blocks', [fakeCheck('build', 'completed', 'error', at(1), { source: 'status' }), ok('test')], 'blocked', 'build: error (status) (head 5d6e7f8)'],
-    ['a newer status beats an older check run', [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(2), { source: 'status' }), ok('test')], 'blocked', 'build: failure (status) (head 5d6e7f8)'],
-    ['a tie at the same time takes the worse', [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(1), { source: 'status' }), ok('test')], 'blocked', 'build: failure (status) (head 5d6e7f8)'],
+    [
+      'a newer status beats an older check run',
+      [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(2), { source: 'status' }), ok('test')],
+      'blocked',
+      'build: failure (status) (head 5d6e7f8)',
+    ],
+    [
+      'a tie at the same time takes the worse',
+      [ok('build', 1), fakeCheck('build', 'completed', 'failure', at(1), { source: 'status' }), ok('test')],
+      'blocked',
+      'build: failure (status) (head 5d6e7f8)',
+    ],
     ['names match exactly', [ok('Build'), ok('test')], 'pending', 'build: not reported yet (head 5d6e7f8)'],
   ])('%s', async (_name, checks, state, reason) => {
     const facts = fakeFacts({ pullRequest: { headSha: HEAD }, checks: { [HEAD]: checks } });

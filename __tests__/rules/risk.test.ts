@@ -10,8 +10,23 @@ describe('risk', () => {
     ['docs only', 'production', ['docs/guide.md', 'README.md', 'src/lib/NOTES.md'], [{ name: 'docs', files: ['docs/guide.md', 'README.md', 'src/lib/NOTES.md'] }], true],
     ['dot paths match (dot: true)', 'production', ['docs/.vitepress/config.md', '.github/CONTRIBUTING.md'], [{ name: 'docs', files: ['docs/.vitepress/config.md', '.github/CONTRIBUTING.md'] }], true],
     ['docs and code', 'production', ['docs/guide.md', 'src/app.ts'], [{ name: 'docs', files: ['docs/guide.md'] }], false],
-    ['a markdown file inside payments touches both tiers: not low-only', 'production', ['src/payments/README.md'], [{ name: 'payments', files: ['src/payments/README.md'] }, { name: 'docs', files: ['src/payments/README.md'] }], false],
-    ['a file renamed out of migrations touches payments', 'production', [{ filename: 'old/0001.sql', status: 'renamed', previousFilename: 'migrations/0001.sql' }], [{ name: 'payments', files: ['old/0001.sql'] }], false],
+    [
+      'a markdown file inside payments touches both tiers: not low-only',
+      'production',
+      ['src/payments/README.md'],
+      [
+        { name: 'payments', files: ['src/payments/README.md'] },
+        { name: 'docs', files: ['src/payments/README.md'] },
+      ],
+      false,
+    ],
+    [
+      'a file renamed out of migrations touches payments',
+      'production',
+      [{ filename: 'old/0001.sql', status: 'renamed', previousFilename: 'migrations/0001.sql' }],
+      [{ name: 'payments', files: ['old/0001.sql'] }],
+      false,
+    ],
     ['code renamed into docs is not low-only', 'production', [{ filename: 'docs/tool.md', status: 'renamed', previousFilename: 'src/tool.ts' }], [{ name: 'docs', files: ['docs/tool.md'] }], false],
     ['nothing changed is not low-only', 'production', [], [], false],
   ])('%s', async (_name, stage, files, touched, lowOnly) => {
@@ -33,7 +48,11 @@ describe('risk', () => {
   });
 
   it.each<[string, Partial<FakeFactsInput>, string]>([
-    ['an incomplete file listing', { incomplete: { files: 'more than 3000 files and the commits could not be read' } }, 'could not read every changed file (more than 3000 files and the commits could not be read)'],
+    [
+      'an incomplete file listing',
+      { incomplete: { files: 'more than 3000 files and the commits could not be read' } },
+      'could not read every changed file (more than 3000 files and the commits could not be read)',
+    ],
     ['files() throwing', { errors: { files: 'HTTP 500' } }, 'could not read changed file: HTTP 500'],
   ])('%s blocks', async (_name, extra, reason) => {
     const facts = fakeFacts({ files: ['docs/a.md'], ...extra });

@@ -15,7 +15,12 @@ describe('separation of duties', () => {
       '2 commits; excluded from sign-off: alice (author, committer), bob (author), frank (co-author)',
     ],
     ['GitHub web-flow as committer (no login) is accepted', { commits: [fakeCommit(HEAD, { author: 'alice', committer: webFlow })] }, 'passed', '1 commit; excluded from sign-off: alice (author)'],
-    ['GitHub web-flow as committer (login web-flow) is accepted', { commits: [fakeCommit(HEAD, { author: 'alice', committer: 'web-flow' })] }, 'passed', '1 commit; excluded from sign-off: alice (author)'],
+    [
+      'GitHub web-flow as committer (login web-flow) is accepted',
+      { commits: [fakeCommit(HEAD, { author: 'alice', committer: 'web-flow' })] },
+      'passed',
+      '1 commit; excluded from sign-off: alice (author)',
+    ],
     [
       'a co-author with a no-reply email maps to its login',
       { commits: [fakeCommit(HEAD, { author: 'alice', coAuthors: [fakePerson(null, '99+gina@users.noreply.github.com', 'Gina')] })] },

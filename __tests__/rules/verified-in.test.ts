@@ -23,14 +23,7 @@ describe('verified in staging, soak 30m (production)', () => {
       '9e9e9e9 (same tree as head 5d6e7f8) verified in staging 45m ago (soak 30m)',
       undefined,
     ],
-    [
-      'soak not yet elapsed',
-      [dep(7, HEAD, 20, 'success', 12)],
-      {},
-      'pending',
-      'head verified in staging 12m ago; soak 30m ends in 18m (2026-11-24T09:18:00.000Z)',
-      '2026-11-24T09:18:00.000Z',
-    ],
+    ['soak not yet elapsed', [dep(7, HEAD, 20, 'success', 12)], {}, 'pending', 'head verified in staging 12m ago; soak 30m ends in 18m (2026-11-24T09:18:00.000Z)', '2026-11-24T09:18:00.000Z'],
     [
       'the newest deployment is a different commit, though head was verified before',
       [dep(8, OTHER, 10, 'success', 5), dep(7, HEAD, 90, 'success', 80)],

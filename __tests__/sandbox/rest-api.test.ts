@@ -63,7 +63,10 @@ describe('repositories, pull requests and reviews', () => {
     expect(commits.data.map((c) => c.author?.login ?? null)).toEqual(['alice', null]);
     expect(commits.data[0]?.commit.message).toContain(`Co-authored-by: Carol Manager <${sb.account('carol').id}+carol@users.noreply.github.com>`);
     const files = await gh.pulls.listFiles({ ...o, pull_number: prNumber });
-    expect(files.data.map((f) => [f.filename, f.status]).sort()).toEqual([['docs/x.md', 'added'], ['src/pay.ts', 'added']]);
+    expect(files.data.map((f) => [f.filename, f.status]).sort()).toEqual([
+      ['docs/x.md', 'added'],
+      ['src/pay.ts', 'added'],
+    ]);
     const listed = await gh.pulls.list({ ...o, head: 'acme:master', base: 'staging' });
     expect(listed.data.map((p) => p.number)).toEqual([prNumber]);
     expect((await gh.pulls.list({ ...o, base: 'production' })).data).toEqual([]);

@@ -53,7 +53,9 @@ describe('routing over GitHub path templates', () => {
 
 describe('transcript markdown', () => {
   it('renders tables, headings, lists and allowed inline HTML; escapes everything else', () => {
-    const html = markdownToHtml('<!-- marker -->\n## ✅ Gate\n\n| Rule | State |\n| --- | --- |\n| &nbsp;Approvals | passed |\n\n- one `code`\n- **two**\n\n<details><summary>More</summary>\n\n<script>alert(1)</script>');
+    const html = markdownToHtml(
+      '<!-- marker -->\n## ✅ Gate\n\n| Rule | State |\n| --- | --- |\n| &nbsp;Approvals | passed |\n\n- one `code`\n- **two**\n\n<details><summary>More</summary>\n\n<script>alert(1)</script>',
+    );
     expect(html).not.toContain('marker');
     expect(html).toContain('<h2>✅ Gate</h2>');
     expect(html).toContain('<td>&nbsp;Approvals</td>');

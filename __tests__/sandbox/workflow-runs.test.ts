@@ -62,9 +62,17 @@ beforeAll(async () => {
   await seedShop(sb);
   dir = await mkdtemp(join(tmpdir(), 'fake-action-'));
   await writeFile(join(dir, 'index.mjs'), bundle);
-  await writeFile(join(dir, 'action.yml'), "name: fake\ninputs:\n  token: { default: '${{ github.token }}' }\n  config: { default: .github/stagegate.yml }\nruns: { using: node20, main: index.mjs }\n");
+  await writeFile(
+    join(dir, 'action.yml'),
+    "name: fake\ninputs:\n  token: { default: '${{ github.token }}' }\n  config: { default: .github/stagegate.yml }\nruns: { using: node20, main: index.mjs }\n",
+  );
   sb.registerAction('acme/stagegate@v1', { entry: join(dir, 'index.mjs'), actionYml: join(dir, 'action.yml') });
-  await sb.push('acme/shop', { branch: 'master', files: { '.github/workflows/stagegate-deploy.yml': workflow, '.github/stagegate.yml': 'stages: [staging]\n' }, message: 'add deploy workflow', author: 'alice' });
+  await sb.push('acme/shop', {
+    branch: 'master',
+    files: { '.github/workflows/stagegate-deploy.yml': workflow, '.github/stagegate.yml': 'stages: [staging]\n' },
+    message: 'add deploy workflow',
+    author: 'alice',
+  });
   await sb.createBranch('acme/shop', 'release', 'master');
 });
 
@@ -79,7 +87,12 @@ describe('workflow_dispatch runs the action bundle like a runner', () => {
     const sha = (await app.repos.getBranch({ ...o, branch: 'release' })).data.commit.sha;
     const dep = await app.repos.createDeployment({ ...o, ref: sha, environment: 'staging', auto_merge: false, required_contexts: [] });
     const deploymentId = (dep.data as { id: number }).id;
-    const res = await app.actions.createWorkflowDispatch({ ...o, workflow_id: 'stagegate-deploy.yml', ref: 'release', inputs: { environment: 'staging', sha, deployment_id: String(deploymentId), pull_request: '7' } });
+    const res = await app.actions.createWorkflowDispatch({
+      ...o,
+      workflow_id: 'stagegate-deploy.yml',
+      ref: 'release',
+      inputs: { environment: 'staging', sha, deployment_id: String(deploymentId), pull_request: '7' },
+    });
     expect(res.status).toBe(204);
     const run = await sb.waitForWorkflowRun((r) => r.inputs.deployment_id === String(deploymentId));
     expect(run.conclusion).toBe('success');
@@ -111,7 +124,12 @@ describe('workflow_dispatch runs the action bundle like a runner', () => {
     const app = client(sb, await installationToken(sb, 'acme', 'shop'));
     const sha = (await app.repos.getBranch({ ...o, branch: 'release' })).data.commit.sha;
     const dep = await app.repos.createDeployment({ ...o, ref: sha, environment: 'broken', auto_merge: false, required_contexts: [] });
-    await app.actions.createWorkflowDispatch({ ...o, workflow_id: 'stagegate-deploy.yml', ref: 'release', inputs: { environment: 'broken', sha, deployment_id: String((dep.data as { id: number }).id) } });
+    await app.actions.createWorkflowDispatch({
+      ...o,
+      workflow_id: 'stagegate-deploy.yml',
+      ref: 'release',
+      inputs: { environment: 'broken', sha, deployment_id: String((dep.data as { id: number }).id) },
+    });
     const run = await sb.waitForWorkflowRun((r) => r.inputs.environment === 'broken');
     expect(run.conclusion).toBe('failure');
     expect(run.stderr).toContain('boom');

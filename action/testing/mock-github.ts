@@ -376,7 +376,9 @@ export class MockGitHub {
       if (method === 'GET') {
         const perPage = Math.min(100, Number(query.per_page ?? 30));
         const page = Math.max(1, Number(query.page ?? 1));
-        const list = this.statusesOf(id).reverse().slice((page - 1) * perPage, page * perPage);
+        const list = this.statusesOf(id)
+          .reverse()
+          .slice((page - 1) * perPage, page * perPage);
         return { op, status: 200, body: list.map((s) => this.statusJson(s)) };
       }
       const description = typeof b.description === 'string' ? b.description : '';

@@ -34,10 +34,7 @@ export function findPostgresBin(): string {
     const bin = join(root, major, 'bin');
     if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres'))) return bin;
   }
-  throw new Error(
-    'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (initdb, postgres). ' +
-      'Install them: apt-get install -y postgresql (scripts/ensure-deps.sh does this).',
-  );
+  throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (initdb, postgres). ' + 'Install them: apt-get install -y postgresql (scripts/ensure-deps.sh does this).');
 }
 
 function postgresUser(): { uid: number; gid: number } | undefined {
@@ -51,7 +48,6 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   }
   return { uid: Number(parts[2]), gid: Number(parts[3]) };
 }
-
 
 /**
  * Starts a real PostgreSQL server on 127.0.0.1 (random free port) in a fresh temp directory:
@@ -69,11 +65,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   }
   chmodSync(dir, 0o700);
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C', HOME: dir, PGTZ: 'UTC' };
-  const init = spawnSync(
-    join(bin, 'initdb'),
-    ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-    { ...ids, env, cwd: dir, encoding: 'utf8' },
-  );
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...ids, env, cwd: dir, encoding: 'utf8' });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (exit ${init.status ?? init.signal}): ${init.error?.message ?? ''}${init.stderr}`);
@@ -88,16 +80,26 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const child = spawn(
       join(bin, 'postgres'),
       [
-        '-D', data,
-        '-p', String(port),
-        '-k', dir,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=50',
-        '-c', 'shared_buffers=32MB',
-        '-c', 'timezone=UTC',
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=50',
+        '-c',
+        'shared_buffers=32MB',
+        '-c',
+        'timezone=UTC',
       ],
       { ...ids, env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );

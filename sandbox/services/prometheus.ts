@@ -37,7 +37,15 @@ export interface PrometheusOptions {
 
 /** Finds the prometheus binary or throws a clear error. */
 export function findPrometheus(binary?: string): string {
-  const candidates = binary ? [binary] : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'prometheus')), '/usr/bin/prometheus'];
+  const candidates = binary
+    ? [binary]
+    : [
+        ...(process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, 'prometheus')),
+        '/usr/bin/prometheus',
+      ];
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -51,7 +59,6 @@ export function findPrometheus(binary?: string): string {
       '`apt-get install -y prometheus` (scripts/ensure-deps.sh does this), then `service prometheus stop`',
   );
 }
-
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -94,13 +101,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
     const logs: string[] = [];
     const child: ChildProcess = spawn(
       bin,
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(dir, `data-${attempt}`)}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--storage.tsdb.retention.time=1h',
-        '--log.level=warn',
-      ],
+      [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, `data-${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1h', '--log.level=warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const keep = (b: Buffer): void => {

@@ -1,13 +1,5 @@
 import { deploymentIdOf } from './hash.js';
-import {
-  promotionCommitsKey,
-  type AuditDatabase,
-  type AuditKind,
-  type AuditRecord,
-  type CommitPerson,
-  type DeploymentApprover,
-  type DeploymentRefusedApproval,
-} from './types.js';
+import { promotionCommitsKey, type AuditDatabase, type AuditKind, type AuditRecord, type CommitPerson, type DeploymentApprover, type DeploymentRefusedApproval } from './types.js';
 
 /** Filters of an export. `since` is inclusive, `until` exclusive (normalised ISO times). */
 export interface ExportOptions {
@@ -81,8 +73,7 @@ const FOLLOW_KINDS: readonly AuditKind[] = ['deployment.status', 'verification.r
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const obj = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 function personName(p: unknown): string | null {
   const o = obj(p) as Partial<CommitPerson>;
@@ -160,7 +151,12 @@ export async function* exportRows(store: AuditDatabase, opts: ExportOptions): As
         yield bypassRow(r, promotion);
       } else {
         const id = deploymentIdOf(r.details) as string;
-        yield deploymentRow(r, id, (follow.get(id) ?? []).filter((f) => f.seq > r.seq), promotion);
+        yield deploymentRow(
+          r,
+          id,
+          (follow.get(id) ?? []).filter((f) => f.seq > r.seq),
+          promotion,
+        );
       }
     }
     const last = page[page.length - 1];
@@ -260,7 +256,9 @@ function bypassRow(r: AuditRecord, promotion: PromotionSummary | null): ExportRo
     verification: null,
     rollback: null,
     bypass: true,
-    bypassReasons: arr(d['reasons']).map(str).filter((v): v is string => v !== null),
+    bypassReasons: arr(d['reasons'])
+      .map(str)
+      .filter((v): v is string => v !== null),
     ...rowSeal(r),
   };
 }
@@ -328,16 +326,11 @@ export function csvLine(row: ExportRow): string {
     approvers: row.approvers.map((a) => `${a.login} approved ${a.commitId} at ${a.submittedAt}`).join('; '),
     refused_approvals: row.refused.map((a) => `${a.login} refused (${a.refusal}) on ${a.commitId}`).join('; '),
     gate_state: row.gateState,
-    deploy_result: row.deployResult
-      ? row.deployResult.state + (row.deployResult.description ? `: ${row.deployResult.description}` : '')
-      : null,
+    deploy_result: row.deployResult ? row.deployResult.state + (row.deployResult.description ? `: ${row.deployResult.description}` : '') : null,
     verification: row.verification
-      ? `${row.verification.result}${row.verification.reasonCode ? ` (${row.verification.reasonCode})` : ''}` +
-        (row.verification.description ? `: ${row.verification.description}` : '')
+      ? `${row.verification.result}${row.verification.reasonCode ? ` (${row.verification.reasonCode})` : ''}` + (row.verification.description ? `: ${row.verification.description}` : '')
       : null,
-    rollback: row.rollback
-      ? `to ${row.rollback.sha} (${row.rollback.state}${row.rollback.rollbackDeploymentId ? `, deployment ${row.rollback.rollbackDeploymentId}` : ''})`
-      : null,
+    rollback: row.rollback ? `to ${row.rollback.sha} (${row.rollback.state}${row.rollback.rollbackDeploymentId ? `, deployment ${row.rollback.rollbackDeploymentId}` : ''})` : null,
     bypass: row.bypass,
     bypass_reasons: row.bypassReasons.join('; '),
     audit_seq: row.auditSeq,
@@ -353,12 +346,7 @@ export type ExportFormat = 'csv' | 'json';
  * Streams the export as text chunks: CSV (header + one line per row) or a JSON array written
  * element by element. Returns the number of rows through `onDone`.
  */
-export async function* exportChunks(
-  store: AuditDatabase,
-  opts: ExportOptions,
-  format: ExportFormat,
-  onDone?: (rows: number) => void,
-): AsyncGenerator<string> {
+export async function* exportChunks(store: AuditDatabase, opts: ExportOptions, format: ExportFormat, onDone?: (rows: number) => void): AsyncGenerator<string> {
   let rows = 0;
   if (format === 'csv') {
     yield csvHeader();

@@ -25,9 +25,7 @@ export interface OpenAuditStoreOptions {
 }
 
 /** Where {@link openAuditStore} would open the store, without opening it. */
-export type AuditStoreTarget =
-  | { dialect: 'postgres'; databaseUrl: string }
-  | { dialect: 'sqlite'; file: string };
+export type AuditStoreTarget = { dialect: 'postgres'; databaseUrl: string } | { dialect: 'sqlite'; file: string };
 
 /** Resolves the options and environment to one target: DATABASE_URL wins, else the embedded file. */
 export function resolveAuditStoreTarget(opts: OpenAuditStoreOptions = {}): AuditStoreTarget {
@@ -49,9 +47,7 @@ export function resolveAuditStoreTarget(opts: OpenAuditStoreOptions = {}): Audit
  */
 export async function openAuditStore(opts: OpenAuditStoreOptions = {}): Promise<AuditDatabase> {
   const target = resolveAuditStoreTarget(opts);
-  return target.dialect === 'postgres'
-    ? openPostgresAuditStore(target.databaseUrl)
-    : openEmbeddedAuditStore({ file: target.file, mustExist: opts.mustExist ?? false });
+  return target.dialect === 'postgres' ? openPostgresAuditStore(target.databaseUrl) : openEmbeddedAuditStore({ file: target.file, mustExist: opts.mustExist ?? false });
 }
 
 /**
@@ -161,9 +157,7 @@ async function migrate(db: Kysely<AuditSchema>, dialect: AuditDialect, location:
     }
     await db.destroy().catch(() => undefined);
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(
-      `audit store migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`,
-    );
+    throw new Error(`audit store migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`);
   }
 }
 

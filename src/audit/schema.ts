@@ -57,25 +57,12 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
           .addPrimaryKeyConstraint('audit_records_pkey', ['repository', 'seq'])
           .addUniqueConstraint('audit_records_chain_link', ['repository', 'prev_hash'])
           .execute();
-        await db.schema
-          .createIndex('audit_records_kind_idx')
-          .ifNotExists()
-          .on('audit_records')
-          .columns(['repository', 'kind', 'seq'])
-          .execute();
-        await db.schema
-          .createIndex('audit_records_deployment_idx')
-          .ifNotExists()
-          .on('audit_records')
-          .columns(['repository', 'deployment_id', 'seq'])
-          .execute();
+        await db.schema.createIndex('audit_records_kind_idx').ifNotExists().on('audit_records').columns(['repository', 'kind', 'seq']).execute();
+        await db.schema.createIndex('audit_records_deployment_idx').ifNotExists().on('audit_records').columns(['repository', 'deployment_id', 'seq']).execute();
         if (dialect === 'sqlite') {
           for (const op of ['UPDATE', 'DELETE']) {
             await sql
-              .raw(
-                `CREATE TRIGGER IF NOT EXISTS audit_records_no_${op.toLowerCase()} BEFORE ${op} ON audit_records ` +
-                  `BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE} (${op} rejected)'); END`,
-              )
+              .raw(`CREATE TRIGGER IF NOT EXISTS audit_records_no_${op.toLowerCase()} BEFORE ${op} ON audit_records ` + `BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY_MESSAGE} (${op} rejected)'); END`)
               .execute(db);
           }
         } else {

@@ -1,27 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { canonicalJson, deploymentIdOf, GENESIS_HASH, recordHash } from './hash.js';
 import type { AuditRecordsTable, AuditSchema } from './schema.js';
-import {
-  AUDIT_KINDS,
-  type AppendResult,
-  type AuditDatabase,
-  type AuditDialect,
-  type AuditEventInput,
-  type AuditKind,
-  type AuditRecord,
-  type ScanOptions,
-  type StoredAuditRow,
-} from './types.js';
+import { AUDIT_KINDS, type AppendResult, type AuditDatabase, type AuditDialect, type AuditEventInput, type AuditKind, type AuditRecord, type ScanOptions, type StoredAuditRow } from './types.js';
 
 /**
  * Runs `fn` in one write transaction during which no other writer (thread or process) can append
  * to the chains of `repositories`.
  */
-export type ChainLock = <T>(
-  db: Kysely<AuditSchema>,
-  repositories: readonly string[],
-  fn: (trx: Kysely<AuditSchema>) => Promise<T>,
-) => Promise<T>;
+export type ChainLock = <T>(db: Kysely<AuditSchema>, repositories: readonly string[], fn: (trx: Kysely<AuditSchema>) => Promise<T>) => Promise<T>;
 
 /** Options of {@link KyselyAuditStore}. */
 export interface KyselyAuditStoreOptions {
@@ -127,9 +113,7 @@ function toRecord(row: Selectable<AuditRecordsTable>): AuditRecord {
   try {
     details = JSON.parse(row.details) as Record<string, unknown>;
   } catch {
-    throw new Error(
-      `audit record ${row.repository} seq ${row.seq} has unreadable details; run \`stagegate audit verify\``,
-    );
+    throw new Error(`audit record ${row.repository} seq ${row.seq} has unreadable details; run \`stagegate audit verify\``);
   }
   return {
     key: row.key,
@@ -193,11 +177,7 @@ export class KyselyAuditStore implements AuditDatabase {
     }
   }
 
-  async #appendLocked(
-    trx: Kysely<AuditSchema>,
-    prepared: readonly Prepared[],
-    repositories: readonly string[],
-  ): Promise<AppendResult[]> {
+  async #appendLocked(trx: Kysely<AuditSchema>, prepared: readonly Prepared[], repositories: readonly string[]): Promise<AppendResult[]> {
     const known = new Map<string, AuditRecord>();
     for (const keys of chunks([...new Set(prepared.map((p) => p.key))], IN_CHUNK)) {
       const rows = await trx.selectFrom('audit_records').selectAll().where('key', 'in', keys).execute();
@@ -205,13 +185,7 @@ export class KyselyAuditStore implements AuditDatabase {
     }
     const heads = new Map<string, { seq: number; hash: string }>();
     for (const repository of repositories) {
-      const head = await trx
-        .selectFrom('audit_records')
-        .select(['seq', 'hash'])
-        .where('repository', '=', repository)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const head = await trx.selectFrom('audit_records').select(['seq', 'hash']).where('repository', '=', repository).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       heads.set(repository, head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH });
     }
     const recordedAt = new Date().toISOString();
@@ -263,10 +237,7 @@ export class KyselyAuditStore implements AuditDatabase {
   }
 
   #scanQuery(repository: string, opts: ScanOptions, limit: number, kind?: AuditKind): Promise<Selectable<AuditRecordsTable>[]> {
-    let q = this.#db
-      .selectFrom('audit_records')
-      .selectAll()
-      .where('repository', '=', repository);
+    let q = this.#db.selectFrom('audit_records').selectAll().where('repository', '=', repository);
     if (kind !== undefined) q = q.where('kind', '=', kind);
     q = q.where('seq', '>', opts.afterSeq ?? 0);
     if (opts.stage !== undefined) q = q.where('stage', '=', opts.stage);
@@ -277,25 +248,13 @@ export class KyselyAuditStore implements AuditDatabase {
 
   async scanRaw(repository: string, afterSeq: number, limit: number): Promise<StoredAuditRow[]> {
     this.#assertOpen();
-    const rows = await this.#db
-      .selectFrom('audit_records')
-      .selectAll()
-      .where('repository', '=', repository)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.#db.selectFrom('audit_records').selectAll().where('repository', '=', repository).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
     return rows.map(toRaw);
   }
 
   async seqOfSuccessor(repository: string, prevHash: string): Promise<number | null> {
     this.#assertOpen();
-    const row = await this.#db
-      .selectFrom('audit_records')
-      .select('seq')
-      .where('repository', '=', repository)
-      .where('prev_hash', '=', prevHash)
-      .executeTakeFirst();
+    const row = await this.#db.selectFrom('audit_records').select('seq').where('repository', '=', repository).where('prev_hash', '=', prevHash).executeTakeFirst();
     return row ? Number(row.seq) : null;
   }
 
@@ -315,11 +274,7 @@ export class KyselyAuditStore implements AuditDatabase {
     return out;
   }
 
-  async byDeployment(
-    repository: string,
-    deploymentIds: readonly string[],
-    kinds: readonly AuditKind[],
-  ): Promise<AuditRecord[]> {
+  async byDeployment(repository: string, deploymentIds: readonly string[], kinds: readonly AuditKind[]): Promise<AuditRecord[]> {
     this.#assertOpen();
     const out: AuditRecord[] = [];
     if (kinds.length === 0) return out;

@@ -130,11 +130,7 @@ export interface AuditDatabase extends AuditStore {
   /** The records with these idempotency keys (any order; missing keys are absent). */
   findByKeys(keys: readonly string[]): Promise<AuditRecord[]>;
   /** Records of `repository` whose `details.deploymentId` is one of `deploymentIds`, in chain order. */
-  byDeployment(
-    repository: string,
-    deploymentIds: readonly string[],
-    kinds: readonly AuditKind[],
-  ): Promise<AuditRecord[]>;
+  byDeployment(repository: string, deploymentIds: readonly string[], kinds: readonly AuditKind[]): Promise<AuditRecord[]>;
 }
 
 /** A person on a commit: GitHub login when GitHub knows it, else null, plus the git identity. */
@@ -170,14 +166,7 @@ export type GateResultDetails = {
 };
 
 /** Why an approval did not count. */
-export type ApprovalRefusal =
-  | 'stale-commit'
-  | 'author'
-  | 'committer'
-  | 'co-author'
-  | 'not-eligible'
-  | 'superseded'
-  | 'pr-author';
+export type ApprovalRefusal = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'not-eligible' | 'superseded' | 'pr-author';
 
 /** `approval.counted` / `approval.refused` (the record's actor is the reviewer). */
 export type ApprovalDetails = {
@@ -278,9 +267,7 @@ export interface AuditDetailsByKind {
 }
 
 /** An {@link AuditEventInput} whose details are typed by its kind. Assignable to AuditEventInput. */
-export type TypedAuditEvent<K extends AuditKind = AuditKind> = K extends AuditKind
-  ? Omit<AuditEventInput, 'kind' | 'details'> & { kind: K; details: AuditDetailsByKind[K] }
-  : never;
+export type TypedAuditEvent<K extends AuditKind = AuditKind> = K extends AuditKind ? Omit<AuditEventInput, 'kind' | 'details'> & { kind: K; details: AuditDetailsByKind[K] } : never;
 
 /** The idempotency key of a promotion's `promotion.commits` record. */
 export function promotionCommitsKey(repository: string, pullRequest: number, headSha: string): string {

@@ -75,28 +75,18 @@ export async function verifyChain(store: AuditDatabase, repository: string): Pro
         // The true next record is the one linking to the last good record (unique per chain).
         const successorSeq = await store.seqOfSuccessor(repository, expectedPrev);
         if (successorSeq !== null && successorSeq > row.seq) {
-          return problem(
-            'reordered',
-            row,
-            `record seq ${row.seq} (key ${row.key}) is out of order: the record that follows seq ${expectedSeq - 1} is at seq ${successorSeq}`,
-          );
+          return problem('reordered', row, `record seq ${row.seq} (key ${row.key}) is out of order: the record that follows seq ${expectedSeq - 1} is at seq ${successorSeq}`);
         }
         return problem(
           'deleted',
           row,
           `record(s) deleted before seq ${row.seq} (key ${row.key}): no record links to ` +
             (expectedSeq === 1 ? 'the start of the chain' : `seq ${expectedSeq - 1}`) +
-            (row.seq !== expectedSeq
-              ? `; seq jumps from ${expectedSeq - 1} to ${row.seq}`
-              : ' (or the record before it was rewritten with a recomputed hash)'),
+            (row.seq !== expectedSeq ? `; seq jumps from ${expectedSeq - 1} to ${row.seq}` : ' (or the record before it was rewritten with a recomputed hash)'),
         );
       }
       if (row.seq !== expectedSeq) {
-        return problem(
-          'deleted',
-          row,
-          `record(s) deleted before seq ${row.seq} (key ${row.key}): seq jumps from ${expectedSeq - 1} to ${row.seq}`,
-        );
+        return problem('deleted', row, `record(s) deleted before seq ${row.seq} (key ${row.key}): seq jumps from ${expectedSeq - 1} to ${row.seq}`);
       }
       expectedPrev = row.hash;
       expectedSeq = row.seq + 1;

@@ -74,9 +74,7 @@ export function parseTimeBound(value: string, flag: '--since' | '--until'): stri
       return flag === '--until' ? new Date(d.getTime() + 1).toISOString() : d.toISOString();
     }
   }
-  throw new UsageError(
-    `${flag}: expected YYYY-MM-DD or an ISO 8601 time with a zone (e.g. 2026-11-22T10:00:00Z), got ${JSON.stringify(value)}`,
-  );
+  throw new UsageError(`${flag}: expected YYYY-MM-DD or an ISO 8601 time with a zone (e.g. 2026-11-22T10:00:00Z), got ${JSON.stringify(value)}`);
 }
 
 async function write(out: Writable, chunk: string): Promise<void> {
@@ -121,10 +119,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     if (values.repo !== undefined && !REPO.test(values.repo)) {
       throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(values.repo)}`);
     }
-    const request =
-      command === 'export'
-        ? exportRequest(values)
-        : undefined;
+    const request = command === 'export' ? exportRequest(values) : undefined;
     try {
       store = await openAuditStore({
         ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
@@ -164,9 +159,7 @@ interface ExportRequest {
 function exportRequest(values: { repo?: string; format?: string; since?: string; until?: string; stage?: string; out?: string }): ExportRequest {
   if (values.repo === undefined) throw new UsageError('--repo owner/name is required for audit export');
   if (values.format !== 'csv' && values.format !== 'json') {
-    throw new UsageError(
-      values.format === undefined ? '--format csv|json is required for audit export' : `--format: expected csv or json, got ${JSON.stringify(values.format)}`,
-    );
+    throw new UsageError(values.format === undefined ? '--format csv|json is required for audit export' : `--format: expected csv or json, got ${JSON.stringify(values.format)}`);
   }
   const req: ExportRequest = { repository: values.repo, format: values.format };
   if (values.since !== undefined) req.since = parseTimeBound(values.since, '--since');
@@ -185,13 +178,7 @@ function exportRequest(values: { repo?: string; format?: string; since?: string;
   return req;
 }
 
-async function runVerify(
-  store: AuditDatabase,
-  repo: string | undefined,
-  json: boolean,
-  stdout: Writable,
-  err: (msg: string) => void,
-): Promise<number> {
+async function runVerify(store: AuditDatabase, repo: string | undefined, json: boolean, stdout: Writable, err: (msg: string) => void): Promise<number> {
   const reports: ChainReport[] = await verifyStore(store, repo ? [repo] : undefined);
   if (repo && reports.every((r) => r.records === 0)) {
     err(`no audit records for ${repo} in ${store.location}`);
@@ -206,10 +193,7 @@ async function runVerify(
     if (r.problem) {
       await write(stdout, `${r.problem.kind.toUpperCase()} ${r.repository}: ${r.problem.message}\n`);
     } else {
-      await write(
-        stdout,
-        `ok ${r.repository}: ${r.records} records intact; head seq ${r.head?.seq ?? 0} hash ${r.head?.hash ?? '-'}\n`,
-      );
+      await write(stdout, `ok ${r.repository}: ${r.records} records intact; head seq ${r.head?.seq ?? 0} hash ${r.head?.hash ?? '-'}\n`);
     }
   }
   const counts = new Map<string, number>();
@@ -219,13 +203,7 @@ async function runVerify(
   return code;
 }
 
-async function runExport(
-  store: AuditDatabase,
-  req: ExportRequest,
-  stdout: Writable,
-  cwd: string,
-  err: (msg: string) => void,
-): Promise<number> {
+async function runExport(store: AuditDatabase, req: ExportRequest, stdout: Writable, cwd: string, err: (msg: string) => void): Promise<number> {
   const target = req.out !== undefined ? resolve(cwd, req.out) : undefined;
   const partial = target !== undefined ? `${target}.partial-${process.pid}` : undefined;
   const out: Writable = partial !== undefined ? createWriteStream(partial, { flags: 'wx', mode: 0o600 }) : stdout;

@@ -43,10 +43,7 @@ export interface ConfigOrigin {
 }
 
 /** The outcome of loading a repository's configuration. */
-export type LoadResult =
-  | { kind: 'ok'; config: Config; origin: ConfigOrigin }
-  | { kind: 'absent' }
-  | { kind: 'invalid'; errors: ConfigError[]; origin: ConfigOrigin };
+export type LoadResult = { kind: 'ok'; config: Config; origin: ConfigOrigin } | { kind: 'absent' } | { kind: 'invalid'; errors: ConfigError[]; origin: ConfigOrigin };
 
 type Path = (string | number)[];
 
@@ -149,8 +146,7 @@ let cachedJsonSchema: JsonSchema | null = null;
 function knownKeys(path: Path): string[] {
   cachedJsonSchema ??= configJsonSchema() as JsonSchema;
   let nodes: JsonSchema[] = [cachedJsonSchema];
-  const expand = (list: JsonSchema[]): JsonSchema[] =>
-    list.flatMap((n) => [n, ...expand([...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? [])])]);
+  const expand = (list: JsonSchema[]): JsonSchema[] => list.flatMap((n) => [n, ...expand([...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? [])])]);
   for (const seg of path) {
     nodes = expand(nodes).flatMap((n) => {
       if (typeof seg === 'number') return n.items ? [n.items] : [];
@@ -264,13 +260,7 @@ function parseExtends(spec: string, owner: string): { owner: string; repo: strin
  * Loads `.github/stagegate.yml` for a promotion: from the PR's base branch, falling back to the
  * default branch only when the base branch has no file. Never reads the PR's head.
  */
-export async function loadConfig(opts: {
-  source: ConfigSource;
-  owner: string;
-  repo: string;
-  baseRef: string;
-  defaultBranch: string;
-}): Promise<LoadResult> {
+export async function loadConfig(opts: { source: ConfigSource; owner: string; repo: string; baseRef: string; defaultBranch: string }): Promise<LoadResult> {
   const { source, owner, repo, baseRef, defaultBranch } = opts;
   let ref = baseRef;
   let text = await source.read({ owner, repo, path: CONFIG_PATH, ref: baseRef });
@@ -286,13 +276,7 @@ export async function loadConfig(opts: {
 }
 
 /** Parses a repository file's text, resolves `_extends` through `source`, and validates the merge. */
-export async function resolveConfigText(opts: {
-  text: string;
-  file: string;
-  owner: string;
-  source: ConfigSource;
-  origin: ConfigOrigin;
-}): Promise<LoadResult> {
+export async function resolveConfigText(opts: { text: string; file: string; owner: string; source: ConfigSource; origin: ConfigOrigin }): Promise<LoadResult> {
   const { text, file, owner, source } = opts;
   const origin = { ...opts.origin };
   const y = parseYaml(text, file);
@@ -329,7 +313,11 @@ export async function resolveConfigText(opts: {
   const baseValue = baseDoc.value as Record<string, Json>;
   if (baseValue._extends !== undefined) {
     const p = locate(baseDoc, ['_extends']);
-    return { kind: 'invalid', origin, errors: [{ file: baseFile, line: p?.line ?? null, column: p?.col ?? null, path: '_extends', message: 'an extended file cannot extend another (one level only)' }] };
+    return {
+      kind: 'invalid',
+      origin,
+      errors: [{ file: baseFile, line: p?.line ?? null, column: p?.col ?? null, path: '_extends', message: 'an extended file cannot extend another (one level only)' }],
+    };
   }
   const { value, stageOrigin } = mergeConfigs(baseValue, repoValue);
   const locateMerged = (path: Path, key?: string) => {

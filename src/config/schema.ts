@@ -8,22 +8,14 @@ export const durationSchema = z
   .refine((v) => parseDuration(v) !== null, { message: 'is not a duration (use forms like 30s, 10m, 2h, 1d)' })
   .describe('A duration such as 30s, 10m, 2h or 1d');
 
-const login = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})|@[A-Za-z0-9-]+\/[A-Za-z0-9._-]+)$/, 'must be a login (anna) or a team (@org/team-slug)');
+const login = z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})|@[A-Za-z0-9-]+\/[A-Za-z0-9._-]+)$/, 'must be a login (anna) or a team (@org/team-slug)');
 
 /** Who must sign off, and how many of them. */
 export const signoffSchema = z
   .strictObject({
     approvals: z.number().int().min(0).max(20).default(1).describe('How many approvals of the current head commit are required'),
-    reviewers: z
-      .array(login)
-      .optional()
-      .describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, anyone with write access to the repository counts'),
-    separation_of_duties: z
-      .boolean()
-      .default(true)
-      .describe('Authors, committers and co-authors of any commit in the range never count as approvers'),
+    reviewers: z.array(login).optional().describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, anyone with write access to the repository counts'),
+    separation_of_duties: z.boolean().default(true).describe('Authors, committers and co-authors of any commit in the range never count as approvers'),
   })
   .describe('Sign-off requirement');
 
@@ -70,7 +62,7 @@ export const metricCheckSchema = z
     query: z.string().min(1).describe('PromQL instant query; every returned series is checked'),
     min: z.number().optional().describe('Fail when a value is below this'),
     max: z.number().optional().describe('Fail when a value is above this'),
-    on_no_data: z.enum(['fail', 'pass']).optional().describe('Verdict when the query returns no data (default: the metrics section\'s)'),
+    on_no_data: z.enum(['fail', 'pass']).optional().describe("Verdict when the query returns no data (default: the metrics section's)"),
   })
   .refine((c) => c.min !== undefined || c.max !== undefined, { message: 'needs min or max' })
   .describe('Metric check');
@@ -102,11 +94,9 @@ export const windowSchema = z
   })
   .describe('Deploy window');
 
-const dateOrDateTime = z
-  .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), {
-    message: 'must be a date (2026-12-20) or a date-time (2026-12-20T18:00:00+01:00)',
-  });
+const dateOrDateTime = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), {
+  message: 'must be a date (2026-12-20) or a date-time (2026-12-20T18:00:00+01:00)',
+});
 
 /** A freeze period: no promotion to the stage while it lasts. */
 export const freezeSchema = z
@@ -188,11 +178,9 @@ export const configSchema = z
       if (s.branch === s.from) ctx.addIssue({ code: 'custom', path: ['stages', i, 'from'], message: 'must differ from branch' });
     });
     cfg.stages.forEach((s, i) => {
-      if (s.verified_in !== undefined && !names.has(s.verified_in))
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: `names no stage ("${s.verified_in}")` });
+      if (s.verified_in !== undefined && !names.has(s.verified_in)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: `names no stage ("${s.verified_in}")` });
       if (s.verified_in === s.name) ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: 'cannot be the stage itself' });
-      if (s.soak !== undefined && s.verified_in === undefined)
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'soak'], message: 'needs verified_in' });
+      if (s.soak !== undefined && s.verified_in === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'soak'], message: 'needs verified_in' });
       const a = s.freeze;
       a.forEach((f, j) => {
         if (Date.parse(f.from) > Date.parse(f.to)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'freeze', j, 'to'], message: 'is before from' });

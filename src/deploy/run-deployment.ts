@@ -283,7 +283,11 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
 
   if (attempt.reasonCode === 'ok') {
     try {
-      await setStatus(deploymentId, { state: 'success', description: statusDescription('success', 'ok', `verified ${sha.slice(0, 7)}`), ...(stage.deploy.url ? { environmentUrl: stage.deploy.url } : {}) });
+      await setStatus(deploymentId, {
+        state: 'success',
+        description: statusDescription('success', 'ok', `verified ${sha.slice(0, 7)}`),
+        ...(stage.deploy.url ? { environmentUrl: stage.deploy.url } : {}),
+      });
       report.result = 'success';
       report.reasonCode = 'ok';
       report.message = attempt.message;
@@ -405,11 +409,7 @@ async function deployAndVerify(deps: DeploymentDeps, stage: StageConfig, t: Targ
  * Redeploys the previous good SHA as a NEW deployment (payload `rollback_of`), so the newest
  * deployment in the environment always reflects what runs; smoke-tests it and sets its status.
  */
-async function rollBack(
-  deps: DeploymentDeps,
-  stage: StageConfig,
-  r: { failed: DeploymentInfo; previous: DeploymentInfo; pullRequest: number | null; runUrl: string | null },
-): Promise<RollbackReport> {
+async function rollBack(deps: DeploymentDeps, stage: StageConfig, r: { failed: DeploymentInfo; previous: DeploymentInfo; pullRequest: number | null; runUrl: string | null }): Promise<RollbackReport> {
   const { github: gh, log } = deps;
   const base: RollbackReport = { fromSha: r.failed.sha, toSha: r.previous.sha, previousDeploymentId: r.previous.id, attempt: null, succeeded: false, message: '' };
   log.info(`stagegate: rolling back ${stage.name} from ${r.failed.sha.slice(0, 7)} to ${r.previous.sha.slice(0, 7)} (deployment ${r.previous.id})`);
@@ -443,7 +443,11 @@ async function rollBack(
     withMetrics: false,
   });
   if (attempt.reasonCode === 'ok') {
-    const err = await status('success', statusDescription('success', 'ok', `rollback of deployment ${r.failed.id} to ${r.previous.sha.slice(0, 7)}`), stage.deploy?.url ? { environmentUrl: stage.deploy.url } : {});
+    const err = await status(
+      'success',
+      statusDescription('success', 'ok', `rollback of deployment ${r.failed.id} to ${r.previous.sha.slice(0, 7)}`),
+      stage.deploy?.url ? { environmentUrl: stage.deploy.url } : {},
+    );
     if (err) return { ...base, attempt, message: `the rollback deployed and passed its smoke tests, but its success status could not be recorded: ${err}` };
     return { ...base, attempt, succeeded: true, message: attempt.message };
   }

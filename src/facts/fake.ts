@@ -187,8 +187,7 @@ export function fakeCommit(
   sha: string,
   opts: { author?: string | null | CommitPerson; committer?: string | null | CommitPerson; coAuthors?: (string | CommitPerson)[]; message?: string; date?: string } = {},
 ): CommitFact {
-  const person = (p: string | null | CommitPerson | undefined, fallback: CommitPerson): CommitPerson =>
-    p === undefined ? fallback : p === null || typeof p === 'string' ? fakePerson(p) : p;
+  const person = (p: string | null | CommitPerson | undefined, fallback: CommitPerson): CommitPerson => (p === undefined ? fallback : p === null || typeof p === 'string' ? fakePerson(p) : p);
   const author = person(opts.author, fakePerson('alice'));
   const committer = person(opts.committer, author);
   const coAuthors = (opts.coAuthors ?? []).map((c) => (typeof c === 'string' ? fakePerson(c) : c));
@@ -212,13 +211,7 @@ export function fakeReview(user: string, state: ReviewFact['state'], commitId: s
 }
 
 /** A check run (or, with `source: 'status'`, a commit status) for tests. */
-export function fakeCheck(
-  name: string,
-  status: CheckFact['status'],
-  conclusion: string | null,
-  at: string,
-  opts: { source?: CheckFact['source']; id?: number } = {},
-): CheckFact {
+export function fakeCheck(name: string, status: CheckFact['status'], conclusion: string | null, at: string, opts: { source?: CheckFact['source']; id?: number } = {}): CheckFact {
   nextReviewId += 1;
   return { name, source: opts.source ?? 'check_run', status, conclusion, at, id: opts.id ?? nextReviewId, url: null };
 }

@@ -36,8 +36,7 @@ export function shareFacts(facts: PromotionFacts): PromotionFacts {
     checks: (sha) => once(`checks\0${sha}`, () => facts.checks(sha)),
     deployments: (env) => once(`deployments\0${env}`, () => facts.deployments(env)),
     treeOf: (sha) => once(`treeOf\0${sha}`, () => facts.treeOf(sha)),
-    teamMembership: (org, team, login) =>
-      once(`teamMembership\0${org.toLowerCase()}\0${team.toLowerCase()}\0${login.toLowerCase()}`, () => facts.teamMembership(org, team, login)),
+    teamMembership: (org, team, login) => once(`teamMembership\0${org.toLowerCase()}\0${team.toLowerCase()}\0${login.toLowerCase()}`, () => facts.teamMembership(org, team, login)),
     permission: (login) => once(`permission\0${login.toLowerCase()}`, () => facts.permission(login)),
     mergedPulls: () => once('mergedPulls', () => facts.mergedPulls()),
   };

@@ -16,15 +16,7 @@ export function worst(states: readonly RuleState[]): RuleState {
 export type RuleId = 'approvals' | 'separation-of-duties' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'config';
 
 /** Events whose arrival can change a rule's result. */
-export type GateEvent =
-  | 'pull_request'
-  | 'pull_request_review'
-  | 'check_run'
-  | 'check_suite'
-  | 'status'
-  | 'deployment_status'
-  | 'membership'
-  | 'time';
+export type GateEvent = 'pull_request' | 'pull_request_review' | 'check_run' | 'check_suite' | 'status' | 'deployment_status' | 'membership' | 'time';
 
 /** Why an approval was refused. */
 export type RefusalReason = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'not-eligible' | 'superseded' | 'pr-author';
@@ -99,7 +91,4 @@ export interface GateResult {
 }
 
 /** What the outer layer should do: data, not side effects. */
-export type Decision =
-  | { kind: 'deploy'; reasons: string[] }
-  | { kind: 'wait'; reasons: string[] }
-  | { kind: 'block'; reasons: string[] };
+export type Decision = { kind: 'deploy'; reasons: string[] } | { kind: 'wait'; reasons: string[] } | { kind: 'block'; reasons: string[] };

@@ -123,13 +123,18 @@ export function createGitHubFacts(opts: {
   const rawCommits = memo(async (): Promise<{ items: ApiCommit[]; complete: boolean; total: number }> => {
     const pr = await pullRequest();
     let total = -1;
-    const res = await paginate<ApiCommit>(client, 'GET /repos/{owner}/{repo}/compare/{basehead}', { ...base, basehead: `${pr.baseSha}...${pr.headSha}` }, {
-      pick: (d) => {
-        const data = d as { commits: ApiCommit[]; total_commits: number };
-        total = data.total_commits;
-        return data.commits;
+    const res = await paginate<ApiCommit>(
+      client,
+      'GET /repos/{owner}/{repo}/compare/{basehead}',
+      { ...base, basehead: `${pr.baseSha}...${pr.headSha}` },
+      {
+        pick: (d) => {
+          const data = d as { commits: ApiCommit[]; total_commits: number };
+          total = data.total_commits;
+          return data.commits;
+        },
       },
-    });
+    );
     return { ...res, total };
   });
 
@@ -148,20 +153,30 @@ export function createGitHubFacts(opts: {
       ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
     });
     const pr = await pullRaw('');
-    const listed = await paginate<{ filename: string; status: string; previous_filename?: string }>(client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { ...base, pull_number: pullNumber }, { maxPages: PULL_FILES_LIMIT / 100 });
+    const listed = await paginate<{ filename: string; status: string; previous_filename?: string }>(
+      client,
+      'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+      { ...base, pull_number: pullNumber },
+      { maxPages: PULL_FILES_LIMIT / 100 },
+    );
     const expected = pr.changed_files;
     if (listed.complete && listed.items.length < PULL_FILES_LIMIT && (expected === undefined || listed.items.length === expected)) {
       return { complete: true, items: listed.items.map(toFact) };
     }
     // Past GitHub's 3,000-file limit: the union of every commit's files covers every changed path.
-    const range = await commits("");
+    const range = await commits('');
     if (!range.complete) return incomplete(listed.items.map(toFact), `more than ${PULL_FILES_LIMIT} files changed and ${range.reason}`);
     const byName = new Map<string, ChangedFileFact>();
     for (const c of range.items) {
-      const one = await paginate<{ filename: string; status: string; previous_filename?: string }>(client, 'GET /repos/{owner}/{repo}/commits/{ref}', { ...base, ref: c.sha }, {
-        maxPages: 30,
-        pick: (d) => (d as ApiCommit).files ?? [],
-      });
+      const one = await paginate<{ filename: string; status: string; previous_filename?: string }>(
+        client,
+        'GET /repos/{owner}/{repo}/commits/{ref}',
+        { ...base, ref: c.sha },
+        {
+          maxPages: 30,
+          pick: (d) => (d as ApiCommit).files ?? [],
+        },
+      );
       if (!one.complete) return incomplete([...byName.values()], `commit ${c.sha.slice(0, 7)} changes more files than GitHub lists`);
       for (const f of one.items) {
         byName.set(f.filename, toFact(f));
@@ -172,11 +187,10 @@ export function createGitHubFacts(opts: {
   });
 
   const reviews = memo(async (): Promise<Listing<ReviewFact>> => {
-    const res = await paginate<{ id: number; user: User; state: string; commit_id: string | null; submitted_at?: string }>(
-      client,
-      'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-      { ...base, pull_number: pullNumber },
-    );
+    const res = await paginate<{ id: number; user: User; state: string; commit_id: string | null; submitted_at?: string }>(client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+      ...base,
+      pull_number: pullNumber,
+    });
     const items = res.items
       .filter((r) => r.user && r.state !== 'PENDING')
       .map((r) => ({
@@ -276,7 +290,7 @@ export function createGitHubFacts(opts: {
   });
 
   const mergedPulls = memo(async (): Promise<Listing<MergedPullFact>> => {
-    const range = await commits("");
+    const range = await commits('');
     const pr = await pullRequest();
     const inRange = new Set(range.items.map((c) => c.sha));
     const oldest = range.items.reduce<string>((min, c) => (c.author.date && (!min || c.author.date < min) ? c.author.date : min), '');

@@ -84,7 +84,10 @@ function riskLines(result: GateResult): string[] {
   if (!risk) return ['_The changed files could not be read; see the risk rule._'];
   if (risk.touched.length === 0) return ['_No risk tier touched._'];
   const lines = risk.touched.map((t) => {
-    const sample = t.files.slice(0, 5).map((f) => `\`${f}\``).join(', ');
+    const sample = t.files
+      .slice(0, 5)
+      .map((f) => `\`${f}\``)
+      .join(', ');
     const more = t.files.length > 5 ? ` and ${t.files.length - 5} more` : '';
     return `- \`${t.name}\` (${t.level}): ${t.files.length} file${t.files.length === 1 ? '' : 's'} — ${sample}${more}`;
   });
@@ -122,9 +125,7 @@ function rangeLine(view: GateView): string {
 }
 
 function originLine(o: ConfigOrigin): string {
-  const from = o.fellBack
-    ? `\`.github/stagegate.yml\` from the default branch \`${o.ref}\` (the base branch has none)`
-    : `\`.github/stagegate.yml\` from the base branch \`${o.ref}\``;
+  const from = o.fellBack ? `\`.github/stagegate.yml\` from the default branch \`${o.ref}\` (the base branch has none)` : `\`.github/stagegate.yml\` from the base branch \`${o.ref}\``;
   return `Policy: ${from}${o.extendsFrom ? `, extending \`${o.extendsFrom}\`` : ''}.`;
 }
 
@@ -233,11 +234,7 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
       );
       break;
     case 'config-invalid':
-      lines.push(
-        `## ⛔ Merged, but the policy is invalid — nothing was deployed`,
-        '',
-        ...o.errors.map((e) => `- \`${formatConfigError(e)}\``),
-      );
+      lines.push(`## ⛔ Merged, but the policy is invalid — nothing was deployed`, '', ...o.errors.map((e) => `- \`${formatConfigError(e)}\``));
       break;
   }
   return truncateMarkdown(lines.join('\n'));

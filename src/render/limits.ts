@@ -11,7 +11,7 @@ export function marker(kind: string): string {
  * note, and appends the note (which says what was left out). Text already within the limit is
  * returned unchanged.
  */
-export function truncateMarkdown(text: string, limit: number = GITHUB_TEXT_LIMIT, note = '_Truncated to fit GitHub\'s size limit; the full record is in the audit trail._'): string {
+export function truncateMarkdown(text: string, limit: number = GITHUB_TEXT_LIMIT, note = "_Truncated to fit GitHub's size limit; the full record is in the audit trail._"): string {
   if (text.length <= limit) return text;
   const tail = `\n\n${note}`;
   const room = Math.max(0, limit - tail.length);

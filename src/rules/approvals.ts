@@ -225,15 +225,11 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
     }
     const counts = countedBy.get(r.user.toLowerCase());
     if (counts) verdicts.push({ ...base, counted: true, detail: `approved head ${shortSha(head)}; counts for ${humanList(counts)}` });
-    else
-      verdicts.push({ ...base, counted: false, refusal: 'not-eligible', detail: [...new Set(notEligible.get(r.user.toLowerCase()) ?? [])].join('; ') });
+    else verdicts.push({ ...base, counted: false, refusal: 'not-eligible', detail: [...new Set(notEligible.get(r.user.toLowerCase()) ?? [])].join('; ') });
   }
 
   const state = worst(children.map((c) => c.state));
-  const reason =
-    children.length === 1
-      ? children[0]!.reason
-      : children.map((c) => `${c.title.replace(/^Sign-off for /, '')}: ${c.reason}`).join('; ');
+  const reason = children.length === 1 ? children[0]!.reason : children.map((c) => `${c.title.replace(/^Sign-off for /, '')}: ${c.reason}`).join('; ');
   const matched = [...new Set(children.flatMap((c) => c.matched))];
   return { result: { id: ID, title: TITLE, state, reason, matched, children }, verdicts };
 }

@@ -10,12 +10,4 @@ import { windowsRule } from './windows.js';
 export { approvalsRule, freezeRule, requiredChecksRule, riskRule, separationOfDutiesRule, verifiedInRule, windowsRule };
 
 /** Every gate rule, in display order. */
-export const rules: readonly Rule[] = [
-  approvalsRule,
-  separationOfDutiesRule,
-  riskRule,
-  requiredChecksRule,
-  verifiedInRule,
-  windowsRule,
-  freezeRule,
-];
+export const rules: readonly Rule[] = [approvalsRule, separationOfDutiesRule, riskRule, requiredChecksRule, verifiedInRule, windowsRule, freezeRule];

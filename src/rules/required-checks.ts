@@ -64,10 +64,7 @@ export const requiredChecksRule: Rule = {
     });
     const state = worst(children.map((c) => c.state));
     const failing = children.filter((c) => c.state !== 'passed');
-    const reason =
-      state === 'passed'
-        ? `${children.map((c) => c.title).join(', ')} succeeded on ${shortSha(head)}`
-        : `${failing.map((c) => c.reason).join('; ')} (head ${shortSha(head)})`;
+    const reason = state === 'passed' ? `${children.map((c) => c.title).join(', ')} succeeded on ${shortSha(head)}` : `${failing.map((c) => c.reason).join('; ')} (head ${shortSha(head)})`;
     return { id: ID, title: TITLE, state, reason, matched: children.flatMap((c) => c.matched), children };
   }),
 };

@@ -51,10 +51,7 @@ export function matchRisk(files: readonly ChangedFileFact[], config: Config, sta
     if (hit.length > 0) touched.push({ tier, index, name: tierName(tier), files: hit });
   }
   const low = tiers.filter((t) => t.tier.level === 'low');
-  const lowOnly =
-    files.length > 0 &&
-    touched.every((t) => t.tier.level === 'low') &&
-    files.every((f) => names(f).every((n) => low.some((t) => t.match(n))));
+  const lowOnly = files.length > 0 && touched.every((t) => t.tier.level === 'low') && files.every((f) => names(f).every((n) => low.some((t) => t.match(n))));
   return {
     touched,
     summary: { touched: touched.map((t) => ({ name: t.name, level: t.tier.level, files: t.files })), lowOnly },

@@ -35,9 +35,7 @@ export const separationOfDutiesRule: Rule = {
     const reason =
       excluded.length === 0
         ? `${plural(commits.length, 'commit')}, nobody to exclude`
-        : `${plural(commits.length, 'commit')}; excluded from sign-off: ${excluded
-            .map((p) => `${p.login} (${ROLE_ORDER.filter((r) => p.roles.has(r)).join(', ')})`)
-            .join(', ')}`;
+        : `${plural(commits.length, 'commit')}; excluded from sign-off: ${excluded.map((p) => `${p.login} (${ROLE_ORDER.filter((r) => p.roles.has(r)).join(', ')})`).join(', ')}`;
     return { id: ID, title: TITLE, state: 'passed', reason, matched: excluded.map((p) => p.login) };
   }),
 };

@@ -73,12 +73,7 @@ export const verifiedInRule: Rule = {
     const ago = formatDuration(Math.max(0, elapsed));
     if (elapsed < soak) {
       const until = new Date(verifiedAt + soak).toISOString();
-      return result(
-        'pending',
-        `${same} verified in ${env} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})`,
-        [ref],
-        until,
-      );
+      return result('pending', `${same} verified in ${env} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})`, [ref], until);
     }
     return result('passed', `${same} verified in ${env} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}`, [ref]);
   }),

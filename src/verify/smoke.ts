@@ -76,7 +76,10 @@ async function httpAttempt(c: HttpSmokeCheck): Promise<Attempt> {
     text = c.method === 'HEAD' ? '' : await res.text();
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no response within ${c.timeout}` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
+    const why =
+      e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? `no response within ${c.timeout}`
+        : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
     return { ok: false, observed: 'no response', reason: why, evidence: { error: why } };
   }
   const headers: Record<string, string> = {};
