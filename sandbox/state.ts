@@ -1,6 +1,58 @@
 /** The in-memory records of the sandbox (the git repositories hold the code). */
-import type { Account, AppData, RepoData } from './objects.js';
-import type { GitRepo } from './git-store.js';
+import type { GitRepo } from './git/repo.js';
+
+/** Where the sandbox is reachable: the API base (`…/api/v3`) and the web base. */
+export interface Bases {
+  api: string;
+  web: string;
+}
+
+/** A user, organization or bot account. */
+export interface Account {
+  id: number;
+  login: string;
+  type: 'User' | 'Organization' | 'Bot';
+  name: string;
+  emails: string[];
+  siteAdmin?: boolean;
+}
+
+/** The data of a repository the sandbox holds. */
+export interface RepoData {
+  id: number;
+  owner: Account;
+  name: string;
+  private: boolean;
+  defaultBranch: string;
+  description: string | null;
+  createdAt: string;
+  pushedAt: string;
+  forkOf: RepoData | null;
+}
+
+/** The GitHub App as `integration`. */
+export interface AppData {
+  id: number;
+  slug: string;
+  name: string;
+  owner: Account;
+  clientId: string;
+  createdAt: string;
+  permissions: Record<string, string>;
+  events: string[];
+}
+
+/** A commit read from git, with the accounts its emails map to. */
+export interface CommitView {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+  authorAccount: Account | null;
+  committerAccount: Account | null;
+}
 
 /** A repository: its data, its git directory, and what lives beside the code. */
 export interface RepoState extends RepoData {
@@ -141,6 +193,13 @@ export interface ReleaseState {
   author: Account;
   createdAt: string;
   publishedAt: string | null;
+}
+
+/** The installation of the sandbox's app on an account (every account with a repository has one). */
+export interface InstallationState {
+  id: number;
+  account: Account;
+  createdAt: string;
 }
 
 /** A team of an organization. */

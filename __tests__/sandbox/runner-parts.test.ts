@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCommandFile, substitute, workflowIdOf } from '../../sandbox/workflow-runner.js';
+import { parseCommandFile, substitute, workflowIdOf } from '../../sandbox/runner/workflow-runner.js';
 import { markdownToHtml } from '../../sandbox/transcript.js';
-import { matchRoute } from '../../sandbox/routes.js';
+import { matchRoute } from '../../sandbox/routes/index.js';
 
 const ctx = {
   inputs: { environment: 'staging', sha: 'abc' },

@@ -1,93 +1,14 @@
+/** A bare git repository on disk, driven through git plumbing (commits, merges, diffs, contents, forks, checkouts). */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { baseEnv, git, GitError, identityEnv } from './exec.js';
+import { attachPatches, parseCommit, parseCommitBatch, parseNumstat, parseRawDiff, parseTree } from './parse.js';
+import type { GitCommitInfo, GitFileChange, GitIdentity, GitTreeEntry } from './types.js';
 
-/** A person as git records them on a commit. */
-export interface GitIdentity {
-  name: string;
-  email: string;
-  /** ISO date; now when absent. */
-  date?: string;
-}
-
-/** A commit as read back from git. */
-export interface GitCommitInfo {
-  sha: string;
-  tree: string;
-  parents: string[];
-  author: Required<GitIdentity>;
-  committer: Required<GitIdentity>;
-  message: string;
-}
-
-/** One changed file between two commits, as `git diff` reports it. */
-export interface GitFileChange {
-  filename: string;
-  previousFilename?: string;
-  status: 'added' | 'removed' | 'modified' | 'renamed';
-  additions: number;
-  deletions: number;
-  patch: string;
-  blobSha: string;
-}
-
-/** One entry of a tree listing. */
-export interface GitTreeEntry {
-  type: 'blob' | 'tree';
-  sha: string;
-  path: string;
-  name: string;
-  size: number;
-}
-
-/** Thrown when git exits non-zero. */
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number | null,
-    readonly stderr: string,
-  ) {
-    super(message);
-    this.name = 'GitError';
-  }
-}
-
-const baseEnv: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: tmpdir(),
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  LANG: 'C',
-  LC_ALL: 'C',
-};
-
-/** Runs git in a bare repository; resolves with stdout. */
-export function git(gitDir: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; allowCodes?: number[] } = {}): Promise<{ stdout: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('git', ['--git-dir', gitDir, ...args], { env: { ...baseEnv, ...opts.env }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
-      if (err && !(code !== null && opts.allowCodes?.includes(code))) {
-        reject(new GitError(`git ${args.join(' ')} failed (${code}): ${stderr.trim()}`, code, stderr));
-        return;
-      }
-      resolve({ stdout, code: code ?? 0 });
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
-}
-
-function identityEnv(author: GitIdentity, committer: GitIdentity): NodeJS.ProcessEnv {
-  const now = new Date().toISOString();
-  return {
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_AUTHOR_DATE: author.date ?? now,
-    GIT_COMMITTER_NAME: committer.name,
-    GIT_COMMITTER_EMAIL: committer.email,
-    GIT_COMMITTER_DATE: committer.date ?? now,
-  };
-}
+export type { GitCommitInfo, GitFileChange, GitIdentity, GitTreeEntry } from './types.js';
+export { GitError, git } from './exec.js';
 
 /** A bare git repository on disk, driven through git plumbing. */
 export class GitRepo {
@@ -192,22 +113,7 @@ export class GitRepo {
     const missing = [...new Set(shas.filter((s) => /^[0-9a-f]{40}$/.test(s) && !this.infoCache.has(s)))];
     if (missing.length === 0) return;
     const r = await this.run(['cat-file', '--batch'], { input: `${missing.join('\n')}\n` });
-    const buf = Buffer.from(r.stdout, 'utf8');
-    let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl === -1) break;
-      const header = buf.subarray(pos, nl).toString('utf8');
-      const [sha = '', type, sizeText] = header.split(' ');
-      if (type === 'missing' || !sizeText) {
-        pos = nl + 1;
-        continue;
-      }
-      const size = Number(sizeText);
-      const body = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
-      pos = nl + 1 + size + 1;
-      if (type === 'commit') this.infoCache.set(sha, parseCommit(sha, body));
-    }
+    for (const [sha, info] of parseCommitBatch(r.stdout)) this.infoCache.set(sha, info);
   }
 
   async commitInfo(sha: string): Promise<GitCommitInfo | null> {
@@ -243,49 +149,8 @@ export class GitRepo {
     const fromRef = from ?? (await this.emptyTree());
     const numstat = await this.run(['diff', '--no-color', '--numstat', '-z', '-M', fromRef, to]);
     const raw = await this.run(['diff', '--no-color', '--raw', '-z', '-M', '--no-abbrev', fromRef, to]);
-    const counts = new Map<string, { add: number; del: number }>();
-    {
-      const parts = numstat.stdout.split('\0');
-      for (let i = 0; i < parts.length; i++) {
-        const p = parts[i];
-        if (!p) continue;
-        const m = /^(\d+|-)\t(\d+|-)\t(.*)$/.exec(p);
-        if (!m) continue;
-        let name = m[3] ?? '';
-        if (name === '') {
-          i += 2;
-          name = parts[i] ?? '';
-        }
-        counts.set(name, { add: m[1] === '-' ? 0 : Number(m[1]), del: m[2] === '-' ? 0 : Number(m[2]) });
-      }
-    }
-    const out: GitFileChange[] = [];
-    const parts = raw.stdout.split('\0');
-    for (let i = 0; i < parts.length; i++) {
-      const meta = parts[i];
-      if (!meta || !meta.startsWith(':')) continue;
-      const [, , , dstSha = '', statusCode = ''] = meta.slice(1).split(' ');
-      const letter = statusCode[0];
-      const src = parts[++i] ?? '';
-      let dst = src;
-      if (letter === 'R' || letter === 'C') dst = parts[++i] ?? '';
-      const c = counts.get(dst) ?? { add: 0, del: 0 };
-      const status: GitFileChange['status'] = letter === 'A' ? 'added' : letter === 'D' ? 'removed' : letter === 'R' ? 'renamed' : 'modified';
-      const change: GitFileChange = { filename: dst, status, additions: c.add, deletions: c.del, patch: '', blobSha: status === 'removed' ? '0'.repeat(40) : dstSha };
-      if (letter === 'R') change.previousFilename = src;
-      out.push(change);
-    }
-    if (out.length > 0 && out.length <= 3000) {
-      const full = await this.run(['diff', '--no-color', '-M', fromRef, to]);
-      const chunks = full.stdout.split(/^diff --git /m).slice(1);
-      if (chunks.length === out.length) {
-        chunks.forEach((chunk, i) => {
-          const f = out[i];
-          const idx = chunk.indexOf('\n@@');
-          if (f) f.patch = idx === -1 ? '' : chunk.slice(idx + 1).replace(/\n$/, '');
-        });
-      }
-    }
+    const out = parseRawDiff(raw.stdout, parseNumstat(numstat.stdout));
+    if (out.length > 0 && out.length <= 3000) attachPatches(out, (await this.run(['diff', '--no-color', '-M', fromRef, to])).stdout);
     return out;
   }
 
@@ -313,15 +178,7 @@ export class GitRepo {
     }
     if (type !== 'tree') return null;
     const ls = await this.run(['ls-tree', '-l', '-z', spec]);
-    const entries: GitTreeEntry[] = [];
-    for (const rec of ls.stdout.split('\0')) {
-      if (!rec) continue;
-      const m = /^\d+ (blob|tree|commit) ([0-9a-f]{40})\s+(-|\d+)\t(.*)$/.exec(rec);
-      if (!m || m[1] === 'commit') continue;
-      const name = m[4] ?? '';
-      entries.push({ type: m[1] as 'blob' | 'tree', sha: m[2] ?? '', name, path: clean ? `${clean}/${name}` : name, size: m[3] === '-' ? 0 : Number(m[3]) });
-    }
-    return { type: 'tree', sha: objSha, entries };
+    return { type: 'tree', sha: objSha, entries: parseTree(ls.stdout, clean) };
   }
 
   /** Fetches `srcRef` of another repository into `dstRef` of this one. */
@@ -371,26 +228,4 @@ export class GitRepo {
       execFile('git', args, { env: baseEnv, cwd: dir }, (err, _o, stderr) => (err ? reject(new GitError(`git checkout failed: ${stderr}`, null, String(stderr))) : resolve()));
     });
   }
-}
-
-function parseCommit(sha: string, text: string): GitCommitInfo {
-  const sep = text.indexOf('\n\n');
-  const head = text.slice(0, sep === -1 ? text.length : sep);
-  const message = sep === -1 ? '' : text.slice(sep + 2).replace(/\n$/, '');
-  let tree = '';
-  const parents: string[] = [];
-  const ids: Record<string, Required<GitIdentity>> = {};
-  for (const line of head.split('\n')) {
-    const sp = line.indexOf(' ');
-    const key = line.slice(0, sp);
-    const val = line.slice(sp + 1);
-    if (key === 'tree') tree = val;
-    else if (key === 'parent') parents.push(val);
-    else if (key === 'author' || key === 'committer') {
-      const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(val);
-      if (m) ids[key] = { name: m[1] ?? '', email: m[2] ?? '', date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-    }
-  }
-  const unknown = { name: '', email: '', date: new Date(0).toISOString() };
-  return { sha, tree, parents, author: ids.author ?? unknown, committer: ids.committer ?? unknown, message };
 }

@@ -4,61 +4,17 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { GitHubSandbox } from './github-sandbox.js';
-import { HttpError } from './routes.js';
-import { repoJson, userJson, type Account } from './objects.js';
-import type { RepoState } from './state.js';
+import type { GitHubSandbox } from '../github-sandbox.js';
+import { repoJson } from '../json/repos.js';
+import { orgJson, userJson } from '../json/users.js';
+import type { Account, RepoState } from '../state.js';
+import { validateDispatch, type WorkflowDoc } from './dispatch.js';
+import { parseCommandFile, stringMap, substitute } from './expressions.js';
+import type { ActionEntry, WorkflowRun } from './types.js';
 
-/** A local action a workflow step's `uses:` maps to: a node entry (e.g. `dist/index.js`) and its `action.yml`. */
-export interface ActionEntry {
-  /** Absolute path of the JavaScript file to run with node. */
-  entry: string;
-  /** `action.yml` whose input defaults apply (defaults to `action.yml` beside the entry's parent dir when present). */
-  actionYml?: string;
-}
-
-/** One step as it ran. */
-export interface StepResult {
-  name: string;
-  id: string | null;
-  conclusion: 'success' | 'failure' | 'skipped';
-  exitCode: number | null;
-  outputs: Record<string, string>;
-  stdout: string;
-  stderr: string;
-}
-
-/** A recorded workflow run. */
-export interface WorkflowRun {
-  id: number;
-  runNumber: number;
-  repo: string;
-  workflowPath: string;
-  workflowName: string;
-  ref: string;
-  headSha: string;
-  inputs: Record<string, string>;
-  actor: string;
-  status: 'queued' | 'in_progress' | 'completed';
-  conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out' | null;
-  /** Outputs of all steps, later steps winning. */
-  outputs: Record<string, string>;
-  summary: string;
-  stdout: string;
-  stderr: string;
-  steps: StepResult[];
-  error: string | null;
-  workspace: string;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-interface WorkflowDoc {
-  name?: string;
-  env?: Record<string, unknown>;
-  on?: unknown;
-  jobs?: Record<string, { 'runs-on'?: unknown; env?: Record<string, unknown>; steps?: Array<Record<string, unknown>>; 'timeout-minutes'?: number }>;
-}
+export { parseCommandFile, substitute } from './expressions.js';
+export { workflowIdOf } from './dispatch.js';
+export type { ActionEntry, StepResult, WorkflowRun } from './types.js';
 
 /** Runs `workflow_dispatch` workflows as a runner would: a checkout, a runner's environment, each step a child process. */
 export class WorkflowRunner {
@@ -83,36 +39,7 @@ export class WorkflowRunner {
 
   /** Validates a dispatch as GitHub does and starts the run (resolves once it is queued). */
   async dispatch(r: RepoState, workflowId: string, ref: string, rawInputs: Record<string, unknown>, actor: Account): Promise<WorkflowRun> {
-    const branch = ref.replace(/^refs\/heads\//, '');
-    const sha = (await r.git.resolve(`refs/heads/${branch}`)) ?? (await r.git.resolve(`refs/tags/${ref.replace(/^refs\/tags\//, '')}`));
-    if (!sha) throw new HttpError(422, `No ref found for: ${ref}`);
-    const path = /^\d+$/.test(workflowId) ? await this.pathOfId(r, sha, Number(workflowId)) : `.github/workflows/${workflowId}`;
-    const file = path ? await r.git.readPath(sha, path) : null;
-    if (!file || file.type !== 'blob') throw new HttpError(404, 'Not Found');
-    let doc: WorkflowDoc;
-    try {
-      doc = parseYaml(file.content.toString('utf8')) as WorkflowDoc;
-    } catch (err) {
-      throw new HttpError(422, `Invalid workflow file: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const on = doc.on as Record<string, unknown> | string | string[] | undefined;
-    const hasDispatch =
-      on === 'workflow_dispatch' || (Array.isArray(on) && on.includes('workflow_dispatch')) || (typeof on === 'object' && on !== null && !Array.isArray(on) && 'workflow_dispatch' in on);
-    if (!hasDispatch) throw new HttpError(422, "Workflow does not have 'workflow_dispatch' trigger");
-    const declared = ((typeof on === 'object' && on !== null && !Array.isArray(on) ? (on.workflow_dispatch as { inputs?: Record<string, { required?: boolean; default?: unknown }> } | null) : null)
-      ?.inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
-    const unexpected = Object.keys(rawInputs).filter((k) => !(k in declared));
-    if (unexpected.length) throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
-    const inputs: Record<string, string> = {};
-    for (const [k, spec] of Object.entries(declared)) {
-      const v = rawInputs[k];
-      if (v === undefined || v === '') {
-        if (spec?.required && spec.default === undefined) throw new HttpError(422, `Required input '${k}' not provided`);
-        if (spec?.default !== undefined) inputs[k] = String(spec.default);
-        continue;
-      }
-      inputs[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    }
+    const { sha, branch, path, doc, inputs } = await validateDispatch(r, workflowId, ref, rawInputs);
     const run: WorkflowRun = {
       id: this.sb.nextId() + 90_000_000,
       runNumber: ++this.runNumber,
@@ -144,12 +71,6 @@ export class WorkflowRunner {
     return run;
   }
 
-  private async pathOfId(r: RepoState, sha: string, id: number): Promise<string | null> {
-    const dir = await r.git.readPath(sha, '.github/workflows');
-    if (!dir || dir.type !== 'tree') return null;
-    return dir.entries.find((e) => workflowIdOf(e.path) === id)?.path ?? null;
-  }
-
   private async execute(r: RepoState, run: WorkflowRun, doc: WorkflowDoc, actor: Account): Promise<void> {
     const root = await mkdtemp(join(tmpdir(), 'sbx-run-'));
     const workspace = join(root, 'workspace', r.name);
@@ -167,7 +88,7 @@ export class WorkflowRunner {
         inputs: run.inputs,
         ref: run.ref,
         repository: repoJson(this.sb.bases, r),
-        organization: r.owner.type === 'Organization' ? this.sb.orgJson(r.owner) : undefined,
+        organization: r.owner.type === 'Organization' ? orgJson(this.sb.bases, r.owner) : undefined,
         sender: userJson(this.sb.bases, actor),
         workflow: run.workflowPath,
         installation: { id: inst.id },
@@ -353,71 +274,4 @@ export class WorkflowRunner {
       });
     });
   }
-}
-
-/** A stable numeric id for a workflow file path (as the REST API's `workflow_id`). */
-export function workflowIdOf(path: string): number {
-  let h = 7;
-  for (const ch of path) h = (h * 31 + ch.charCodeAt(0)) % 1_000_000_007;
-  return 100_000 + (h % 900_000);
-}
-
-function stringMap(m: Record<string, unknown> | undefined, expr: (s: string) => string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m ?? {})) out[k] = expr(typeof v === 'string' ? v : JSON.stringify(v));
-  return out;
-}
-
-/** Replaces `${{ … }}` expressions a deploy workflow uses; an unknown expression is an error (fail closed). */
-export function substitute(
-  s: string,
-  c: {
-    inputs: Record<string, string>;
-    token: string;
-    secrets: Map<string, string>;
-    sha: string;
-    ref: string;
-    repository: string;
-    actor: string;
-    runId: number;
-    stepOutputs: (id: string) => Record<string, string> | undefined;
-  },
-): string {
-  return s.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_m, e: string) => {
-    let m: RegExpExecArray | null;
-    if ((m = /^(?:inputs|github\.event\.inputs)\.([\w-]+)$/.exec(e))) return c.inputs[m[1] ?? ''] ?? '';
-    if (e === 'secrets.GITHUB_TOKEN' || e === 'github.token') return c.token;
-    if ((m = /^secrets\.([\w-]+)$/.exec(e))) return c.secrets.get(m[1] ?? '') ?? '';
-    if (e === 'github.sha') return c.sha;
-    if (e === 'github.ref') return c.ref;
-    if (e === 'github.ref_name') return c.ref.replace(/^refs\/heads\//, '');
-    if (e === 'github.repository') return c.repository;
-    if (e === 'github.actor') return c.actor;
-    if (e === 'github.run_id') return String(c.runId);
-    if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e))) return c.stepOutputs(m[1] ?? '')?.[m[2] ?? ''] ?? '';
-    throw new Error(`unsupported expression \${{ ${e} }}`);
-  });
-}
-
-/** Parses a `GITHUB_OUTPUT`-style file (`k=v` lines and `k<<DELIM` blocks). */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (!line) continue;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const key = heredoc[1] ?? '';
-      const delim = heredoc[2] ?? '';
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && lines[i] !== delim) body.push(lines[i++] ?? '');
-      out[key] = body.join('\n');
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
 }

@@ -1,0 +1,30 @@
+/** The types of the sandbox's options and of what it records (exported from `sandbox/index.ts`). */
+
+/** A request GitHub would reject, an invalid response the sandbox served, or an invalid webhook payload. */
+export interface ContractViolation {
+  kind: 'request' | 'response' | 'webhook' | 'unimplemented';
+  method?: string;
+  path?: string;
+  operationId: string | null;
+  status?: number;
+  errors: string[];
+}
+
+/** Options of {@link GitHubSandbox.start}. */
+export interface SandboxOptions {
+  /** Where the git repositories live; a fresh temp dir when absent (removed on stop). */
+  dataDir?: string;
+  /** The app's webhook URL; webhooks are recorded but not sent while unset. */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  app?: { id?: number; slug?: string; name?: string };
+  /** Milliseconds a webhook receiver may take (default 30 s). */
+  deliveryTimeoutMs?: number;
+  /** Send deliveries one at a time in order (default: concurrently, as GitHub does). */
+  orderedDeliveries?: boolean;
+  /** Extra environment for workflow runs (e.g. PATH additions). */
+  runnerEnv?: Record<string, string>;
+}
+
+/** An author or committer: a sandbox user's login, or a raw git identity. */
+export type PersonRef = string | { name: string; email: string };

@@ -1,0 +1,51 @@
+/** `git` REST operations (docs.github.com/rest/git): Git database: refs and commits. */
+import type { GitHubSandbox } from '../github-sandbox.js';
+import { gitCommitJson } from '../json/commits.js';
+import { nodeId } from '../json/common.js';
+import { repoApiUrl } from '../json/repos.js';
+import type { RepoState } from '../state.js';
+import { actorAccount, repoOf } from './helpers.js';
+import { HttpError, type RouteTable } from './route.js';
+
+function refJson(sb: GitHubSandbox, r: RepoState, ref: string, sha: string): Record<string, unknown> {
+  return { ref, node_id: nodeId('Ref', `${r.id}:${ref}`), url: `${repoApiUrl(sb.bases, r)}/git/${ref}`, object: { type: 'commit', sha, url: `${repoApiUrl(sb.bases, r)}/git/commits/${sha}` } };
+}
+
+export const routes: RouteTable = {
+  'git/get-ref': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const ref = `refs/${ctx.params.ref ?? ''}`;
+    const sha = await r.git.resolve(ref);
+    if (!sha || !/^refs\/(heads|tags)\//.test(ref)) throw new HttpError(404, 'Not Found');
+    return { status: 200, body: refJson(sb, r, ref, sha) };
+  },
+  'git/create-ref': async (sb, ctx) => {
+    const r = repoOf(sb, ctx, true);
+    const ref = String(ctx.body.ref);
+    const sha = String(ctx.body.sha);
+    if (!/^refs\/(heads|tags)\/.+/.test(ref)) throw new HttpError(422, "Reference name must start with 'refs/' and have at least two slashes.");
+    if (await r.git.resolve(ref)) throw new HttpError(422, 'Reference already exists');
+    if (!(await r.git.resolve(sha))) throw new HttpError(422, 'Object does not exist');
+    await r.git.updateRef(ref, sha, null);
+    if (ref.startsWith('refs/heads/')) await sb.afterRefMoved(r, ref.slice(11), null, sha, actorAccount(sb, ctx));
+    return { status: 201, body: refJson(sb, r, ref, sha) };
+  },
+  'git/update-ref': async (sb, ctx) => {
+    const r = repoOf(sb, ctx, true);
+    const ref = `refs/${ctx.params.ref ?? ''}`;
+    const before = await r.git.resolve(ref);
+    if (!before) throw new HttpError(422, 'Reference does not exist');
+    const sha = String(ctx.body.sha);
+    if (!(await r.git.resolve(sha))) throw new HttpError(422, 'Object does not exist');
+    if (ctx.body.force !== true && !(await r.git.isAncestor(before, sha))) throw new HttpError(422, 'Update is not a fast forward');
+    await r.git.updateRef(ref, sha, before);
+    if (ref.startsWith('refs/heads/')) await sb.afterRefMoved(r, ref.slice(11), before, sha, actorAccount(sb, ctx));
+    return { status: 200, body: refJson(sb, r, ref, sha) };
+  },
+  'git/get-commit': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const info = await r.git.commitInfo(ctx.params.commit_sha ?? '');
+    if (!info || info.sha !== ctx.params.commit_sha) throw new HttpError(404, 'Not Found');
+    return { status: 200, body: gitCommitJson(sb.bases, r, await sb.commitView(r, info.sha)) };
+  },
+};

@@ -1,0 +1,35 @@
+/** `issues` REST operations (docs.github.com/rest/issues): Issue comments (on pull requests). */
+import { editComment } from '../world/comments.js';
+import { actorAccount, repoOf, paginate, viaApp } from './helpers.js';
+import { HttpError, type RouteTable } from './route.js';
+
+export const routes: RouteTable = {
+  'issues/list-comments': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const n = Number(ctx.params.issue_number);
+    if (!r.pulls.has(n)) throw new HttpError(404, 'Not Found');
+    const list = [...r.comments.values()].filter((c) => c.issueNumber === n).sort((a, b) => a.id - b.id);
+    const p = paginate(ctx, list);
+    return { status: 200, body: p.items.map((c) => sb.commentJson(r, c)), headers: p.headers };
+  },
+  'issues/create-comment': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const c = await sb.addComment(r, Number(ctx.params.issue_number), actorAccount(sb, ctx), String(ctx.body.body), viaApp(sb, ctx));
+    return { status: 201, body: sb.commentJson(r, c) };
+  },
+  'issues/get-comment': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const c = r.comments.get(Number(ctx.params.comment_id));
+    if (!c) throw new HttpError(404, 'Not Found');
+    return { status: 200, body: sb.commentJson(r, c) };
+  },
+  'issues/update-comment': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const c = r.comments.get(Number(ctx.params.comment_id));
+    if (!c) throw new HttpError(404, 'Not Found');
+    const me = actorAccount(sb, ctx);
+    if (me.id !== c.user.id && !(ctx.actor.kind === 'user' && sb.permissionOf(r, me.login) !== 'read')) throw new HttpError(403, 'Resource not accessible by integration');
+    await editComment(sb, r, c, me, String(ctx.body.body));
+    return { status: 200, body: sb.commentJson(r, c) };
+  },
+};
