@@ -12,7 +12,7 @@ import { githubContract } from './github-openapi.js';
 import { SandboxPlumbing } from './sandbox-plumbing.js';
 import type { GitIdentity } from './git/repo.js';
 import { ApiServer } from './http/server.js';
-import type { ContractViolation, PersonRef, SandboxOptions } from './options.js';
+import type { ContractViolation, PersonRef, SandboxOptions, UnsubscribedEvent } from './options.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './runner/workflow-runner.js';
 import type { Account, Actor, AppData, CheckRunState, CommentState, DeploymentState, InstallationState, PullState, RepoState, ReviewState, StatusState, TeamState } from './state.js';
 import { webhookContract } from './webhook-contract.js';
@@ -30,7 +30,7 @@ import * as reviews from './world/reviews.js';
 import * as statuses from './world/statuses.js';
 import * as teams from './world/teams.js';
 
-export type { ContractViolation, PersonRef, SandboxOptions } from './options.js';
+export type { ContractViolation, PersonRef, SandboxOptions, UnsubscribedEvent } from './options.js';
 export { verifyAppJwt } from './http/auth.js';
 export type { Delivery, WorkflowRun };
 
@@ -40,6 +40,8 @@ type TeamMember = { role?: 'member' | 'maintainer'; state?: 'active' | 'pending'
 export class GitHubSandbox extends SandboxPlumbing {
   readonly violations: ContractViolation[] = [];
   readonly deliveries: Delivery[] = [];
+  /** Webhooks not delivered because the app does not subscribe to their event (see {@link SandboxOptions.events}). */
+  readonly unsubscribed: UnsubscribedEvent[] = [];
   readonly events = new EventEmitter();
   readonly accounts = new Map<string, Account>();
   readonly repos = new Map<string, RepoState>();

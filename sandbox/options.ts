@@ -24,6 +24,20 @@ export interface SandboxOptions {
   orderedDeliveries?: boolean;
   /** Extra environment for workflow runs (e.g. PATH additions). */
   runnerEnv?: Record<string, string>;
+  /**
+   * The events the app subscribes to: only these are delivered (others are listed in `sb.unsubscribed`), as GitHub
+   * delivers only subscribed events. Default: the `default_events` of {@link SandboxOptions.appManifest}.
+   */
+  events?: string[];
+  /** The app manifest whose `default_events` the app subscribes to (default: `app.yml` at the project root). */
+  appManifest?: string;
+}
+
+/** A webhook the sandbox did not deliver because the app does not subscribe to its event. */
+export interface UnsubscribedEvent {
+  event: string;
+  action: string | null;
+  repository: string;
 }
 
 /** An author or committer: a sandbox user's login, or a raw git identity. */

@@ -85,7 +85,7 @@ export abstract class SandboxPlumbing {
   // ------------------------------------------------ webhooks (webhooks/emit.ts, webhooks/queue.ts)
 
   /** Builds, validates, records and (when a URL is set) sends one webhook delivery. */
-  emit(this: GitHubSandbox, r: RepoState, event: string, body: Record<string, unknown>, sender: Account): Promise<Delivery> {
+  emit(this: GitHubSandbox, r: RepoState, event: string, body: Record<string, unknown>, sender: Account): Promise<Delivery | null> {
     return emit(this, r, event, body, sender);
   }
   /** Re-sends a recorded delivery verbatim (same id, body and signature), as GitHub's "Redeliver" does. */

@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GitHubSandbox, type SandboxOptions } from './github-sandbox.js';
+import { projectRoot } from './project-root.js';
+
+export { projectRoot } from './project-root.js';
 
 /** The real Stagegate app server as a child process, pointed at a sandbox as a GitHub Enterprise host. */
 export interface AppProcess {
@@ -14,16 +17,6 @@ export interface AppProcess {
   dataDir: string;
   logs(): string;
   stop(): Promise<void>;
-}
-
-/** The project root (holds `lib/app/server.js`, `dist/index.js` and `action.yml`). */
-export function projectRoot(): string {
-  let dir = resolve(new URL('.', import.meta.url).pathname);
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'action.yml'))) return dir;
-    dir = resolve(dir, '..');
-  }
-  return process.cwd();
 }
 
 export async function freePort(): Promise<number> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { checkMark, ci, createShopRepo, gateCheck, startWorld, verdictOf, waitForGate, type World } from '../../sandbox/story.js';
 
@@ -14,6 +14,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 }, 60_000);
+
+// Each story stays within GitHub's REST and webhook contracts (violations are reported by the test that made them).
+afterEach(() => {
+  expect(world.sb.violations.splice(0)).toEqual([]);
+});
 
 /** A new repo with a feature by alice on master (CI green) and a master → staging PR opened by `opener`. */
 async function promotion(
@@ -182,8 +187,4 @@ describe('adversarial promotions', () => {
     const gate = gateCheck(sb, head, repo);
     expect(gate && verdictOf(gate)).toBe('pending');
   }, 90_000);
-
-  it('stayed within GitHub’s REST and webhook contracts', () => {
-    expect(world.sb.violations).toEqual([]);
-  });
 });

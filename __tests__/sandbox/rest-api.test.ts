@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubSandbox } from '../../sandbox/github-sandbox.js';
 import { appJwt, client, installationToken, seedShop } from './support.js';
 
@@ -12,6 +12,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sb?.stop();
+});
+
+// Each test stays within GitHub's REST and webhook contracts (violations are reported by the test that made them).
+afterEach(() => {
+  expect(sb.violations.splice(0)).toEqual([]);
 });
 
 function status(err: unknown): number | undefined {

@@ -80,3 +80,6 @@ export async function seedShop(sb: GitHubSandbox): Promise<void> {
   });
   for (const u of ['alice', 'bob', 'carol']) sb.addCollaborator('acme/shop', u, 'write');
 }
+
+/** Every event the sandbox emits, for tests of the sandbox's webhooks themselves (the app's own subscription is app.yml's). */
+export const allSandboxEvents = ['pull_request', 'pull_request_review', 'check_run', 'check_suite', 'status', 'deployment', 'deployment_status', 'issue_comment', 'push'];

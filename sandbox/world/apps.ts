@@ -3,6 +3,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } fro
 import type { GitHubSandbox, SandboxOptions } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import type { Account, AppData, InstallationState } from '../state.js';
+import { defaultAppManifest, manifestEvents } from '../webhooks/subscriptions.js';
 import { addAccount } from './accounts.js';
 
 /** The installation of the app on `owner` (created on first use). */
@@ -27,7 +28,7 @@ export type SandboxApp = AppData & { privateKey: string; publicKey: KeyObject; w
 
 /**
  * Creates the apps and bot accounts every sandbox has: the app under test (`stagegate` unless
- * `opts.app` says otherwise, with a fresh RSA key), GitHub Actions (`github-actions[bot]`, whose token
+ * `opts.app` says otherwise, with a fresh RSA key, subscribed to `opts.events` or the manifest's `default_events`), GitHub Actions (`github-actions[bot]`, whose token
  * workflow runs get), a CI app (`sandbox-ci[bot]`, for `addCheckRun`) and `web-flow` (GitHub's committer).
  */
 export function builtInApps(sb: GitHubSandbox, opts: SandboxOptions): { app: SandboxApp; actionsApp: AppData; ciApp: AppData } {
@@ -42,7 +43,7 @@ export function builtInApps(sb: GitHubSandbox, opts: SandboxOptions): { app: San
     clientId: `Iv1.${randomBytes(8).toString('hex')}`,
     createdAt: iso(),
     permissions: { checks: 'write', contents: 'write', deployments: 'write', pull_requests: 'write', issues: 'write', statuses: 'write', actions: 'write', members: 'read', metadata: 'read' },
-    events: ['pull_request', 'pull_request_review', 'check_run', 'check_suite', 'status', 'deployment', 'deployment_status', 'issue_comment', 'workflow_run'],
+    events: [...(opts.events ?? manifestEvents(opts.appManifest ?? defaultAppManifest()))],
     privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     publicKey: createPublicKey(privateKey),
     webhookSecret: opts.webhookSecret ?? randomBytes(16).toString('hex'),
