@@ -43,7 +43,10 @@ describe('webhooks only of the events the app subscribes to', () => {
       await sb.settled();
       expect(receiver.received.map((r) => r.headers['x-github-event'])).toEqual(['pull_request']);
       expect(sb.deliveries.map((d) => d.event)).toEqual(['pull_request']);
-      expect(sb.unsubscribed).toEqual([{ event: 'issue_comment', action: 'created', repository: 'acme/shop' }]);
+      expect(sb.unsubscribed).toEqual([
+        { event: 'push', action: null, repository: 'acme/shop' },
+        { event: 'issue_comment', action: 'created', repository: 'acme/shop' },
+      ]);
       const app = await client(sb, appJwt(sb.app.id, sb.app.privateKey)).apps.getAuthenticated();
       expect(app.data?.events).toEqual(['pull_request']);
     } finally {
@@ -58,7 +61,7 @@ describe('webhooks only of the events the app subscribes to', () => {
     const pr = await sb.openPullRequest({ repo: 'acme/shop', head: 'master', base: 'staging', title: 'Promote', user: 'alice' });
     await sb.comment('acme/shop', pr.number, 'bob', 'hello');
     expect(sb.deliveries.map((d) => `${d.event}.${d.action ?? ''}`)).toEqual(['issue_comment.created']);
-    expect(sb.unsubscribed.map((u) => u.event)).toEqual(['pull_request']);
+    expect(sb.unsubscribed.map((u) => u.event)).toEqual(['push', 'pull_request']);
   });
 
   it('refuses to start on a manifest whose default_events is not a list, naming the file, line and key', async () => {

@@ -109,3 +109,24 @@ export function parseTree(stdout: string, dir: string): GitTreeEntry[] {
   }
   return entries;
 }
+
+/** `git diff-tree --stdin -r --name-status -z` output: each commit's sha, then status/path pairs. */
+export function parseDiffTree(stdout: string, out: Map<string, { added: string[]; removed: string[]; modified: string[] }>): Map<string, { added: string[]; removed: string[]; modified: string[] }> {
+  const parts = stdout.split('\0');
+  let cur: { added: string[]; removed: string[]; modified: string[] } | null = null;
+  for (let i = 0; i < parts.length; i++) {
+    const p = (parts[i] ?? '').replace(/^\n/, '');
+    if (!p) continue;
+    if (/^[0-9a-f]{40}$/.test(p)) {
+      cur = out.get(p) ?? { added: [], removed: [], modified: [] };
+      out.set(p, cur);
+      continue;
+    }
+    const path = parts[++i] ?? '';
+    if (!cur) continue;
+    if (p === 'A') cur.added.push(path);
+    else if (p === 'D') cur.removed.push(path);
+    else cur.modified.push(path);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { baseEnv, git, GitError, identityEnv } from './exec.js';
-import { attachPatches, parseCommit, parseCommitBatch, parseNumstat, parseRawDiff, parseTree } from './parse.js';
+import { attachPatches, parseCommit, parseCommitBatch, parseDiffTree, parseNumstat, parseRawDiff, parseTree } from './parse.js';
 import type { GitCommitInfo, GitFileChange, GitIdentity, GitTreeEntry } from './types.js';
 
 export type { GitCommitInfo, GitFileChange, GitIdentity, GitTreeEntry } from './types.js';
@@ -132,6 +132,20 @@ export class GitRepo {
     if (base) args.push(`^${base}`);
     const r = await this.run(args);
     return r.stdout.split('\n').filter(Boolean);
+  }
+
+  /** Commits reachable from `head` and from none of `exclude` (shas), oldest first. */
+  async revListExcluding(head: string, exclude: string[]): Promise<string[]> {
+    const r = await this.run(['rev-list', '--reverse', '--topo-order', head, ...exclude.map((x) => `^${x}`)]);
+    return r.stdout.split('\n').filter(Boolean);
+  }
+
+  /** The paths each commit added, removed and modified against its first parent (one `git diff-tree --stdin`). */
+  async changedPaths(shas: string[]): Promise<Map<string, { added: string[]; removed: string[]; modified: string[] }>> {
+    const out = new Map<string, { added: string[]; removed: string[]; modified: string[] }>();
+    if (shas.length === 0) return out;
+    const r = await this.run(['diff-tree', '--stdin', '-r', '--root', '--first-parent', '-m', '--name-status', '--no-renames', '-z'], { input: `${shas.join('\n')}\n` });
+    return parseDiffTree(r.stdout, out);
   }
 
   async mergeBase(a: string, b: string): Promise<string | null> {

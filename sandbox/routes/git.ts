@@ -4,6 +4,7 @@ import { gitCommitJson } from '../json/commits.js';
 import { nodeId } from '../json/common.js';
 import { repoApiUrl } from '../json/repos.js';
 import type { RepoState } from '../state.js';
+import { updateRef } from '../world/pushes.js';
 import { actorAccount, repoOf } from './helpers.js';
 import { HttpError, type RouteTable } from './route.js';
 
@@ -26,8 +27,7 @@ export const routes: RouteTable = {
     if (!/^refs\/(heads|tags)\/.+/.test(ref)) throw new HttpError(422, "Reference name must start with 'refs/' and have at least two slashes.");
     if (await r.git.resolve(ref)) throw new HttpError(422, 'Reference already exists');
     if (!(await r.git.resolve(sha))) throw new HttpError(422, 'Object does not exist');
-    await r.git.updateRef(ref, sha, null);
-    if (ref.startsWith('refs/heads/')) await sb.afterRefMoved(r, ref.slice(11), null, sha, actorAccount(sb, ctx));
+    await updateRef(sb, r, { ref, before: null, after: sha, pusher: actorAccount(sb, ctx) });
     return { status: 201, body: refJson(sb, r, ref, sha) };
   },
   'git/update-ref': async (sb, ctx) => {
@@ -38,9 +38,16 @@ export const routes: RouteTable = {
     const sha = String(ctx.body.sha);
     if (!(await r.git.resolve(sha))) throw new HttpError(422, 'Object does not exist');
     if (ctx.body.force !== true && !(await r.git.isAncestor(before, sha))) throw new HttpError(422, 'Update is not a fast forward');
-    await r.git.updateRef(ref, sha, before);
-    if (ref.startsWith('refs/heads/')) await sb.afterRefMoved(r, ref.slice(11), before, sha, actorAccount(sb, ctx));
+    await updateRef(sb, r, { ref, before, after: sha, pusher: actorAccount(sb, ctx) });
     return { status: 200, body: refJson(sb, r, ref, sha) };
+  },
+  'git/delete-ref': async (sb, ctx) => {
+    const r = repoOf(sb, ctx, true);
+    const ref = `refs/${ctx.params.ref ?? ''}`;
+    const before = /^refs\/(heads|tags)\/.+/.test(ref) ? await r.git.resolve(ref) : null;
+    if (!before) throw new HttpError(422, 'Reference does not exist');
+    await updateRef(sb, r, { ref, before, after: null, pusher: actorAccount(sb, ctx) });
+    return { status: 204 };
   },
   'git/get-commit': async (sb, ctx) => {
     const r = repoOf(sb, ctx);

@@ -1,14 +1,14 @@
-/** Branch updates: new branches, pushes (commits written with git), and what a moved branch does to the PRs it heads. */
+/** Branch updates: new branches, pushes (commits written with git), and what a moved branch does (a `push` event, PRs it heads). */
 import type { GitHubSandbox, PersonRef } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import type { Account, RepoState } from '../state.js';
+import { emitPush, updateRef } from './pushes.js';
 
 export async function createBranch(sb: GitHubSandbox, repo: string, branch: string, from: string): Promise<string> {
   const r = sb.repo(repo);
   const sha = await r.git.resolve(from);
   if (!sha) throw new Error(`cannot resolve ${from} in ${repo}`);
-  await r.git.updateRef(`refs/heads/${branch}`, sha, null);
-  await sb.afterRefMoved(r, branch, null, sha, null);
+  await updateRef(sb, r, { ref: `refs/heads/${branch}`, before: null, after: sha, pusher: null });
   return sha;
 }
 
@@ -46,9 +46,7 @@ export async function push(
   const author = sb.identity(c.author);
   const committer = c.committer ? sb.identity(c.committer) : author;
   const sha = await r.git.commitFiles({ parent, files: c.files, message, author, committer });
-  await r.git.updateRef(`refs/heads/${c.branch}`, sha, before);
-  const pusher = committer.account ?? author.account;
-  await sb.afterRefMoved(r, c.branch, before, sha, pusher);
+  await updateRef(sb, r, { ref: `refs/heads/${c.branch}`, before, after: sha, pusher: committer.account ?? author.account });
   return sha;
 }
 
@@ -62,15 +60,14 @@ export async function pushMany(sb: GitHubSandbox, repo: string, branch: string, 
   const shas = await r.git.importLinear(parent, series);
   const tip = shas[shas.length - 1];
   if (tip) {
-    await r.git.updateRef(`refs/heads/${branch}`, tip, before);
-    await sb.afterRefMoved(r, branch, before, tip, id.account);
+    await updateRef(sb, r, { ref: `refs/heads/${branch}`, before, after: tip, pusher: id.account });
   }
   return shas;
 }
 
-/** After a branch moved: PRs headed by it get `synchronize`. */
+/** After a branch moved in git: the `push` event, then PRs headed by it get `synchronize`. */
 export async function afterRefMoved(sb: GitHubSandbox, r: RepoState, branch: string, before: string | null, after: string, sender: Account | null): Promise<void> {
-  r.pushedAt = iso();
+  await emitPush(sb, r, { ref: `refs/heads/${branch}`, before, after, pusher: sender });
   for (const base of sb.repos.values()) {
     for (const pr of base.pulls.values()) {
       if (pr.state !== 'open' || pr.headRepo !== r || pr.headRef !== branch || pr.headSha === after) continue;
@@ -81,5 +78,4 @@ export async function afterRefMoved(sb: GitHubSandbox, r: RepoState, branch: str
       await sb.emit(base, 'pull_request', { action: 'synchronize', number: pr.number, before: old, after, pull_request: await sb.pullJson(base, pr, true) }, sender ?? pr.user);
     }
   }
-  void before;
 }

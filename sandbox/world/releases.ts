@@ -3,6 +3,7 @@ import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { HttpError } from '../routes/route.js';
 import type { Account, ReleaseState, RepoState } from '../state.js';
+import { updateRef } from './pushes.js';
 
 /** Creates a release as `POST /repos/{owner}/{repo}/releases` does (422 for a tag that has a release). */
 export async function createRelease(sb: GitHubSandbox, r: RepoState, author: Account, b: Record<string, unknown>): Promise<ReleaseState> {
@@ -13,7 +14,7 @@ export async function createRelease(sb: GitHubSandbox, r: RepoState, author: Acc
   if (!existing) {
     const sha = (await r.git.resolve(`refs/heads/${target}`)) ?? (await r.git.resolve(target));
     if (!sha) throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'Release', code: 'invalid', field: 'target_commitish' }] });
-    if (b.draft !== true) await r.git.updateRef(`refs/tags/${tag}`, sha, null);
+    if (b.draft !== true) await updateRef(sb, r, { ref: `refs/tags/${tag}`, before: null, after: sha, pusher: author });
   }
   const now = iso();
   const rel: ReleaseState = {
