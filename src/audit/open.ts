@@ -4,7 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { auditMigrationProvider, type AuditSchema } from './schema.js';
-import { KyselyAuditStore, postgresChainLock, sqliteChainLock, withProcessMutex } from './sql-store.js';
+import { postgresChainLock, sqliteChainLock, withProcessMutex } from './locks.js';
+import { KyselyAuditStore } from './sql-store.js';
 import type { AuditDatabase, AuditDialect } from './types.js';
 
 /** File name of the embedded store inside the data directory. */

@@ -1,13 +1,9 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { canonicalJson, deploymentIdOf, GENESIS_HASH, recordHash } from './hash.js';
+import type { Kysely, Selectable } from 'kysely';
+import { GENESIS_HASH, recordHash } from './hash.js';
+import type { ChainLock } from './locks.js';
+import { prepareEvent, toRaw, toRecord, toRow, type Prepared } from './row-mapping.js';
 import type { AuditRecordsTable, AuditSchema } from './schema.js';
-import { AUDIT_KINDS, type AppendResult, type AuditDatabase, type AuditDialect, type AuditEventInput, type AuditKind, type AuditRecord, type ScanOptions, type StoredAuditRow } from './types.js';
-
-/**
- * Runs `fn` in one write transaction during which no other writer (thread or process) can append
- * to the chains of `repositories`.
- */
-export type ChainLock = <T>(db: Kysely<AuditSchema>, repositories: readonly string[], fn: (trx: Kysely<AuditSchema>) => Promise<T>) => Promise<T>;
+import type { AppendResult, AuditDatabase, AuditDialect, AuditEventInput, AuditKind, AuditRecord, ScanOptions, StoredAuditRow } from './types.js';
 
 /** Options of {@link KyselyAuditStore}. */
 export interface KyselyAuditStoreOptions {
@@ -19,119 +15,10 @@ export interface KyselyAuditStoreOptions {
   isRetryable: (error: unknown) => boolean;
 }
 
-const REPOSITORY_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const PAGE = 500;
 const INSERT_CHUNK = 400;
 const IN_CHUNK = 500;
 const MAX_ATTEMPTS = 6;
-
-type Prepared = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'recordedAt'> & { detailsText: string };
-
-/** Validates and normalises one event (throws a clear error naming the field). */
-export function prepareEvent(event: AuditEventInput): Prepared {
-  const where = `audit event ${JSON.stringify(event?.key ?? '?')}`;
-  const fail = (msg: string): never => {
-    throw new TypeError(`${where}: ${msg}`);
-  };
-  if (typeof event !== 'object' || event === null) fail('is not an object');
-  if (typeof event.key !== 'string' || event.key.trim() === '') fail('key must be a non-empty string');
-  if (event.key.length > 2000) fail('key is longer than 2000 characters');
-  if (typeof event.repository !== 'string' || !REPOSITORY_PATTERN.test(event.repository)) {
-    fail(`repository must be "owner/name", got ${JSON.stringify(event.repository)}`);
-  }
-  if (typeof event.stage !== 'string' || event.stage === '') fail('stage must be a non-empty string');
-  if (!(AUDIT_KINDS as readonly string[]).includes(event.kind)) fail(`unknown kind ${JSON.stringify(event.kind)}`);
-  if (event.pullRequest !== null && !(Number.isInteger(event.pullRequest) && event.pullRequest > 0)) {
-    fail('pullRequest must be a positive integer or null');
-  }
-  for (const f of ['baseSha', 'headSha', 'actor'] as const) {
-    if (event[f] !== null && typeof event[f] !== 'string') fail(`${f} must be a string or null`);
-  }
-  const at = typeof event.at === 'string' ? new Date(event.at) : new Date(NaN);
-  if (Number.isNaN(at.getTime())) fail(`at must be an ISO 8601 time, got ${JSON.stringify(event.at)}`);
-  if (typeof event.details !== 'object' || event.details === null || Array.isArray(event.details)) {
-    fail('details must be an object');
-  }
-  const detailsText = canonicalJson(event.details);
-  return {
-    key: event.key,
-    repository: event.repository,
-    stage: event.stage,
-    pullRequest: event.pullRequest,
-    baseSha: event.baseSha,
-    headSha: event.headSha,
-    actor: event.actor,
-    kind: event.kind,
-    at: at.toISOString(),
-    details: JSON.parse(detailsText) as Record<string, unknown>,
-    detailsText,
-  };
-}
-
-function toRow(r: AuditRecord, detailsText: string): AuditRecordsTable {
-  return {
-    repository: r.repository,
-    seq: r.seq,
-    key: r.key,
-    stage: r.stage,
-    pull_request: r.pullRequest,
-    base_sha: r.baseSha,
-    head_sha: r.headSha,
-    actor: r.actor,
-    kind: r.kind,
-    at: r.at,
-    recorded_at: r.recordedAt,
-    details: detailsText,
-    deployment_id: deploymentIdOf(r.details),
-    prev_hash: r.prevHash,
-    hash: r.hash,
-  };
-}
-
-function toRaw(row: Selectable<AuditRecordsTable>): StoredAuditRow {
-  return {
-    repository: row.repository,
-    seq: Number(row.seq),
-    key: row.key,
-    stage: row.stage,
-    pullRequest: row.pull_request === null ? null : Number(row.pull_request),
-    baseSha: row.base_sha,
-    headSha: row.head_sha,
-    actor: row.actor,
-    kind: row.kind,
-    at: row.at,
-    recordedAt: row.recorded_at,
-    details: row.details,
-    deploymentId: row.deployment_id,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-function toRecord(row: Selectable<AuditRecordsTable>): AuditRecord {
-  let details: Record<string, unknown>;
-  try {
-    details = JSON.parse(row.details) as Record<string, unknown>;
-  } catch {
-    throw new Error(`audit record ${row.repository} seq ${row.seq} has unreadable details; run \`stagegate audit verify\``);
-  }
-  return {
-    key: row.key,
-    repository: row.repository,
-    stage: row.stage,
-    pullRequest: row.pull_request === null ? null : Number(row.pull_request),
-    baseSha: row.base_sha,
-    headSha: row.head_sha,
-    actor: row.actor,
-    kind: row.kind as AuditKind,
-    at: row.at,
-    details,
-    seq: Number(row.seq),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-    recordedAt: row.recorded_at,
-  };
-}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -311,54 +198,3 @@ export class KyselyAuditStore implements AuditDatabase {
     if (this.#closed) throw new Error(`audit store ${this.location} is closed`);
   }
 }
-
-const fileMutexes = new Map<string, Promise<unknown>>();
-
-/**
- * Runs `fn` after every earlier call for the same `name` in this process has settled. Two stores
- * opened on one SQLite file in one process must not wait on each other's write lock
- * synchronously (better-sqlite3 blocks the thread while busy), so they take turns here first.
- */
-export function withProcessMutex<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const previous = fileMutexes.get(name) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  fileMutexes.set(name, settled);
-  void settled.then(() => {
-    if (fileMutexes.get(name) === settled) fileMutexes.delete(name);
-  });
-  return run;
-}
-
-/**
- * SQLite lock for the database file `file`: in-process turn-taking, then BEGIN IMMEDIATE, which
- * takes the database write lock up front (other processes wait up to busy_timeout).
- */
-export function sqliteChainLock(file: string): ChainLock {
-  return (db, _repositories, fn) =>
-    withProcessMutex(`sqlite:${file}`, () =>
-      db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          const result = await fn(conn);
-          await sql`commit`.execute(conn);
-          return result;
-        } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
-        }
-      }),
-    );
-}
-
-/** PostgreSQL lock: one transaction holding a transaction-scoped advisory lock per chain. */
-export const postgresChainLock: ChainLock = (db, repositories, fn) =>
-  db.transaction().execute(async (trx) => {
-    for (const repository of [...repositories].sort()) {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${'stagegate-audit:' + repository}, 0))`.execute(trx);
-    }
-    return fn(trx);
-  });
