@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { parse } from 'yaml';
 import { ACTION_INPUTS, ACTION_OUTPUTS, readBooleanInput, readInput } from '../../action/inputs.js';
 import { REASON_CODE_LIST } from '../../src/deploy/types.js';
 import { ROOT } from './harness.js';
@@ -16,7 +16,7 @@ interface ActionYml {
   runs: { using: string; main: string };
 }
 
-const action = load(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml;
+const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml;
 const bundle = readFileSync(join(ROOT, 'dist/index.js'), 'utf8');
 const docs = readFileSync(join(ROOT, 'docs/action.md'), 'utf8');
 
@@ -78,7 +78,7 @@ describe('docs/action.md', () => {
   test('shows the workflow users add: workflow_dispatch with the four inputs the app sends, mapped to the action', () => {
     const yml = /```yaml\n(# \.github\/workflows\/stagegate-deploy\.yml[\s\S]*?)```/.exec(docs)?.[1];
     expect(yml).toBeDefined();
-    const wf = load(yml!) as { on: { workflow_dispatch: { inputs: Record<string, unknown> } }; jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
+    const wf = parse(yml!) as { on: { workflow_dispatch: { inputs: Record<string, unknown> } }; jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
     expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual(['deployment_id', 'environment', 'pull_request', 'sha']);
     const steps = Object.values(wf.jobs)[0]!.steps;
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
