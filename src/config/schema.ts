@@ -1,14 +1,7 @@
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
-import { parseDuration } from './duration.js';
+import { dateSchema, durationSchema, hoursSchema, loginSchema as login, timezoneSchema as timezone } from './formats.js';
 
-/** A duration such as `30s`, `10m`, `2h` or `1d` (parsed by the `ms` library). */
-export const durationSchema = z
-  .string()
-  .refine((v) => parseDuration(v) !== null, { message: 'is not a duration (use forms like 30s, 10m, 2h, 1d)' })
-  .describe('A duration such as 30s, 10m, 2h or 1d');
-
-const login = z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})|@[A-Za-z0-9-]+\/[A-Za-z0-9._-]+)$/, 'must be a login (anna) or a team (@org/team-slug)');
+export { durationSchema } from './formats.js';
 
 /** Who must sign off, and how many of them. */
 export const signoffSchema = z
@@ -79,30 +72,21 @@ export const metricsSchema = z
   .describe('Metric checks after the deploy');
 
 const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const hhmm = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
-const timezone = z
-  .string()
-  .refine((tz) => IANAZone.isValidZone(tz), { message: 'is not an IANA time zone (e.g. Europe/Berlin)' })
-  .describe('IANA time zone');
 
 /** A deploy window. */
 export const windowSchema = z
   .strictObject({
     days: z.array(dayName).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']).describe('Days of the week'),
-    hours: z.string().regex(hhmm, 'must look like 09:00-16:00').default('00:00-24:00').describe('Local time range, start inclusive, end exclusive'),
+    hours: hoursSchema.default('00:00-24:00'),
     timezone: timezone.default('UTC'),
   })
   .describe('Deploy window');
 
-const dateOrDateTime = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), {
-  message: 'must be a date (2026-12-20) or a date-time (2026-12-20T18:00:00+01:00)',
-});
-
 /** A freeze period: no promotion to the stage while it lasts. */
 export const freezeSchema = z
   .strictObject({
-    from: dateOrDateTime.describe('First day (or instant) of the freeze'),
-    to: dateOrDateTime.describe('Last day (inclusive) or instant the freeze ends'),
+    from: dateSchema.describe('First day (or instant) of the freeze'),
+    to: dateSchema.describe('Last day (inclusive) or instant the freeze ends'),
     reason: z.string().optional().describe('Shown on the gate'),
     timezone: timezone.default('UTC'),
   })
@@ -170,29 +154,6 @@ export const configSchema = z
       })
       .default({ workflow: 'stagegate-deploy.yml' }),
   })
-  .superRefine((cfg, ctx) => {
-    const names = new Set<string>();
-    cfg.stages.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicates stage "${s.name}"` });
-      names.add(s.name);
-      if (s.branch === s.from) ctx.addIssue({ code: 'custom', path: ['stages', i, 'from'], message: 'must differ from branch' });
-    });
-    cfg.stages.forEach((s, i) => {
-      if (s.verified_in !== undefined && !names.has(s.verified_in)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: `names no stage ("${s.verified_in}")` });
-      if (s.verified_in === s.name) ctx.addIssue({ code: 'custom', path: ['stages', i, 'verified_in'], message: 'cannot be the stage itself' });
-      if (s.soak !== undefined && s.verified_in === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'soak'], message: 'needs verified_in' });
-      const a = s.freeze;
-      a.forEach((f, j) => {
-        if (Date.parse(f.from) > Date.parse(f.to)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'freeze', j, 'to'], message: 'is before from' });
-      });
-    });
-    cfg.risk.forEach((r, i) => {
-      (r.stages ?? []).forEach((st, j) => {
-        if (!names.has(st)) ctx.addIssue({ code: 'custom', path: ['risk', i, 'stages', j], message: `names no stage ("${st}")` });
-      });
-      if (r.level === 'low' && r.signoff) ctx.addIssue({ code: 'custom', path: ['risk', i, 'signoff'], message: 'a low tier cannot require sign-off' });
-    });
-  })
   .describe('Stagegate configuration (.github/stagegate.yml)');
 
 /** A validated configuration, defaults applied. */
@@ -219,9 +180,4 @@ export type Freeze = z.output<typeof freezeSchema>;
 /** Is this smoke check an HTTP check? */
 export function isHttpSmoke(c: SmokeCheck): c is HttpSmokeCheck {
   return 'url' in c;
-}
-
-/** The JSON Schema for editors, generated from the one schema. */
-export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
