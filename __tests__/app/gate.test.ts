@@ -149,7 +149,7 @@ describe('promotion gate', () => {
     const check = h.world.gateCheck(head);
     expect(check?.conclusion).toBe('failure');
     expect(check?.output?.title).toMatch(/^Invalid configuration/);
-    expect(check?.output?.summary).toMatch(/\.github\/stagegate\.yml:4:\d+: YAML syntax error/);
+    expect(check?.output?.summary).toMatch(/\.github\/stagegate\.yml:4:\d+: a list written in \[brackets\] is not closed/);
     expect(h.world.deployments).toEqual([]);
   });
 
