@@ -59313,7 +59313,8 @@ function crossChecks(doc) {
       if (verifiedIn === name) out.push({ path: ["stages", i, "verified_in"], message: "cannot be the stage itself" });
       else nameProblem(["stages", i, "verified_in"], verifiedIn, name);
     }
-    if (s2.soak !== void 0 && s2.verified_in === void 0) out.push({ path: ["stages", i, "soak"], message: "needs verified_in (soak is how long ago the verification in that stage must have succeeded)" });
+    if (s2.soak !== void 0 && s2.verified_in === void 0)
+      out.push({ path: ["stages", i, "soak"], message: "needs verified_in (soak is how long ago the verification in that stage must have succeeded)" });
     list(s2.freeze).forEach((f, j) => {
       if (!isObj(f)) return;
       const zone = typeof f.timezone === "string" && IANAZone.isValidZone(f.timezone) ? f.timezone : "UTC";
@@ -59337,7 +59338,10 @@ function crossChecks(doc) {
       }
     });
   });
-  out.push(...cycles(stages, "from", "the stages form a cycle (each promotes from the branch of the next)"), ...cycles(stages, "verified_in", "verified_in forms a cycle, so none of these stages can ever be verified first"));
+  out.push(
+    ...cycles(stages, "from", "the stages form a cycle (each promotes from the branch of the next)"),
+    ...cycles(stages, "verified_in", "verified_in forms a cycle, so none of these stages can ever be verified first")
+  );
   list(doc.risk).forEach((r, i) => {
     if (!isObj(r)) return;
     list(r.stages).forEach((st, j) => {
