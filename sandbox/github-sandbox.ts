@@ -14,7 +14,22 @@ import type { GitIdentity } from './git/repo.js';
 import { ApiServer } from './http/server.js';
 import type { ContractViolation, PersonRef, SandboxOptions, UnsubscribedEvent } from './options.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './runner/workflow-runner.js';
-import type { Account, Actor, AppData, CheckRunState, CommentState, DeploymentState, InstallationState, PullState, RepoState, ReviewState, StatusState, TeamState } from './state.js';
+import type {
+  Account,
+  Actor,
+  AppData,
+  BranchProtectionState,
+  ProtectionBypass,
+  CheckRunState,
+  CommentState,
+  DeploymentState,
+  InstallationState,
+  PullState,
+  RepoState,
+  ReviewState,
+  StatusState,
+  TeamState,
+} from './state.js';
 import { webhookContract } from './webhook-contract.js';
 import { DeliveryQueue } from './webhooks/queue.js';
 import type { Delivery } from './webhooks/sender.js';
@@ -23,6 +38,7 @@ import * as apps from './world/apps.js';
 import * as checks from './world/checks.js';
 import * as comments from './world/comments.js';
 import { merge, mergePull } from './world/merges.js';
+import * as protection from './world/protection.js';
 import * as pulls from './world/pulls.js';
 import * as refs from './world/refs.js';
 import * as repos from './world/repos.js';
@@ -129,12 +145,16 @@ export class GitHubSandbox extends SandboxPlumbing {
   createOrg(o: { login: string; name?: string }): Account {
     return accounts.createOrg(this, o);
   }
-  /** Creates a team; members default to active `member`s. */
-  createTeam(org: string, t: { slug: string; name?: string; members?: Record<string, TeamMember> | string[] }): TeamState {
+  /** Creates a team (a child of the team `parent` when given); members default to active `member`s. */
+  createTeam(org: string, t: { slug: string; name?: string; parent?: string; members?: Record<string, TeamMember> | string[] }): TeamState {
     return teams.createTeam(this, org, t);
   }
   setTeamMembership(org: string, slug: string, login: string, m: TeamMember | null): void {
     teams.setTeamMembership(this, org, slug, login, m);
+  }
+  /** Whether `login` is an active member of the team or of a team below it (as GitHub's membership API reports). */
+  isTeamMember(org: string, slug: string, login: string): boolean {
+    return teams.isTeamMember(this, org, slug, login);
   }
   account(login: string): Account {
     return accounts.account(this, login);
@@ -197,6 +217,14 @@ export class GitHubSandbox extends SandboxPlumbing {
   /** Commits `files` on top of `branch` (created from the default branch when absent) as `author`. */
   push(repo: string, c: Parameters<typeof refs.push>[2]): Promise<string> {
     return refs.push(this, repo, c);
+  }
+  /** Protects `branch` as `PUT /repos/{owner}/{repo}/branches/{branch}/protection` does, from the same body (keys left out are off). */
+  protectBranch(repo: string, branch: string, body: Record<string, unknown>): BranchProtectionState {
+    return protection.setBranchProtection(this, this.repo(repo), branch, { required_status_checks: null, enforce_admins: null, required_pull_request_reviews: null, restrictions: null, ...body });
+  }
+  /** Ref updates (merges and pushes) admins made although branch protection was not satisfied. */
+  protectionBypasses(repo: string): ProtectionBypass[] {
+    return [...this.repo(repo).bypasses];
   }
   /** Pushes `count` small commits to `branch` quickly (for large ranges). */
   pushMany(repo: string, branch: string, count: number, author: PersonRef): Promise<string[]> {

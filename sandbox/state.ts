@@ -69,6 +69,10 @@ export interface RepoState extends RepoData {
   statuses: StatusState[];
   deployments: Map<number, DeploymentState>;
   releases: Map<number, ReleaseState>;
+  /** Branch protection rules by branch name. */
+  protections: Map<string, BranchProtectionState>;
+  /** Ref updates an admin made despite unsatisfied protection (GitHub's `protected_branch.policy_override`). */
+  bypasses: ProtectionBypass[];
 }
 
 export interface PullState {
@@ -195,6 +199,36 @@ export interface ReleaseState {
   publishedAt: string | null;
 }
 
+/** A branch protection rule, as `PUT /repos/{owner}/{repo}/branches/{branch}/protection` sets it. */
+export interface BranchProtectionState {
+  /** Required checks; `appId` is the app that must provide each (null: any source). */
+  requiredStatusChecks: { strict: boolean; checks: Array<{ context: string; appId: number | null }> } | null;
+  enforceAdmins: boolean;
+  requiredPullRequestReviews: { dismissStaleReviews: boolean; requireCodeOwnerReviews: boolean; requiredApprovingReviewCount: number; requireLastPushApproval: boolean } | null;
+  /** Who may push (logins, team slugs, app slugs); null: anyone with write access. */
+  restrictions: { users: string[]; teams: string[]; apps: string[] } | null;
+  requiredLinearHistory: boolean;
+  allowForcePushes: boolean;
+  allowDeletions: boolean;
+  blockCreations: boolean;
+  requiredConversationResolution: boolean;
+  lockBranch: boolean;
+  allowForkSyncing: boolean;
+}
+
+/** A ref update an admin made although protection was not satisfied (recorded, as GitHub's audit log does). */
+export interface ProtectionBypass {
+  ref: string;
+  /** The PR whose merge it was, or null for a push. */
+  pullNumber: number | null;
+  before: string | null;
+  after: string | null;
+  actor: Account;
+  /** What was not satisfied (the messages a non-admin gets). */
+  reasons: string[];
+  createdAt: string;
+}
+
 /** The installation of the sandbox's app on an account (every account with a repository has one). */
 export interface InstallationState {
   id: number;
@@ -208,6 +242,9 @@ export interface TeamState {
   org: Account;
   slug: string;
   name: string;
+  /** The parent team: its membership includes this team's members ("Team members will include the members of child teams"). */
+  parent: TeamState | null;
+  /** Direct members. */
   members: Map<string, { role: 'member' | 'maintainer'; state: 'active' | 'pending' }>;
 }
 

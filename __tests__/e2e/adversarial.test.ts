@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { checkMark, ci, createShopRepo, gateCheck, startWorld, verdictOf, waitForGate, type World } from '../../sandbox/story.js';
+import { checkMark, ci, createShopRepo, demoConfig, gateCheck, startWorld, verdictOf, waitForGate, type World } from '../../sandbox/story.js';
 
 // Adversarial stories on the same sandbox, the real app server and the real Action bundle. Each test
 // works in its own repository of the same world (acme/<name>).
@@ -23,10 +23,10 @@ afterEach(() => {
 /** A new repo with a feature by alice on master (CI green) and a master → staging PR opened by `opener`. */
 async function promotion(
   name: string,
-  opts: { opener?: string; coAuthors?: Array<string | { name: string; email: string }>; files?: Record<string, string> } = {},
+  opts: { opener?: string; coAuthors?: Array<string | { name: string; email: string }>; files?: Record<string, string>; config?: string } = {},
 ): Promise<{ repo: string; pr: number; head: string }> {
   const { sb } = world;
-  await createShopRepo(world, name);
+  await createShopRepo(world, name, opts.config);
   const repo = `acme/${name}`;
   const head = await sb.push(repo, {
     branch: 'master',
@@ -47,6 +47,24 @@ function stagegateDeployments(repo: string): number {
 }
 
 describe('adversarial promotions', () => {
+  it('counts a child team’s member for the parent team in reviewers, exactly as GitHub reports the membership', async () => {
+    const { sb } = world;
+    sb.createUser({ login: 'dave', name: 'Dave Deputy', email: 'dave@acme.test' });
+    sb.createTeam('acme', { slug: 'release-deputies', parent: 'release-managers', members: ['dave'] });
+    const config = demoConfig(world.staging, world.production, world.prom).replace(
+      '    signoff:\n      approvals: 1\n',
+      '    signoff:\n      approvals: 1\n      reviewers: ["@acme/release-managers"]\n',
+    );
+    const { repo, pr, head } = await promotion('deputies', { config });
+    sb.addCollaborator(repo, 'dave', 'write');
+    let mark = checkMark(sb, repo);
+    await sb.review({ repo, pr, user: 'bob', event: 'APPROVE', commitId: head });
+    expect(verdictOf(await waitForGate(sb, head, () => true, mark, 30_000, repo))).toBe('pending');
+    mark = checkMark(sb, repo);
+    await sb.review({ repo, pr, user: 'dave', event: 'APPROVE', commitId: head });
+    expect(verdictOf(await waitForGate(sb, head, () => true, mark, 30_000, repo))).toBe('success');
+  }, 90_000);
+
   it('blocks on a co-author nobody can identify, and settles (its own check suite does not re-trigger it)', async () => {
     const { sb } = world;
     const { repo, pr, head } = await promotion('ghostwriter', { coAuthors: [{ name: 'Ghost', email: 'ghost@nowhere.test' }] });

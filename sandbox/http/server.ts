@@ -102,10 +102,14 @@ async function serve(sb: GitHubSandbox, req: IncomingMessage, raw: string): Prom
   }
   if (verdict.status === 422) {
     sb.violations.push({ kind: 'request', method, path, operationId: verdict.operationId, status: 422, errors: verdict.errors });
-    return checked(sb, verdict.operationId, {
-      status: 422,
-      body: { message: 'Validation Failed', errors: verdict.errors.map((e) => ({ resource: verdict.operationId, code: 'invalid', message: e })), documentation_url: 'https://docs.github.com/rest' },
-    });
+    // GitHub answers `validation-error` (error objects) or, for some operations, `validation-error-simple` (strings).
+    const asObjects = {
+      message: 'Validation Failed',
+      errors: verdict.errors.map((e) => ({ resource: verdict.operationId, code: 'invalid', message: e })),
+      documentation_url: 'https://docs.github.com/rest',
+    };
+    const simple = githubContract().checkResponse(verdict.operationId, 422, asObjects).length > 0;
+    return checked(sb, verdict.operationId, { status: 422, body: simple ? { ...asObjects, errors: verdict.errors } : asObjects });
   }
   const actor = authenticate(sb, req.headers.authorization);
   let result: RouteResult;

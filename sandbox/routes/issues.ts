@@ -1,5 +1,5 @@
 /** `issues` REST operations (docs.github.com/rest/issues): Issue comments (on pull requests). */
-import { editComment } from '../world/comments.js';
+import { editComment, mayEditComment } from '../world/comments.js';
 import { actorAccount, repoOf, paginate, viaApp } from './helpers.js';
 import { HttpError, type RouteTable } from './route.js';
 
@@ -28,7 +28,8 @@ export const routes: RouteTable = {
     const c = r.comments.get(Number(ctx.params.comment_id));
     if (!c) throw new HttpError(404, 'Not Found');
     const me = actorAccount(sb, ctx);
-    if (me.id !== c.user.id && !(ctx.actor.kind === 'user' && sb.permissionOf(r, me.login) !== 'read')) throw new HttpError(403, 'Resource not accessible by integration');
+    if (ctx.actor.kind === 'invalid' || !mayEditComment(sb, r, c, ctx.actor))
+      throw new HttpError(403, ctx.actor.kind === 'installation' ? 'Resource not accessible by integration' : 'Must have write access to edit this comment.');
     await editComment(sb, r, c, me, String(ctx.body.body));
     return { status: 200, body: sb.commentJson(r, c) };
   },

@@ -2,7 +2,7 @@
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { HttpError } from '../routes/route.js';
-import type { Account, AppData, CommentState, RepoState } from '../state.js';
+import type { Account, Actor, AppData, CommentState, RepoState } from '../state.js';
 
 export async function addComment(sb: GitHubSandbox, r: RepoState, issueNumber: number, user: Account, body: string, viaApp: AppData | null = null): Promise<CommentState> {
   const pr = r.pulls.get(issueNumber);
@@ -16,6 +16,17 @@ export async function addComment(sb: GitHubSandbox, r: RepoState, issueNumber: n
 
 export async function comment(sb: GitHubSandbox, repo: string, issueNumber: number, user: string, body: string): Promise<CommentState> {
   return sb.addComment(sb.repo(repo), issueNumber, sb.account(user), body);
+}
+
+/**
+ * Whether `actor` may edit comment `c`, as GitHub allows: its author, or anyone with write access to the repository
+ * — a user with write or admin permission, or an app installation with `issues` or `pull_requests` write (which
+ * includes a workflow's `GITHUB_TOKEN`).
+ */
+export function mayEditComment(sb: GitHubSandbox, r: RepoState, c: CommentState, actor: Actor): boolean {
+  if (actor.kind === 'user') return actor.account.id === c.user.id || ['write', 'admin'].includes(sb.permissionOf(r, actor.account.login));
+  if (actor.kind === 'installation') return actor.bot.id === c.user.id || actor.app.permissions.issues === 'write' || actor.app.permissions.pull_requests === 'write';
+  return false;
 }
 
 /** Replaces a comment's body as `editor` (emits `issue_comment.edited` with `changes.body` when it changed). */

@@ -3,8 +3,9 @@ import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { HttpError } from '../routes/route.js';
 import type { Account, PullState, RepoState } from '../state.js';
+import { mergeBlockers, overrides, recordBypass } from './protection.js';
 
-/** Merges a PR with a real git merge commit on its base branch. */
+/** Merges a PR with a real git merge commit on its base branch (405 while its protection is not satisfied, unless an admin overrides it). */
 export async function mergePull(
   sb: GitHubSandbox,
   r: RepoState,
@@ -17,6 +18,8 @@ export async function mergePull(
   if (opts.sha && opts.sha !== pr.headSha) throw new HttpError(409, 'Head branch was modified. Review and try the merge again.');
   const baseSha = await r.git.branchSha(pr.baseRef);
   if (!baseSha) throw new HttpError(405, 'Base branch was deleted');
+  const blockers = await mergeBlockers(sb, r, pr, sender);
+  const bypass = overrides(sb, r, { ref: `refs/heads/${pr.baseRef}`, actor: sender, merge: true, blockers, status: 405 });
   const tree = await r.git.mergeTree(baseSha, pr.headSha);
   if (!tree) throw new HttpError(405, 'Merge conflict');
   const author = sb.identity(sender.login);
@@ -37,6 +40,7 @@ export async function mergePull(
   const now = iso();
   Object.assign(pr, { merged: true, mergedBy: sender, mergeCommitSha: sha, baseShaAtMerge: baseSha, state: 'closed', closedAt: now, mergedAt: now, updatedAt: now });
   await sb.emit(r, 'pull_request', { action: 'closed', number: pr.number, pull_request: await sb.pullJson(r, pr, true) }, sender);
+  if (bypass) recordBypass(r, { ref: `refs/heads/${pr.baseRef}`, pullNumber: pr.number, before: baseSha, after: sha, actor: sender, reasons: blockers });
   await sb.afterRefMoved(r, pr.baseRef, baseSha, sha, sender);
   return sha;
 }

@@ -7,6 +7,7 @@ import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { repoHtmlUrl } from '../json/repos.js';
 import type { Account, RepoState } from '../state.js';
+import { overrides, pushBlockers, recordBypass } from './protection.js';
 
 const ZERO = '0'.repeat(40);
 /** GitHub's `push` payload lists at most this many commits (docs: "The array includes a maximum of 2048 commits"). */
@@ -22,12 +23,15 @@ export interface RefUpdate {
   pusher: Account | null;
 }
 
-/** Moves a ref (compare-and-swap on `before`) and reports it as GitHub does. */
+/** Moves a ref (compare-and-swap on `before`) if branch protection lets `pusher` (422 otherwise), and reports it as GitHub does. */
 export async function updateRef(sb: GitHubSandbox, r: RepoState, u: RefUpdate): Promise<void> {
+  const blockers = await pushBlockers(sb, r, u.ref, u.before, u.after, u.pusher);
+  const bypass = overrides(sb, r, { ref: u.ref, actor: u.pusher, merge: false, blockers, status: 422 });
   if (u.after === null) await r.git.deleteRef(u.ref);
   else await r.git.updateRef(u.ref, u.after, u.before);
   if (u.ref.startsWith('refs/heads/') && u.after !== null) await sb.afterRefMoved(r, u.ref.slice('refs/heads/'.length), u.before, u.after, u.pusher);
   else await emitPush(sb, r, u);
+  if (bypass && u.pusher) recordBypass(r, { ref: u.ref, pullNumber: null, before: u.before, after: u.after, actor: u.pusher, reasons: blockers });
 }
 
 /** Emits the `push` webhook of a ref update that already happened in git. */

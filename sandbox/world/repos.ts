@@ -67,6 +67,8 @@ export function newRepoState(sb: GitHubSandbox, owner: Account, name: string, gi
     statuses: [],
     deployments: new Map(),
     releases: new Map(),
+    protections: new Map(),
+    bypasses: [],
   };
 }
 
