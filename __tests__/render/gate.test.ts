@@ -86,6 +86,14 @@ describe('gate comment', () => {
     expect(body).toMatchSnapshot();
   });
 
+  it('renders the identical body for the same result evaluated at another time (nothing to rewrite)', () => {
+    const later = renderGateComment(view({ result: result({ evaluatedAt: '2026-11-24T11:30:00.000Z' }) }));
+    expect(later).toBe(renderGateComment(view()));
+    expect(later).not.toMatch(/2026-11-24T1[01]:[0-9]{2}:00\.000Z/);
+    const otherHead = renderGateComment(view({ result: result({ headSha: '3'.repeat(40) }) }));
+    expect(otherHead).not.toBe(later);
+  });
+
   it('says where the policy came from when it fell back to the default branch', () => {
     expect(renderGateComment(view({ configOrigin: { ref: 'master', fellBack: true, extendsFrom: 'acme/.github:.github/stagegate.yml' } }))).toContain(
       'from the default branch `master` (the base branch has none), extending `acme/.github:.github/stagegate.yml`',

@@ -129,7 +129,11 @@ function originLine(o: ConfigOrigin): string {
   return `Policy: ${from}${o.extendsFrom ? `, extending \`${o.extendsFrom}\`` : ''}.`;
 }
 
-/** The gate comment, upserted on the PR through {@link GATE_MARKER}. */
+/**
+ * The gate comment, upserted on the PR through {@link GATE_MARKER}. It carries no time of its own (the
+ * evaluation's time is the check run's `completed_at` and the audit record's): an unchanged result renders
+ * the identical body, so re-evaluating writes nothing.
+ */
 export function renderGateComment(view: GateView): string {
   const { result } = view;
   const body = [
@@ -149,7 +153,7 @@ export function renderGateComment(view: GateView): string {
     '### Release notes',
     ...releaseNotes(view),
     '',
-    `<sub>${originLine(view.configOrigin)} Evaluated at ${result.evaluatedAt} on \`${short(result.headSha)}\`.</sub>`,
+    `<sub>${originLine(view.configOrigin)} Evaluated on head \`${short(result.headSha)}\`.</sub>`,
   ].join('\n');
   return truncateMarkdown(body, GITHUB_TEXT_LIMIT);
 }
