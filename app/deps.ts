@@ -1,5 +1,6 @@
 import type { AuditStore } from '../src/audit/types.js';
 import type { Config } from '../src/config/schema.js';
+import type { FactCache } from '../src/github/fact-cache.js';
 
 /** Minimal logger (Probot's pino logger fits). */
 export interface AppLogger {
@@ -14,6 +15,11 @@ export interface AppDeps {
   store: AuditStore;
   /** The clock; tests pass a fixed one. */
   now: () => Date;
+  /**
+   * Facts shared by every evaluation of the process (immutable facts by SHA, ETags for conditional
+   * reads, short-lived permissions), and the gate comment's id and fingerprint. Default: a fresh one.
+   */
+  cache?: FactCache;
   /**
    * Runs `task` at `at` (default: a timer). Soak periods and deploy windows change a gate without
    * any webhook, so the app re-evaluates at the time a result says it may change.

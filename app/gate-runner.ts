@@ -3,7 +3,8 @@ import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '.
 import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
-import { createGitHubFacts } from '../src/github/facts.js';
+import { githubConfigSource } from '../src/github/config-source.js';
+import { createGitHubFacts, reuseWindow } from '../src/github/facts.js';
 import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput, type GateView } from '../src/render/gate.js';
 import { appendAll, gateRecords, gateResultRecord } from './audit-records.js';
 import type { AppDeps } from './deps.js';
@@ -71,10 +72,13 @@ export async function gateView(facts: PromotionFacts, pr: PullRequestFact, match
  */
 export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateRunOutcome> {
   const { client, owner, repo, pullNumber } = input;
-  const facts = createGitHubFacts({ client, owner, repo, pullNumber });
+  const cache = deps.cache;
+  const events = [input.event];
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber, events, ...(cache ? { cache } : {}) });
   const pr = await facts.pullRequest();
   if (pr.state !== 'open') return { kind: 'skipped', why: 'the pull request is closed' };
-  const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch });
+  const source = cache ? githubConfigSource(client, { cache, reuseMs: reuseWindow(cache, events, 'policy') }) : undefined;
+  const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch, ...(source ? { source } : {}) });
 
   if (match.kind === 'none') {
     if (!input.retargeted) return { kind: 'skipped', why: match.why };
@@ -87,7 +91,7 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
   if (match.kind === 'invalid-config') {
     const output = renderConfigErrorCheck(match.errors, match.origin);
     const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
-    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` });
+    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` }, cache);
     return { kind: 'invalid-config', checkId };
   }
 
@@ -112,6 +116,6 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     };
   }
   const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
-  await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) });
+  await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) }, cache);
   return { kind: 'evaluated', result, checkId, audited };
 }

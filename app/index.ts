@@ -5,6 +5,7 @@ import { rulesAffectedBy } from '../src/gate/evaluate.js';
 import type { GateEvent } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
+import { FactCache } from '../src/github/fact-cache.js';
 import type { AppDeps } from './deps.js';
 import { recordDeploymentStatus, type DeploymentStatusEvent } from './deployment-status.js';
 import { runGate, type GateRunInput, type GateRunOutcome } from './gate-runner.js';
@@ -61,6 +62,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
   const deps: AppDeps = {
     store: options.store,
     now: options.now,
+    cache: options.cache ?? new FactCache(),
     onPolicy: (repository, config) => policyHints.set(repository, { config, at: Date.now() }),
     published: new Map(),
   };
@@ -78,13 +80,17 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     /** This app's id, read once with the app's own credentials. */
     const appId = (): Promise<number> => {
       if (options.appId !== undefined) return Promise.resolve(options.appId);
-      ownAppId ??= probot.auth().then(async (octokit) => ((await (octokit as unknown as GitHubRequester).request('GET /app')).data as { id: number }).id);
+      ownAppId ??= probot.auth().then(async (octokit) => {
+        const data = (await octokit.request('GET /app')).data;
+        if (!data) throw new Error('GET /app answered no app');
+        return data.id;
+      });
       ownAppId.catch(() => (ownAppId = null));
       return ownAppId;
     };
     /** Whether an event can change any stage's gate under a known policy. */
     const canChange = (event: GateEvent, config: Config): boolean => config.stages.some((s) => rulesAffectedBy(event, s, config).length > 0);
-    const clientOf = (context: Context): GitHubRequester => context.octokit as unknown as GitHubRequester;
+    const clientOf = (context: Context): GitHubRequester => context.octokit;
     const repoOf = (payload: RepoPayload) => ({ owner: payload.repository.owner.login, repo: payload.repository.name, defaultBranch: payload.repository.default_branch });
 
     async function gate(context: Context, pullNumber: number, event: GateEvent, headSha: string | null, extra: Partial<GateRunInput> = {}): Promise<void> {
@@ -215,7 +221,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       const { owner, repo, defaultBranch } = repoOf(p as unknown as RepoPayload);
       let config = hint(p.repository.full_name);
       if (!config) {
-        const loaded = await loadConfig({ source: githubConfigSource(clientOf(context)), owner, repo, baseRef: defaultBranch, defaultBranch });
+        const loaded = await loadConfig({ source: githubConfigSource(clientOf(context), { cache: deps.cache }), owner, repo, baseRef: defaultBranch, defaultBranch });
         config = loaded.kind === 'ok' ? loaded.config : null;
         if (config) deps.onPolicy?.(p.repository.full_name, config);
       }

@@ -58,13 +58,14 @@ function isFinalStage(config: Config, stage: StageConfig): boolean {
 export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<MergeResult> {
   const { client, owner, repo, pullNumber } = input;
   const repository = `${owner}/${repo}`;
-  const merged = await createGitHubFacts({ client, owner, repo, pullNumber }).pullRequest();
+  const cache = deps.cache ? { cache: deps.cache } : {};
+  const merged = await createGitHubFacts({ client, owner, repo, pullNumber, ...cache }).pullRequest();
   if (!merged.merged || !merged.mergeCommitSha) return { kind: 'skipped', why: 'not merged' };
   const mergeCommit = (await client.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: merged.mergeCommitSha })).data as { parents: { sha: string }[] };
   const baseBefore = mergeCommit.parents[0]?.sha;
   if (!baseBefore) return { kind: 'skipped', why: 'the merge commit has no parent' };
   // The range is judged against the base as it was before the merge, never against the merge itself.
-  const facts = createGitHubFacts({ client, owner, repo, pullNumber, baseSha: baseBefore });
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber, baseSha: baseBefore, ...cache });
   const pr = await facts.pullRequest();
   if (!pr.merged || !pr.mergeCommitSha) return { kind: 'skipped', why: 'not merged' };
   const mergeSha = pr.mergeCommitSha;
@@ -133,7 +134,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       task: 'deploy',
       auto_merge: false,
       required_contexts: [],
-      payload,
+      payload: { ...payload },
       description: `Promotion #${pr.number} to ${stage.name}`.slice(0, 140),
       production_environment: isFinalStage(config, stage),
       transient_environment: false,

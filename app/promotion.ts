@@ -1,4 +1,4 @@
-import { loadConfig, type ConfigError, type ConfigOrigin } from '../src/config/load.js';
+import { loadConfig, type ConfigError, type ConfigOrigin, type ConfigSource } from '../src/config/load.js';
 import type { Config, StageConfig } from '../src/config/schema.js';
 import type { PullRequestFact } from '../src/facts/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
@@ -23,10 +23,19 @@ export function isFork(pr: Pick<PullRequestFact, 'headRepo' | 'baseRepo'>): bool
  * e.g. the base as it was before a merge), falling back to the default branch only when that has
  * no file. The PR's head is never read.
  */
-export async function matchPromotion(opts: { client: GitHubRequester; owner: string; repo: string; pr: PullRequestFact; defaultBranch: string; configRef?: string }): Promise<PromotionMatch> {
+export async function matchPromotion(opts: {
+  client: GitHubRequester;
+  owner: string;
+  repo: string;
+  pr: PullRequestFact;
+  defaultBranch: string;
+  configRef?: string;
+  /** Where the policy is read (default: the contents API, unconditionally). */
+  source?: ConfigSource;
+}): Promise<PromotionMatch> {
   const { client, owner, repo, pr, defaultBranch } = opts;
   if (isFork(pr)) return { kind: 'none', why: `head ${pr.headRepo ?? '(deleted fork)'} is not ${pr.baseRepo}: fork PRs are never promotions` };
-  const loaded = await loadConfig({ source: githubConfigSource(client), owner, repo, baseRef: opts.configRef ?? pr.baseRef, defaultBranch });
+  const loaded = await loadConfig({ source: opts.source ?? githubConfigSource(client), owner, repo, baseRef: opts.configRef ?? pr.baseRef, defaultBranch });
   if (loaded.kind === 'absent') return { kind: 'none', why: 'no .github/stagegate.yml on the base or default branch' };
   if (loaded.kind === 'invalid') {
     // Without a valid policy the stages are unknown; PRs into the default branch are feature work, not promotions.
