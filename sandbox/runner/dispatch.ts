@@ -8,6 +8,7 @@ export interface WorkflowDoc {
   name?: string;
   env?: Record<string, unknown>;
   on?: unknown;
+  concurrency?: string | { group?: unknown; 'cancel-in-progress'?: unknown } | null;
   jobs?: Record<string, { 'runs-on'?: unknown; env?: Record<string, unknown>; steps?: Array<Record<string, unknown>>; 'timeout-minutes'?: number }>;
 }
 

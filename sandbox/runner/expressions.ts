@@ -19,6 +19,8 @@ export function substitute(
     repository: string;
     actor: string;
     runId: number;
+    /** The workflow's name (`github.workflow`). */
+    workflow?: string;
     stepOutputs: (id: string) => Record<string, string> | undefined;
   },
 ): string {
@@ -33,6 +35,8 @@ export function substitute(
     if (e === 'github.repository') return c.repository;
     if (e === 'github.actor') return c.actor;
     if (e === 'github.run_id') return String(c.runId);
+    if (e === 'github.workflow' && c.workflow !== undefined) return c.workflow;
+    if (e === 'github.event_name') return 'workflow_dispatch';
     if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e))) return c.stepOutputs(m[1] ?? '')?.[m[2] ?? ''] ?? '';
     throw new Error(`unsupported expression \${{ ${e} }}`);
   });

@@ -30,7 +30,8 @@ export interface WorkflowRun {
   headSha: string;
   inputs: Record<string, string>;
   actor: string;
-  status: 'queued' | 'in_progress' | 'completed';
+  /** `pending`: waiting for its concurrency group. */
+  status: 'queued' | 'pending' | 'in_progress' | 'completed';
   conclusion: 'success' | 'failure' | 'cancelled' | 'timed_out' | null;
   /** Outputs of all steps, later steps winning. */
   outputs: Record<string, string>;
@@ -40,6 +41,8 @@ export interface WorkflowRun {
   steps: StepResult[];
   error: string | null;
   workspace: string;
+  /** The run's concurrency group (null without `concurrency:`). */
+  concurrencyGroup: string | null;
   createdAt: string;
   completedAt: string | null;
 }

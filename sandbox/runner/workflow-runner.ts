@@ -9,6 +9,7 @@ import { repoJson } from '../json/repos.js';
 import { orgJson, userJson } from '../json/users.js';
 import type { Account, RepoState } from '../state.js';
 import { validateDispatch, type WorkflowDoc } from './dispatch.js';
+import { ConcurrencyGroups, concurrencyOf } from './concurrency.js';
 import { parseCommandFile, stringMap, substitute } from './expressions.js';
 import type { ActionEntry, WorkflowRun } from './types.js';
 
@@ -24,6 +25,9 @@ export class WorkflowRunner {
   /** Milliseconds a run may take before it is killed (GitHub's job timeout). */
   timeoutMs = 10 * 60_000;
   private children = new Set<ChildProcess>();
+  private readonly runChildren = new Map<number, Set<ChildProcess>>();
+  private readonly cancelled = new Set<number>();
+  private readonly concurrency = new ConcurrencyGroups((run) => this.cancel(run));
   private runNumber = 0;
 
   constructor(
@@ -32,6 +36,7 @@ export class WorkflowRunner {
   ) {}
 
   async stopAll(): Promise<void> {
+    for (const run of this.runs) if (run.status === 'pending') this.cancel(run);
     for (const c of this.children) if (c.pid) process.kill(-c.pid, 'SIGKILL');
     const deadline = Date.now() + 5000;
     while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -59,16 +64,37 @@ export class WorkflowRunner {
       steps: [],
       error: null,
       workspace: '',
+      concurrencyGroup: null,
       createdAt: new Date().toISOString(),
       completedAt: null,
     };
+    const expr = (s: string): string =>
+      substitute(s, { inputs, token: '', secrets: new Map(), sha, ref: run.ref, repository: run.repo, actor: actor.login, runId: run.id, workflow: run.workflowName, stepOutputs: () => undefined });
+    const spec = concurrencyOf(doc, expr);
+    run.concurrencyGroup = spec?.group ?? null;
     this.runs.push(run);
     this.active++;
-    void this.execute(r, run, doc, actor).finally(() => {
-      this.active--;
-      this.sb.events.emit('change');
+    this.concurrency.admit(run, spec, () => {
+      void this.execute(r, run, doc, actor).finally(() => {
+        this.active--;
+        this.concurrency.finished(run);
+        this.sb.events.emit('change');
+      });
     });
     return run;
+  }
+
+  /** Cancels a run: a pending one completes `cancelled` at once; a running one has its step killed and ends `cancelled`. */
+  cancel(run: WorkflowRun): void {
+    if (run.status === 'completed') return;
+    if (run.status === 'pending') {
+      Object.assign(run, { status: 'completed', conclusion: 'cancelled', completedAt: new Date().toISOString() });
+      this.active--;
+      this.sb.events.emit('change');
+      return;
+    }
+    this.cancelled.add(run.id);
+    for (const c of this.runChildren.get(run.id) ?? []) if (c.pid) process.kill(-c.pid, 'SIGKILL');
   }
 
   private async execute(r: RepoState, run: WorkflowRun, doc: WorkflowDoc, actor: Account): Promise<void> {
@@ -110,6 +136,7 @@ export class WorkflowRunner {
             repository: run.repo,
             actor: actor.login,
             runId: run.id,
+            workflow: run.workflowName,
             stepOutputs: (id) => run.steps.find((x) => x.id === id)?.outputs,
           });
         const baseEnv: Record<string, string> = {
@@ -148,7 +175,9 @@ export class WorkflowRunner {
           ...stringMap(doc.env, expr),
           ...stringMap(job.env, expr),
         };
+        if ((job as { concurrency?: unknown }).concurrency !== undefined) throw new Error(`job ${jobName}: job-level concurrency is not supported by the sandbox runner`);
         for (let i = 0; i < steps.length; i++) {
+          if (this.cancelled.has(run.id)) break;
           const step = steps[i] ?? {};
           const name = typeof step.name === 'string' ? step.name : typeof step.uses === 'string' ? `Run ${step.uses}` : `Step ${i + 1}`;
           const id = typeof step.id === 'string' ? step.id : null;
@@ -195,7 +224,7 @@ export class WorkflowRunner {
           } else if (typeof step.run === 'string') {
             cmd = ['bash', '-e', '-o', 'pipefail', '-c', expr(step.run)];
           } else throw new Error(`step "${name}" has neither uses nor run`);
-          const res = await this.spawnStep(cmd, workspace, env, deadline);
+          const res = await this.spawnStep(cmd, workspace, env, deadline, run.id);
           const outputs = parseCommandFile(await readFile(outFile, 'utf8').catch(() => ''));
           const summary = await readFile(summaryFile, 'utf8').catch(() => '');
           run.summary += summary;
@@ -211,11 +240,11 @@ export class WorkflowRunner {
           if (!ok) failed = true;
         }
       }
-      run.conclusion = failed ? 'failure' : 'success';
+      run.conclusion = this.cancelled.has(run.id) ? 'cancelled' : failed ? 'failure' : 'success';
     } catch (err) {
       run.error = err instanceof Error ? err.message : String(err);
       run.stderr += `${run.error}\n`;
-      run.conclusion = 'failure';
+      run.conclusion = this.cancelled.has(run.id) ? 'cancelled' : 'failure';
     } finally {
       run.status = 'completed';
       run.completedAt = new Date().toISOString();
@@ -247,11 +276,14 @@ export class WorkflowRunner {
     return { entry, defaults };
   }
 
-  private spawnStep(cmd: string[], cwd: string, env: Record<string, string>, deadline: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+  private spawnStep(cmd: string[], cwd: string, env: Record<string, string>, deadline: number, runId: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
     return new Promise((resolvePromise) => {
       const [bin = 'false', ...args] = cmd;
       const child = spawn(bin, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       this.children.add(child);
+      const mine = this.runChildren.get(runId) ?? new Set<ChildProcess>();
+      this.runChildren.set(runId, mine.add(child));
+      if (this.cancelled.has(runId) && child.pid) process.kill(-child.pid, 'SIGKILL'); // cancelled while the step was starting
       let stdout = '';
       let stderr = '';
       let timedOut = false;
@@ -270,6 +302,7 @@ export class WorkflowRunner {
       child.on('close', (code) => {
         clearTimeout(timer);
         this.children.delete(child);
+        mine.delete(child);
         resolvePromise({ code, stdout, stderr, timedOut });
       });
     });
