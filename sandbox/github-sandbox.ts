@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { githubContract } from './github-openapi.js';
 import { SandboxPlumbing } from './sandbox-plumbing.js';
 import type { GitIdentity } from './git/repo.js';
+import type { RateLimits, RequestLedger } from './http/ledger.js';
 import { ApiServer } from './http/server.js';
-import type { ContractViolation, PersonRef, SandboxOptions, UnsubscribedEvent } from './options.js';
+import type { ContractViolation, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './runner/workflow-runner.js';
 import type {
   Account,
@@ -46,7 +47,7 @@ import * as reviews from './world/reviews.js';
 import * as statuses from './world/statuses.js';
 import * as teams from './world/teams.js';
 
-export type { ContractViolation, PersonRef, SandboxOptions, UnsubscribedEvent } from './options.js';
+export type { ContractViolation, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
 export { verifyAppJwt } from './http/auth.js';
 export type { Delivery, WorkflowRun };
 
@@ -72,6 +73,19 @@ export class GitHubSandbox extends SandboxPlumbing {
   readonly deliveryQueue: DeliveryQueue;
   /** The HTTP server (`http/server.ts`). */
   readonly apiServer: ApiServer;
+
+  /** GitHub's listing limits in force (see {@link SandboxOptions.limits}). */
+  readonly limits: SandboxLimits;
+
+  /** Every API request answered: method, route template, status, conditional or not, caller (`http/ledger.ts`). */
+  get ledger(): RequestLedger {
+    return this.apiServer.ledger;
+  }
+
+  /** Hourly rate limits per caller; `x-ratelimit-*` headers report them (a `304` is free). */
+  get rateLimits(): RateLimits {
+    return this.apiServer.rateLimits;
+  }
   webhookUrl: string | null;
   bases: { api: string; web: string } = { api: '', web: '' };
   port = 0;
@@ -89,7 +103,8 @@ export class GitHubSandbox extends SandboxPlumbing {
     this.webhookUrl = opts.webhookUrl ?? null;
     this.runner = new WorkflowRunner(this, opts.runnerEnv ?? {});
     this.deliveryQueue = new DeliveryQueue(this, { timeoutMs: opts.deliveryTimeoutMs ?? 30_000, ordered: opts.orderedDeliveries ?? false, hookId: 4242 });
-    this.apiServer = new ApiServer(this);
+    this.apiServer = new ApiServer(this, opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit });
+    this.limits = { ...opts.limits };
   }
 
   /** Starts the HTTP server on 127.0.0.1 (random free port). */
@@ -226,9 +241,9 @@ export class GitHubSandbox extends SandboxPlumbing {
   protectionBypasses(repo: string): ProtectionBypass[] {
     return [...this.repo(repo).bypasses];
   }
-  /** Pushes `count` small commits to `branch` quickly (for large ranges). */
-  pushMany(repo: string, branch: string, count: number, author: PersonRef): Promise<string[]> {
-    return refs.pushMany(this, repo, branch, count, author);
+  /** Pushes `count` small commits to `branch` quickly (for large ranges; `filesPerCommit` new files each). */
+  pushMany(repo: string, branch: string, count: number, author: PersonRef, opts: refs.PushManyOptions = {}): Promise<string[]> {
+    return refs.pushMany(this, repo, branch, count, author, opts);
   }
   /** After a branch moved: PRs headed by it get `synchronize`. */
   afterRefMoved(r: RepoState, branch: string, before: string | null, after: string, sender: Account | null): Promise<void> {

@@ -31,6 +31,16 @@ export interface SandboxOptions {
   events?: string[];
   /** The app manifest whose `default_events` the app subscribes to (default: `app.yml` at the project root). */
   appManifest?: string;
+  /** Requests an hour each caller (installation, user, app) may make (default 5,000, as GitHub allows an installation). */
+  rateLimit?: number;
+  /** GitHub's listing limits, lowered to test what a client does past them. */
+  limits?: SandboxLimits;
+}
+
+/** GitHub's listing limits the sandbox applies (see {@link SandboxOptions.limits}). */
+export interface SandboxLimits {
+  /** Entries of a recursive tree listing before `truncated` (GitHub: 100,000). */
+  treeEntries?: number;
 }
 
 /** A webhook the sandbox did not deliver because the app does not subscribe to its event. */

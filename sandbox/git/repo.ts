@@ -195,6 +195,24 @@ export class GitRepo {
     return { type: 'tree', sha: objSha, entries: parseTree(ls.stdout, clean) };
   }
 
+  /**
+   * A tree listing as GitHub's trees API gives it: `treeish` is a tree, commit, branch or tag; `recursive` lists
+   * every subtree's entries too (subtrees included). Null when `treeish` names no tree.
+   */
+  async lsTree(treeish: string, recursive: boolean): Promise<{ sha: string; entries: Array<{ path: string; mode: string; type: string; sha: string; size: number | null }> } | null> {
+    if (!treeish || treeish.startsWith('-')) return null;
+    const r = await this.run(['rev-parse', '--verify', '--quiet', `${treeish}^{tree}`], { allowCodes: [1, 128] });
+    const sha = r.stdout.trim();
+    if (r.code !== 0 || !/^[0-9a-f]{40}$/.test(sha)) return null;
+    const ls = await this.run(['ls-tree', '-l', '-z', ...(recursive ? ['-r', '-t'] : []), sha]);
+    const entries = [];
+    for (const rec of ls.stdout.split('\0')) {
+      const m = /^(\d+) (blob|tree|commit) ([0-9a-f]{40})\s+(-|\d+)\t(.*)$/s.exec(rec);
+      if (m) entries.push({ mode: m[1] ?? '', type: m[2] ?? '', sha: m[3] ?? '', size: m[4] === '-' ? null : Number(m[4]), path: m[5] ?? '' });
+    }
+    return { sha, entries };
+  }
+
   /** Fetches `srcRef` of another repository into `dstRef` of this one. */
   async fetchFrom(other: GitRepo, srcRef: string, dstRef: string): Promise<void> {
     await this.run(['fetch', '--quiet', '--no-tags', other.dir, `+${srcRef}:${dstRef}`]);

@@ -1,4 +1,4 @@
-/** `git` REST operations (docs.github.com/rest/git): Git database: refs and commits. */
+/** `git` REST operations (docs.github.com/rest/git): Git database: refs, commits and trees. */
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { gitCommitJson } from '../json/commits.js';
 import { nodeId } from '../json/common.js';
@@ -12,7 +12,41 @@ function refJson(sb: GitHubSandbox, r: RepoState, ref: string, sha: string): Rec
   return { ref, node_id: nodeId('Ref', `${r.id}:${ref}`), url: `${repoApiUrl(sb.bases, r)}/git/${ref}`, object: { type: 'commit', sha, url: `${repoApiUrl(sb.bases, r)}/git/commits/${sha}` } };
 }
 
+/** GitHub lists at most this many entries of a recursive tree (and at most 7 MB), then sets `truncated`. */
+export const TREE_ENTRY_LIMIT = 100_000;
+const TREE_BYTE_LIMIT = 7 * 1024 * 1024;
+
 export const routes: RouteTable = {
+  'git/get-tree': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    // `recursive` set to any value lists subtrees too (GitHub: "0", "1", "true" and "false" all enable it).
+    const recursive = ctx.query.recursive !== undefined;
+    const listing = await r.git.lsTree(ctx.params.tree_sha ?? '', recursive);
+    if (!listing) throw new HttpError(404, 'Not Found');
+    const base = repoApiUrl(sb.bases, r);
+    const limit = recursive ? (sb.limits.treeEntries ?? TREE_ENTRY_LIMIT) : Number.POSITIVE_INFINITY;
+    const tree: Record<string, unknown>[] = [];
+    let bytes = 0;
+    let truncated = false;
+    for (const e of listing.entries) {
+      const entry = {
+        path: e.path,
+        mode: e.mode,
+        type: e.type,
+        sha: e.sha,
+        ...(e.size !== null ? { size: e.size } : {}),
+        ...(e.type === 'commit' ? {} : { url: `${base}/git/${e.type === 'tree' ? 'trees' : 'blobs'}/${e.sha}` }),
+      };
+      bytes += JSON.stringify(entry).length;
+      if (tree.length >= limit || (recursive && bytes > TREE_BYTE_LIMIT)) {
+        truncated = true;
+        break;
+      }
+      tree.push(entry);
+    }
+    return { status: 200, body: { sha: listing.sha, url: `${base}/git/trees/${listing.sha}`, tree, truncated } };
+  },
+
   'git/get-ref': async (sb, ctx) => {
     const r = repoOf(sb, ctx);
     const ref = `refs/${ctx.params.ref ?? ''}`;

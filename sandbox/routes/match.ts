@@ -43,8 +43,8 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Matches a request path against GitHub's path templates; params decoded, plus a path safe for the contract checker. */
-export function matchRoute(method: string, path: string): { params: Record<string, string>; canonicalPath: string } | null {
+/** Matches a request path against GitHub's path templates; params decoded, plus a path safe for the contract checker and the template itself. */
+export function matchRoute(method: string, path: string): { params: Record<string, string>; canonicalPath: string; template: string } | null {
   const parts = path.split('/').slice(1);
   let best: { t: Template; params: Record<string, string> } | null = null;
   for (const t of loadTemplates()) {
@@ -63,7 +63,8 @@ export function matchRoute(method: string, path: string): { params: Record<strin
             .replace(/\./g, '.'),
     )
     .join('/');
-  return { params: best.params, canonicalPath: `/${canonical}` };
+  const template = best.t.segments.map((s) => ('literal' in s ? s.literal : `{${s.param}}`)).join('/');
+  return { params: best.params, canonicalPath: `/${canonical}`, template: `/${template}` };
 }
 
 function matchSegments(segs: Template['segments'], parts: string[]): Record<string, string> | null {

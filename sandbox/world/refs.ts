@@ -50,13 +50,28 @@ export async function push(
   return sha;
 }
 
-/** Pushes `count` small commits to `branch` quickly (for large ranges). */
-export async function pushMany(sb: GitHubSandbox, repo: string, branch: string, count: number, author: PersonRef): Promise<string[]> {
+/** Options of {@link pushMany}. */
+export interface PushManyOptions {
+  /**
+   * Each commit adds this many new files (`many/<branch>/<n>/…`, 100 commits a directory), so a range changes
+   * `count × filesPerCommit` distinct files. Default: every commit rewrites one of 50 files.
+   */
+  filesPerCommit?: number;
+}
+
+/** Pushes `count` small commits to `branch` quickly (for large ranges), with one `git fast-import`. */
+export async function pushMany(sb: GitHubSandbox, repo: string, branch: string, count: number, author: PersonRef, opts: PushManyOptions = {}): Promise<string[]> {
   const r = sb.repo(repo);
   const before = await r.git.branchSha(branch);
   const parent = before ?? (await r.git.resolve(`refs/heads/${r.defaultBranch}`));
   const id = sb.identity(author);
-  const series = Array.from({ length: count }, (_, i) => ({ files: { [`many/${branch.replace(/\W/g, '_')}-${i % 50}.txt`]: `change ${i}\n` }, message: `Change ${i + 1} of ${count}`, author: id }));
+  const slug = branch.replace(/\W/g, '_');
+  const per = opts.filesPerCommit;
+  const filesOf = (i: number): Record<string, string> =>
+    per === undefined
+      ? { [`many/${slug}-${i % 50}.txt`]: `change ${i}\n` }
+      : Object.fromEntries(Array.from({ length: per }, (_, j) => [`many/${slug}/${Math.floor(i / 100)}/c${i}-f${j}.txt`, `commit ${i} file ${j}\n`]));
+  const series = Array.from({ length: count }, (_, i) => ({ files: filesOf(i), message: `Change ${i + 1} of ${count}`, author: id }));
   const shas = await r.git.importLinear(parent, series);
   const tip = shas[shas.length - 1];
   if (tip) {
