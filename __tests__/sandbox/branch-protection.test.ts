@@ -81,7 +81,9 @@ describe('merging into a protected branch', () => {
     await sb.addCheckRun('acme/shop', { headSha: pr.head, name: 'build', conclusion: 'success', app: 'stagegate' });
     const gh = client(sb, sb.tokenFor('bob'));
     await expect(gh.pulls.merge({ ...o, pull_number: pr.number })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Required status check "build" is expected') });
+    expect((await gh.pulls.get({ ...o, pull_number: pr.number })).data.mergeable_state).toBe('blocked');
     await sb.addCheckRun('acme/shop', { headSha: pr.head, name: 'build', conclusion: 'success' });
+    expect((await gh.pulls.get({ ...o, pull_number: pr.number })).data.mergeable_state).toBe('clean');
     const merged = await gh.pulls.merge({ ...o, pull_number: pr.number });
     expect(merged.data.merged).toBe(true);
     expect(sb.protectionBypasses('acme/shop')).toEqual([]);

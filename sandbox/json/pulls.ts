@@ -4,6 +4,7 @@ import type { PullState, RepoState } from '../state.js';
 import { nodeId } from './common.js';
 import { repoApiUrl, repoHtmlUrl, repoJson } from './repos.js';
 import { userJson } from './users.js';
+import { mergeBlockers } from '../world/protection.js';
 
 /** `pull-request` (full) or, with `simple`, `pull-request-simple`; `forWebhook` adds webhook-only fields. */
 export async function pullJson(sb: GitHubSandbox, r: RepoState, pr: PullState, forWebhook = false, simple = false): Promise<Record<string, unknown>> {
@@ -76,7 +77,7 @@ export async function pullJson(sb: GitHubSandbox, r: RepoState, pr: PullState, f
     merged: pr.merged,
     mergeable,
     rebaseable: mergeable,
-    mergeable_state: pr.state !== 'open' ? 'unknown' : mergeable ? 'clean' : 'dirty',
+    mergeable_state: pr.state !== 'open' ? 'unknown' : !mergeable ? 'dirty' : (await mergeBlockers(sb, r, pr, null)).length ? 'blocked' : 'clean',
     merged_by: pr.mergedBy ? userJson(b, pr.mergedBy) : null,
     comments: [...r.comments.values()].filter((c) => c.issueNumber === pr.number).length,
     review_comments: 0,
