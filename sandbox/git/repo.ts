@@ -32,9 +32,34 @@ export class GitRepo {
     return git(this.dir, args, opts);
   }
 
+  /** Answers that full SHAs fix for good (what a commit range contains, merge bases), kept per repository. */
+  private readonly byShas = new Map<string, Promise<unknown>>();
+
+  /** Memoises `read` when every input is a full SHA (a SHA names fixed content, so the answer never changes). */
+  private fixed<T>(key: string, inputs: Array<string | null>, read: () => Promise<T>): Promise<T> {
+    if (!inputs.every((x) => x === null || /^[0-9a-f]{40}$/.test(x))) return read();
+    let p = this.byShas.get(key) as Promise<T> | undefined;
+    if (!p) {
+      if (this.byShas.size >= 2000) this.byShas.clear();
+      p = read();
+      p.catch(() => this.byShas.delete(key));
+      this.byShas.set(key, p);
+    }
+    return p;
+  }
+
   /** Resolves a ref, branch, tag or sha to a commit sha; null when unknown. */
   async resolve(ref: string): Promise<string | null> {
     if (!ref || ref.startsWith('-')) return null;
+    if (/^[0-9a-f]{40}$/.test(ref)) {
+      const known = await this.fixed(`resolve:${ref}`, [ref], () => this.resolveNow(ref));
+      if (known === null) this.byShas.delete(`resolve:${ref}`); // an object may arrive later (a push)
+      return known;
+    }
+    return this.resolveNow(ref);
+  }
+
+  private async resolveNow(ref: string): Promise<string | null> {
     const r = await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowCodes: [1, 128] });
     const sha = r.stdout.trim();
     return r.code === 0 && /^[0-9a-f]{40}$/.test(sha) ? sha : null;
@@ -128,6 +153,10 @@ export class GitRepo {
 
   /** Commits reachable from `head` and not from `base`, oldest first (as GitHub lists them). */
   async revList(base: string | null, head: string): Promise<string[]> {
+    return [...(await this.fixed(`revlist:${base ?? ''}..${head}`, [base, head], () => this.revListNow(base, head)))];
+  }
+
+  private async revListNow(base: string | null, head: string): Promise<string[]> {
     const args = ['rev-list', '--reverse', '--topo-order', head];
     if (base) args.push(`^${base}`);
     const r = await this.run(args);
@@ -149,6 +178,10 @@ export class GitRepo {
   }
 
   async mergeBase(a: string, b: string): Promise<string | null> {
+    return this.fixed(`mergebase:${a}:${b}`, [a, b], () => this.mergeBaseNow(a, b));
+  }
+
+  private async mergeBaseNow(a: string, b: string): Promise<string | null> {
     const r = await this.run(['merge-base', a, b], { allowCodes: [1] });
     return r.code === 0 ? r.stdout.trim() || null : null;
   }
