@@ -1,17 +1,20 @@
 /** `npm run demo`: plays the Stagegate story on the sandbox and exits non-zero when a step misbehaves. */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { projectRoot } from './stack.js';
 import { playStory, startWorld, type World } from './story.js';
 
 async function main(): Promise<number> {
   const outDir = process.env.STAGEGATE_DEMO_DIR ?? join(projectRoot(), '.demo');
   await mkdir(outDir, { recursive: true });
+  // The app's audit trail is kept for the commands printed at the end; each run starts it afresh.
+  const dataDir = join(outDir, 'data');
+  await rm(dataDir, { recursive: true, force: true });
   console.log('Stagegate demo: a local GitHub stand-in (sandbox), the real app, the real Action bundle,');
   console.log('two demo services (staging, production) and a real Prometheus scraping them. No account, no network.');
   let world: World | null = null;
   try {
-    world = await startWorld();
+    world = await startWorld({ appDataDir: dataDir });
     console.log(`\nsandbox ${world.sb.url} · app ${world.stack.app.url} · prometheus ${world.prom.url}`);
     console.log(`staging service ${world.staging.url} · production service ${world.production.url}`);
     const result = await playStory(world, { outDir });
@@ -33,6 +36,7 @@ async function main(): Promise<number> {
       return 1;
     }
     console.log(`✓ all ${result.steps.length} steps behaved as narrated`);
+    printAuditCommands(dataDir);
     return 0;
   } catch (err) {
     console.error(`✗ the demo could not run: ${err instanceof Error ? err.message : String(err)}`);
@@ -40,6 +44,16 @@ async function main(): Promise<number> {
   } finally {
     await world?.stop();
   }
+}
+
+/** What to try next: the audit trail the app recorded stays in `dataDir`. */
+function printAuditCommands(dataDir: string): void {
+  const rel = relative(process.cwd(), dataDir) || '.';
+  const dir = rel.startsWith('..') ? dataDir : rel;
+  console.log(`\nThe app's audit trail is kept in ${dir}/stagegate.db. Try:`);
+  console.log(`  npx stagegate audit verify --data-dir ${dir}`);
+  console.log(`  npx stagegate audit export --data-dir ${dir} --repo acme/shop --format csv`);
+  console.log(`  npx stagegate audit export --data-dir ${dir} --repo acme/shop --format json --stage production`);
 }
 
 main().then(

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,12 +30,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node lib/app/server.js` with the sandbox's app credentials and waits for `/ping`. */
-export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLevel?: string; env?: Record<string, string> } = {}): Promise<AppProcess> {
+/**
+ * Starts `node lib/app/server.js` with the sandbox's app credentials and waits for `/ping`. The
+ * app's data (the embedded audit store) goes to a temporary directory removed on `stop()`, or to
+ * `dataDir`, which is kept (the demo keeps its audit trail for the commands it prints).
+ */
+export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLevel?: string; env?: Record<string, string>; dataDir?: string } = {}): Promise<AppProcess> {
   const root = opts.root ?? projectRoot();
   const server = join(root, 'lib', 'app', 'server.js');
   if (!existsSync(server)) throw new Error(`${server} is missing: build first with \`npx tsc -p tsconfig.build.json\``);
-  const dataDir = await mkdtemp(join(tmpdir(), 'stagegate-app-'));
+  const keepData = opts.dataDir !== undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'stagegate-app-')));
+  if (keepData) await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const logs: string[] = [];
   const env: Record<string, string> = {
@@ -92,7 +98,7 @@ export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLeve
         await exitP;
         clearTimeout(t);
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -107,14 +113,14 @@ export interface Stack {
 }
 
 /** Starts the sandbox and the app, and registers `dist/index.js` as the Action. */
-export async function startStack(opts: { sandbox?: SandboxOptions; logLevel?: string; root?: string } = {}): Promise<Stack> {
+export async function startStack(opts: { sandbox?: SandboxOptions; logLevel?: string; root?: string; appDataDir?: string } = {}): Promise<Stack> {
   const root = opts.root ?? projectRoot();
   const bundle = join(root, 'dist', 'index.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: the Action bundle must be built (npm run bundle)`);
   const sb = await GitHubSandbox.start(opts.sandbox);
   let app: AppProcess;
   try {
-    app = await startApp(sb, { root, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+    app = await startApp(sb, { root, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...(opts.appDataDir !== undefined ? { dataDir: opts.appDataDir } : {}) });
   } catch (err) {
     await sb.stop();
     throw err;

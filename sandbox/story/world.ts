@@ -79,9 +79,12 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/** Starts the stack, two demo services (staging, production), Prometheus scraping both, and seeds acme/shop. */
-export async function startWorld(): Promise<World> {
-  const stack = await startStack();
+/**
+ * Starts the stack, two demo services (staging, production), Prometheus scraping both, and seeds
+ * acme/shop. `appDataDir` keeps the app's data (its audit trail) there instead of a temporary directory.
+ */
+export async function startWorld(opts: { appDataDir?: string } = {}): Promise<World> {
+  const stack = await startStack(opts.appDataDir !== undefined ? { appDataDir: opts.appDataDir } : {});
   const sb = stack.sb;
   const cleanups: Array<() => Promise<void> | void> = [() => stack.stop()];
   try {
