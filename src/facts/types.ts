@@ -68,6 +68,8 @@ export interface CheckFact {
   at: string;
   id: number;
   url: string | null;
+  /** Who posted it: the check run's app slug, or the login that created the status (audit evidence). */
+  app?: string | null;
 }
 
 /** A deployment and its newest status. */

@@ -163,6 +163,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
         at: r.started_at ?? '',
         id: Number(r.id),
         url: r.html_url,
+        app: r.app?.slug ?? null,
       })),
       ...statuses.items.map((s) => ({
         name: s.context,
@@ -172,6 +173,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
         at: s.created_at,
         id: Number(s.id),
         url: s.target_url,
+        app: s.creator?.login ?? null,
       })),
     ];
     if (!runs.complete || !statuses.complete) return incomplete(items, `the checks of ${sha.slice(0, 7)} could not be read completely`);
