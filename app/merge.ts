@@ -1,4 +1,6 @@
+import { promotionEvidence } from '../src/audit/evidence.js';
 import type { AuditEventInput } from '../src/audit/types.js';
+import { CONFIG_PATH } from '../src/config/load.js';
 import type { Config, StageConfig } from '../src/config/schema.js';
 import { decide } from '../src/gate/decision.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
@@ -160,12 +162,23 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
         sha: mergeSha,
         mergedBy: pr.mergedBy,
         approvers: result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, submittedAt: a.submittedAt, commitId: a.commitId })),
-        refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal, commitId: a.commitId })),
+        refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal, commitId: a.commitId, submittedAt: a.submittedAt })),
         gateState: result.state,
         // An incomplete listing is recorded as unknown, never as a smaller number.
         commitCount: commits.complete ? commits.items.length : null,
         ...(commits.complete ? {} : { commitsIncomplete: commits.reason }),
         authors,
+        ...promotionEvidence({
+          pr,
+          origin: match.origin,
+          path: CONFIG_PATH,
+          result,
+          requiredChecks: stage.checks,
+          checks: await facts.checks(pr.headSha).then(
+            (c) => (c.complete ? c.items : null),
+            () => null,
+          ),
+        }),
       },
     });
   } catch (err) {

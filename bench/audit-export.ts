@@ -3,7 +3,8 @@
  * verifications, promotion commits and some rollbacks) into a temp embedded store, then runs the
  * real CLI export (`stagegate audit export`) to /dev/null in a child process and prints rows/s and
  * that process's peak RSS, for the full range and for a tenth of it (memory should not grow with
- * rows; a run with the V8 heap capped shows it is bounded), and `audit verify` over the chain.
+ * rows; a run with the V8 heap capped shows it is bounded), and `audit verify` over the chain. The
+ * export verifies the chain before it writes a row, so its time includes a full verify.
  * Repeats against a PostgreSQL server started on loopback when its binaries are installed.
  * Figures only; nothing is asserted.
  */
@@ -66,6 +67,23 @@ function deploymentEvents(i: number): AuditEventInput[] {
         gateState: 'passed',
         commitCount: 3,
         authors: [`dev${i % 50}`, `dev${(i + 1) % 50}`, `dev${(i + 2) % 50}`],
+        pullRequestTitle: `Promote to ${stage} #${pr}`,
+        pullRequestUrl: `https://github.com/${REPO}/pull/${pr}`,
+        policy: { path: '.github/stagegate.yml', ref: base, blobSha: hex(i % 20, 'p'), fellBack: false, extendsFrom: null, extendsBlobSha: null },
+        rules: [
+          { id: 'approvals', title: 'Approvals', state: 'passed', reason: '1 of 1 approvals of the head' },
+          { id: 'required-checks', title: 'Required checks', state: 'passed', reason: 'build, test succeeded' },
+          { id: 'separation-of-duties', title: 'Separation of duties', state: 'passed', reason: '3 authors excluded' },
+        ],
+        requiredChecks: ['build', 'test'].map((name, n) => ({
+          name,
+          source: 'check_run',
+          app: 'ci',
+          status: 'completed',
+          conclusion: 'success',
+          url: `https://github.com/${REPO}/runs/${i * 2 + n}`,
+          at: t(0),
+        })),
       },
     },
     {
@@ -85,7 +103,7 @@ function deploymentEvents(i: number): AuditEventInput[] {
       actor: 'stagegate-action',
       kind: 'deployment.status',
       at: t(2 + n * 10),
-      details: { deploymentId: id, statusId: n + 1, state, description: state, logUrl: null, environmentUrl: null },
+      details: { deploymentId: id, statusId: n + 1, state, description: state, logUrl: `https://github.com/${REPO}/actions/runs/${id}`, environmentUrl: null },
     });
   }
   events.push({
@@ -197,6 +215,7 @@ function report(label: string, storeArgs: string[]): void {
     [`csv, ${DEPLOYMENTS / 10} deployments`, ['--format', 'csv', '--until', tenthUntil], []],
     [`csv, ${DEPLOYMENTS} deployments`, ['--format', 'csv'], []],
     [`json, ${DEPLOYMENTS} deployments`, ['--format', 'json'], []],
+    [`ndjson, ${DEPLOYMENTS} deployments`, ['--format', 'ndjson'], []],
     [`csv, ${DEPLOYMENTS} deployments, V8 old space capped at 40 MB`, ['--format', 'csv'], ['--max-old-space-size=40']],
   ];
   for (const [what, args, nodeFlags] of runs) {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { exportRows } from '../../src/audit/export.js';
+import { gitBlobSha } from '../../src/config/load.js';
 import { MERGE_MARKER } from '../../src/render/gate.js';
 import { AppHarness, useAppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
@@ -145,13 +146,25 @@ describe('audit export of what the app recorded', () => {
 
     const rows = [];
     for await (const row of exportRows(h.store, { repository: 'acme/app' })) rows.push(row);
-    expect(rows.map((r) => [r.pullRequest, r.stage, r.range, r.bypass])).toEqual([
-      [number, 'production', `${base}..${head}`, false],
-      [8, 'production', `${second.base}..${second.head}`, true],
+    expect(rows.map((r) => [r.pullRequest, r.stage, r.range, r.bypass, r.integrity])).toEqual([
+      [number, 'production', `${base}..${head}`, false, 'unverified'],
+      [8, 'production', `${second.base}..${second.head}`, true, 'unverified'],
     ]);
     expect(rows[0]).toMatchObject({ deploymentId: String(d.id), sha: merge, mergedBy: 'anna', commitCount: 1, authors: ['alice'], gateState: 'passed' });
-    expect(rows[0]!.approvers).toEqual([expect.objectContaining({ login: 'manager', commitId: head })]);
-    expect(rows[0]!.deployResult).toMatchObject({ state: 'success' });
+    expect(rows[0]!.approvals).toEqual([expect.objectContaining({ login: 'manager', commitId: head })]);
+    expect(rows[0]!.statuses.map((s) => s.state)).toEqual(['success']);
+    // The evidence an auditor asks for: the PR, the policy that applied, every rule, each required check.
+    const pr = h.world.pulls.get(number)!;
+    expect(rows[0]).toMatchObject({ pullRequestTitle: pr.title, pullRequestUrl: expect.stringMatching(new RegExp(`/acme/app/pull/${number}$`)) });
+    expect(rows[0]!.policy).toEqual({ path: '.github/stagegate.yml', ref: base, blobSha: gitBlobSha(POLICY), fellBack: false, extendsFrom: null, extendsBlobSha: null });
+    expect(rows[0]!.rules.map((r) => [r.id, r.state])).toEqual(
+      expect.arrayContaining([
+        ['approvals', 'passed'],
+        ['required-checks', 'passed'],
+      ]),
+    );
+    expect(rows[0]!.requiredChecks).toEqual([expect.objectContaining({ name: 'build', source: 'check_run', conclusion: 'success', status: 'completed' })]);
+    expect(rows[0]!.commits.map((c) => [c.sha, c.author.login])).toEqual([[expect.any(String), 'alice']]);
     expect(rows[1]).toMatchObject({ mergedBy: 'root', deploymentId: null });
     expect(rows[1]!.bypassReasons.join(' ')).toMatch(/approvals/i);
   });

@@ -105,7 +105,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
   });
 
   describe('export', () => {
-    it('CSV rows match the recorded promotions', async () => {
+    it('CSV rows carry every field an auditor asks for, in documented columns', async () => {
       const r = await runBin(['audit', 'export', '--repo', 'acme/shop', '--format', 'csv', ...fresh.cliArgs]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -114,47 +114,124 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       const col = (row: string[] | undefined, name: (typeof CSV_COLUMNS)[number]): string | undefined => row?.[CSV_COLUMNS.indexOf(name)];
       expect(rows).toHaveLength(3);
       const [staging, production, bypass] = rows;
-      expect(col(staging, 'stage')).toBe('staging');
-      expect(col(staging, 'pull_request')).toBe('11');
-      expect(col(staging, 'range')).toBe(`${SHA.b1}..${SHA.h1}`);
-      expect(col(staging, 'commit_count')).toBe('2');
-      expect(col(staging, 'authors')).toBe('alice; bob; Carol C');
-      expect(col(staging, 'committers')).toBe('alice; web-flow');
-      expect(col(staging, 'approvers')).toBe(`dave approved ${SHA.h1} at 2026-11-02T09:20:00Z`);
-      expect(col(staging, 'refused_approvals')).toBe(`alice refused (author) on ${SHA.h1}`);
-      expect(col(staging, 'gate_state')).toBe('passed');
-      expect(col(staging, 'deploy_result')).toBe('success: verified, 2 smoke tests, 1 metric check');
-      expect(col(staging, 'verification')).toBe('success: 2/2 smoke, 1/1 metrics');
-      expect(col(staging, 'rollback')).toBe('');
-      expect(col(staging, 'bypass')).toBe('false');
+      const values = (row: string[] | undefined) => Object.fromEntries(CSV_COLUMNS.map((c) => [c, col(row, c)]));
+      expect(values(staging)).toEqual({
+        repository: 'acme/shop',
+        stage: 'staging',
+        pull_request: '11',
+        pull_request_title: 'Promote master to staging',
+        pull_request_url: 'https://github.com/acme/shop/pull/11',
+        base_sha: SHA.b1,
+        head_sha: SHA.h1,
+        deployment_id: '101',
+        deployed_sha: SHA.h1,
+        deployed_at: '2026-11-02T09:30:00.000Z',
+        merged_by: 'erin',
+        policy_path: '.github/stagegate.yml',
+        policy_ref: SHA.b1,
+        policy_blob_sha: 'f'.repeat(40),
+        policy_from_default_branch: 'false',
+        policy_extends: 'acme/.github:.github/stagegate.yml',
+        policy_extends_blob_sha: 'e'.repeat(40),
+        commit_count: '2',
+        commit_shas: `${'c'.repeat(40)}; ${'d'.repeat(40)}`,
+        commits:
+          `${'c'.repeat(40)} author alice <alice@example.com> committer alice <alice@example.com> co-authors Carol C <carol@example.com>; ` +
+          `${'d'.repeat(40)} author bob <bob@example.com> committer web-flow <noreply@github.com>`,
+        authors: 'alice; bob; Carol C',
+        committers: 'alice; web-flow',
+        approvals_counted: `dave approved ${SHA.h1} at 2026-11-02T09:20:00Z`,
+        approvals_refused: `alice refused (author) on ${SHA.h1} at 2026-11-02T09:10:00Z`,
+        required_checks: 'build: success (check_run by acme-ci) https://github.com/acme/shop/runs/77',
+        rule_results: 'approvals: passed (1 of 1 approvals of the head); required-checks: passed (build succeeded on 1111111)',
+        gate_state: 'passed',
+        deployment_statuses: 'in_progress at 2026-11-02T09:31:00.000Z; success at 2026-11-02T09:45:00.000Z',
+        final_status: 'success',
+        final_status_description: 'verified, 2 smoke tests, 1 metric check',
+        workflow_run_url: 'https://github.com/acme/shop/actions/runs/1',
+        verification_result: 'success',
+        verification_reason: '',
+        verification_description: '2/2 smoke, 1/1 metrics',
+        verification_values: '',
+        rollback_deployment_id: '',
+        rollback_sha: '',
+        rollback_state: '',
+        bypass: 'false',
+        bypass_reasons: '',
+        integrity: 'verified',
+        audit_seq: '6',
+        audit_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(col(production, 'deployment_id')).toBe('102');
-      expect(col(production, 'verification')).toBe('rolled_back (metric-threshold): 5xx ratio, "too high", 0.04');
-      expect(col(production, 'rollback')).toBe(`to ${SHA.p0} (success, deployment 103)`);
+      expect(col(production, 'verification_result')).toBe('rolled_back');
+      expect(col(production, 'verification_reason')).toBe('metric-threshold');
+      expect(col(production, 'verification_description')).toBe('5xx ratio, "too high", 0.04');
+      expect([col(production, 'rollback_deployment_id'), col(production, 'rollback_sha'), col(production, 'rollback_state')]).toEqual(['103', SHA.p0, 'success']);
+      expect(col(production, 'policy_path')).toBe('');
       expect(col(bypass, 'bypass')).toBe('true');
       expect(col(bypass, 'deployment_id')).toBe('');
+      expect(col(bypass, 'deployed_sha')).toBe(SHA.m3);
       expect(col(bypass, 'bypass_reasons')).toBe('signoff: 0 of 1 approvals; checks: test failed');
     });
 
-    it('JSON is the rows exactly, filtered by stage and dates', async () => {
+    it('JSON is the rows exactly, filtered by stage and dates; NDJSON is the same rows, one per line', async () => {
       const store = await fresh.open();
       let expected: ExportRow[] = [];
       try {
-        for await (const row of exportRows(store, { repository: 'acme/shop' })) expected.push(row);
+        for await (const row of exportRows(store, { repository: 'acme/shop', brokenFromSeq: null })) expected.push(row);
       } finally {
         await store.close();
       }
       const all = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', ...fresh.cliArgs]);
       expect(all.code).toBe(0);
       expect(JSON.parse(all.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+      const nd = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'ndjson', ...fresh.cliArgs]);
+      expect(nd.stdout.endsWith('\n')).toBe(true);
+      expect(
+        nd.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual(JSON.parse(JSON.stringify(expected)));
       const prod = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--stage', 'production', ...fresh.cliArgs]);
       expect((JSON.parse(prod.stdout) as ExportRow[]).map((r) => r.deploymentId)).toEqual(['102']);
       const days = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'json', '--since', '2026-11-04', '--until', '2026-11-06', ...fresh.cliArgs]);
       expected = expected.filter((r) => r.at >= '2026-11-04' && r.at < '2026-11-07');
       expect((JSON.parse(days.stdout) as ExportRow[]).map((r) => r.auditSeq)).toEqual(expected.map((r) => r.auditSeq));
       expect(expected.map((r) => r.pullRequest)).toEqual([12, 13]);
-      const none = await runMain(['audit', 'export', '--repo', 'acme/none', '--format', 'json', ...fresh.cliArgs]);
-      expect(none.code).toBe(0);
-      expect(JSON.parse(none.stdout)).toEqual([]);
+    });
+
+    it('exports one or many repositories, or all of them', async () => {
+      const ids = async (args: string[]) =>
+        (JSON.parse((await runMain(['audit', 'export', '--format', 'json', ...args, ...fresh.cliArgs])).stdout) as ExportRow[]).map((r) => `${r.repository}:${r.deploymentId}`);
+      expect(await ids(['--repo', 'acme/api'])).toEqual(['acme/api:201']);
+      expect(await ids(['--repo', 'acme/shop', '--repo', 'acme/api'])).toEqual(['acme/api:201', 'acme/shop:101', 'acme/shop:102', 'acme/shop:null']);
+      expect(await ids(['--all'])).toEqual(['acme/api:201', 'acme/shop:101', 'acme/shop:102', 'acme/shop:null']);
+    });
+
+    it('refuses a broken chain and writes nothing; --allow-broken flags every row from the break on', async () => {
+      await fresh.tamper([`UPDATE audit_records SET actor = 'mallory' WHERE repository = 'acme/shop' AND seq = 12`]);
+      const refused = await runBin(['audit', 'export', '--repo', 'acme/shop', '--repo', 'acme/api', '--format', 'csv', ...fresh.cliArgs]);
+      expect(refused.code).toBe(3);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(
+        /^stagegate: audit export refused: acme\/shop: record seq 12 \(key deployment:102:created\) was edited: its content does not match its hash\. Nothing was exported/,
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'stagegate-export-'));
+      tmp.push(dir);
+      const toFile = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'csv', '--out', 'x.csv', ...fresh.cliArgs], {}, dir);
+      expect(toFile.code).toBe(3);
+      expect(existsSync(join(dir, 'x.csv'))).toBe(false);
+      const allowed = await runBin(['audit', 'export', '--repo', 'acme/shop', '--repo', 'acme/api', '--format', 'json', '--allow-broken', ...fresh.cliArgs]);
+      expect(allowed.code).toBe(3);
+      expect(allowed.stderr).toMatch(/warning: acme\/shop is broken .*rows from seq 12 on are marked integrity=after-break/);
+      const rows = JSON.parse(allowed.stdout) as ExportRow[];
+      expect(rows.map((r) => [r.repository, r.auditSeq, r.integrity])).toEqual([
+        ['acme/api', 1, 'verified'],
+        ['acme/shop', 6, 'verified'],
+        ['acme/shop', 12, 'after-break'],
+        ['acme/shop', 17, 'after-break'],
+      ]);
     });
 
     it('--out writes the file whole and reports the row count', async () => {
@@ -163,7 +240,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       const r = await runMain(['audit', 'export', '--repo', 'acme/shop', '--format', 'csv', '--out', 'audit.csv', ...fresh.cliArgs], {}, dir);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/exported 3 row\(s\) of acme\/shop to .*audit\.csv/);
+      expect(r.stderr).toMatch(/exported 3 row\(s\) of acme\/shop to .*audit\.csv; 1 of 1 chain\(s\) verified intact first/);
       expect(parseCsv(readFileSync(join(dir, 'audit.csv'), 'utf8'))).toHaveLength(4);
     });
   });
@@ -177,9 +254,10 @@ describe('stagegate CLI usage errors', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    [['audit', 'export', '--format', 'csv'], /--repo owner\/name is required/],
-    [['audit', 'export', '--repo', 'acme/shop'], /--format csv\|json is required/],
-    [['audit', 'export', '--repo', 'acme/shop', '--format', 'xml'], /--format: expected csv or json, got "xml"/],
+    [['audit', 'export', '--format', 'csv'], /--repo owner\/name \(repeatable\) or --all is required/],
+    [['audit', 'export', '--repo', 'acme/shop', '--all', '--format', 'csv'], /--repo and --all cannot be combined/],
+    [['audit', 'export', '--repo', 'acme/shop'], /--format csv\|json\|ndjson is required/],
+    [['audit', 'export', '--repo', 'acme/shop', '--format', 'xml'], /--format: expected csv, json or ndjson, got "xml"/],
     [['audit', 'export', '--repo', 'acme', '--format', 'csv'], /--repo: expected owner\/name/],
     [['audit', 'export', '--repo', 'a/b', '--format', 'csv', '--since', '2026-02-30'], /--since: "2026-02-30" is not a valid date/],
     [['audit', 'export', '--repo', 'a/b', '--format', 'csv', '--until', '2026-11-22T10:00'], /--until: expected YYYY-MM-DD or an ISO 8601 time with a zone/],

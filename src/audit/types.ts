@@ -184,7 +184,48 @@ export type ApprovalDetails = {
 export type DeploymentApprover = { login: string; submittedAt: string; commitId: string };
 
 /** An approval that was refused, as listed on a deployment. */
-export type DeploymentRefusedApproval = { login: string; refusal: ApprovalRefusal | string; commitId: string };
+export type DeploymentRefusedApproval = { login: string; refusal: ApprovalRefusal | string; commitId: string; submittedAt?: string };
+
+/** Where the policy that decided a promotion was read. */
+export type PolicyEvidence = {
+  /** The file, e.g. `.github/stagegate.yml`. */
+  path: string;
+  /** The ref (or commit) it was read at: the base before the merge. */
+  ref: string;
+  /** Git blob sha of the file as read (`git hash-object`). */
+  blobSha: string | null;
+  /** True when the base had no file and the default branch's was used. */
+  fellBack: boolean;
+  /** The `_extends` source merged in (`owner/repo:path`), and its blob sha. */
+  extendsFrom: string | null;
+  extendsBlobSha: string | null;
+};
+
+/** One rule of the gate as it was judged. */
+export type RuleEvidence = { id: string; title: string; state: string; reason: string };
+
+/** A required check as it stood on the head commit (the newest run or status of the name). */
+export type RequiredCheckEvidence = {
+  name: string;
+  /** `check_run` or `status`; null when nothing of that name was reported. */
+  source: 'check_run' | 'status' | null;
+  /** The check run's app (slug) or the status's creator (login). */
+  app: string | null;
+  status: string | null;
+  conclusion: string | null;
+  url: string | null;
+  at: string | null;
+};
+
+/** What `deployment.created` records about the promotion beyond the deployment itself. */
+export type PromotionEvidence = {
+  pullRequestTitle: string;
+  pullRequestUrl: string;
+  policy: PolicyEvidence;
+  rules: RuleEvidence[];
+  /** Null when the checks of the head could not be read. */
+  requiredChecks: RequiredCheckEvidence[] | null;
+};
 
 /**
  * `deployment.created`: a GitHub Deployment made for a merged promotion. The record's
@@ -205,7 +246,7 @@ export type DeploymentCreatedDetails = {
   commitsIncomplete?: string;
   /** Login, or git name where there is no login. */
   authors: string[];
-};
+} & Partial<PromotionEvidence>;
 
 /** `deployment.dispatched`: the deploy workflow was dispatched. */
 export type DeploymentDispatchedDetails = {

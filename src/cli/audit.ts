@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { exportChunks, type ExportFormat } from '../audit/export.js';
+import { BrokenChainError, exportChunks, type ExportFormat, type ExportRequestOptions, type ExportSummary } from '../audit/export.js';
 import type { AuditDatabase, ChainReport } from '../audit/types.js';
 import { verifyExitCode, verifyStore } from '../audit/verify.js';
 import { EXIT, UsageError, write } from './common.js';
@@ -28,20 +28,26 @@ export function parseTimeBound(value: string, flag: '--since' | '--until'): stri
 
 /** What `audit export` was asked for. */
 export interface ExportRequest {
-  repository: string;
+  repositories: string[] | 'all';
   format: ExportFormat;
+  allowBroken: boolean;
   since?: string;
   until?: string;
   stage?: string;
   out?: string;
 }
 
-export function exportRequest(values: { repo?: string; format?: string; since?: string; until?: string; stage?: string; out?: string }): ExportRequest {
-  if (values.repo === undefined) throw new UsageError('--repo owner/name is required for audit export');
-  if (values.format !== 'csv' && values.format !== 'json') {
-    throw new UsageError(values.format === undefined ? '--format csv|json is required for audit export' : `--format: expected csv or json, got ${JSON.stringify(values.format)}`);
+const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson'];
+
+/** Checks the flags of `audit export`. */
+export function exportRequest(values: { repo?: string[]; all?: boolean; format?: string; since?: string; until?: string; stage?: string; out?: string; 'allow-broken'?: boolean }): ExportRequest {
+  const repos = values.repo ?? [];
+  if (repos.length === 0 && !values.all) throw new UsageError('--repo owner/name (repeatable) or --all is required for audit export');
+  if (repos.length > 0 && values.all) throw new UsageError('--repo and --all cannot be combined');
+  if (!FORMATS.includes(values.format as ExportFormat)) {
+    throw new UsageError(values.format === undefined ? '--format csv|json|ndjson is required for audit export' : `--format: expected csv, json or ndjson, got ${JSON.stringify(values.format)}`);
   }
-  const req: ExportRequest = { repository: values.repo, format: values.format };
+  const req: ExportRequest = { repositories: values.all ? 'all' : repos, format: values.format as ExportFormat, allowBroken: values['allow-broken'] === true };
   if (values.since !== undefined) req.since = parseTimeBound(values.since, '--since');
   if (values.until !== undefined) req.until = parseTimeBound(values.until, '--until');
   if (req.since !== undefined && req.until !== undefined && req.since >= req.until) {
@@ -59,10 +65,11 @@ export function exportRequest(values: { repo?: string; format?: string; since?: 
 }
 
 /** `audit verify`: walks the chains and prints what it found. */
-export async function runVerify(store: AuditDatabase, repo: string | undefined, json: boolean, stdout: Writable, err: (msg: string) => void): Promise<number> {
-  const reports: ChainReport[] = await verifyStore(store, repo ? [repo] : undefined);
-  if (repo && reports.every((r) => r.records === 0)) {
-    err(`no audit records for ${repo} in ${store.location}`);
+export async function runVerify(store: AuditDatabase, repos: readonly string[], json: boolean, stdout: Writable, err: (msg: string) => void): Promise<number> {
+  const reports: ChainReport[] = await verifyStore(store, repos.length ? repos : undefined);
+  const empty = reports.filter((r) => r.records === 0).map((r) => r.repository);
+  if (repos.length && empty.length) {
+    err(`no audit records for ${empty.join(', ')} in ${store.location}`);
     return EXIT.usage;
   }
   const code = verifyExitCode(reports);
@@ -94,29 +101,38 @@ export async function runExport(store: AuditDatabase, req: ExportRequest, stdout
     streamError = e;
   };
   out.on('error', onError);
-  let rows = 0;
+  let summary: ExportSummary = { rows: 0, chains: [] };
   try {
-    const opts = {
-      repository: req.repository,
+    const opts: ExportRequestOptions = {
+      repositories: req.repositories,
+      allowBroken: req.allowBroken,
       ...(req.since !== undefined ? { since: req.since } : {}),
       ...(req.until !== undefined ? { until: req.until } : {}),
       ...(req.stage !== undefined ? { stage: req.stage } : {}),
     };
-    for await (const chunk of exportChunks(store, opts, req.format, (n) => (rows = n))) {
+    for await (const chunk of exportChunks(store, opts, req.format, (s) => (summary = s))) {
       if (streamError) throw streamError;
       await write(out, chunk);
     }
     if (partial !== undefined && target !== undefined) {
       await new Promise<void>((res, rej) => (out as NodeJS.WritableStream).end(() => (streamError ? rej(streamError) : res())));
       renameSync(partial, target);
-      err(`exported ${rows} row(s) of ${req.repository} to ${target}`);
     }
     if (streamError) throw streamError;
-    return EXIT.ok;
+    const broken = summary.chains.filter((c) => c.problem);
+    for (const c of broken) err(`warning: ${c.repository} is broken (${c.problem!.message}); rows from seq ${c.problem!.seq} on are marked integrity=after-break`);
+    const names = summary.chains.map((c) => c.repository);
+    const what = names.length === 1 ? names[0] : `${names.length} repositories`;
+    if (target !== undefined) err(`exported ${summary.rows} row(s) of ${what} to ${target}; ${summary.chains.length - broken.length} of ${summary.chains.length} chain(s) verified intact first`);
+    return broken.length ? verifyExitCode(summary.chains) : EXIT.ok;
   } catch (error) {
     if (partial !== undefined) {
       out.destroy();
       rmSync(partial, { force: true });
+    }
+    if (error instanceof BrokenChainError) {
+      err(`audit export refused: ${error.message}`);
+      return verifyExitCode(error.reports);
     }
     throw error;
   } finally {

@@ -13,9 +13,10 @@ export { parseTimeBound } from './audit.js';
 const USAGE = `Usage:
   stagegate validate [path] [--format text|json] [--repo owner/name] [--api-url URL]
   stagegate schema
-  stagegate audit verify [--repo owner/name] [--json] [store]
-  stagegate audit export --repo owner/name --format csv|json [--since DATE] [--until DATE]
-                         [--stage NAME] [--out FILE] [store]
+  stagegate audit verify [--repo owner/name ...] [--json] [store]
+  stagegate audit export (--repo owner/name ... | --all) --format csv|json|ndjson
+                         [--since DATE] [--until DATE] [--stage NAME] [--allow-broken]
+                         [--out FILE] [store]
 
 validate checks a configuration file (default .github/stagegate.yml) and prints every problem
 as file:line:col: key.path: message. _extends is resolved through GitHub when GITHUB_TOKEN (or
@@ -31,12 +32,18 @@ Store (default: the embedded database .data/stagegate.db under the working direc
 DATE is YYYY-MM-DD (UTC day) or an ISO 8601 time with a zone; --since is inclusive, --until
 includes the whole day (or the exact time) given.
 
+audit export verifies every chain it exports first and refuses a broken one (exit 3, 4 or 5,
+nothing written) unless --allow-broken, which marks every row from the first broken record on
+integrity=after-break (and still exits with the verify code).
+
 audit verify exit codes: 0 intact, 3 a record was edited, 4 records were deleted,
 5 records were reordered, 2 usage or connection error, 1 unexpected error.
 `;
 
 const OPTIONS = {
-  repo: { type: 'string' },
+  repo: { type: 'string', multiple: true },
+  all: { type: 'boolean' },
+  'allow-broken': { type: 'boolean' },
   since: { type: 'string' },
   until: { type: 'string' },
   stage: { type: 'string' },
@@ -50,14 +57,14 @@ const OPTIONS = {
 } as const;
 
 type Flag = keyof typeof OPTIONS;
-type Values = { [K in Flag]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = { [K in Flag]?: K extends 'repo' ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Each command: its words, how many positional arguments it takes, and its flags. */
 const COMMANDS: Record<string, { words: string[]; maxArgs: number; flags: readonly Flag[] }> = {
   validate: { words: ['validate'], maxArgs: 1, flags: ['format', 'repo', 'api-url', 'help'] },
   schema: { words: ['schema'], maxArgs: 0, flags: ['help'] },
   'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'data-dir', 'database-url', 'help'] },
-  'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'since', 'until', 'stage', 'format', 'out', 'data-dir', 'database-url', 'help'] },
+  'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'all', 'since', 'until', 'stage', 'format', 'allow-broken', 'out', 'data-dir', 'database-url', 'help'] },
 };
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -109,7 +116,7 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
         {
           format: values.format === 'json' ? 'json' : 'text',
           ...(args[0] !== undefined ? { path: args[0] } : {}),
-          ...(values.repo !== undefined ? { repo: values.repo } : {}),
+          ...(values.repo !== undefined ? { repo: onlyOne(values.repo, '--repo') } : {}),
           ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
         },
         io,
@@ -130,8 +137,13 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
   }
 }
 
+function onlyOne(values: string[], flag: string): string {
+  if (values.length > 1) throw new UsageError(`${flag} may be given once here`);
+  return values[0]!;
+}
+
 async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo, err: (msg: string) => void): Promise<number> {
-  if (values.repo !== undefined && !REPO_PATTERN.test(values.repo)) throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(values.repo)}`);
+  for (const repo of values.repo ?? []) if (!REPO_PATTERN.test(repo)) throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(repo)}`);
   const request = command === 'export' ? exportRequest(values) : undefined;
   let store: AuditDatabase;
   try {
@@ -146,7 +158,7 @@ async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo,
     throw new UsageError(messageOf(error));
   }
   try {
-    if (command === 'verify') return await runVerify(store, values.repo, values.json === true, io.stdout, err);
+    if (command === 'verify') return await runVerify(store, values.repo ?? [], values.json === true, io.stdout, err);
     return await runExport(store, request!, io.stdout, io.cwd, err);
   } finally {
     await store.close().catch(() => undefined);

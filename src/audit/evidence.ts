@@ -1,0 +1,46 @@
+import type { ConfigOrigin } from '../config/load.js';
+import type { CheckFact, PullRequestFact } from '../facts/types.js';
+import type { GateResult } from '../gate/types.js';
+import { newestCheck, OWN_CHECK } from '../rules/required-checks.js';
+import type { PromotionEvidence, RequiredCheckEvidence } from './types.js';
+
+/** The required checks of a stage as they stood on the head: the newest run or status of each name. */
+export function requiredCheckEvidence(names: readonly string[], checks: readonly CheckFact[]): RequiredCheckEvidence[] {
+  return [...new Set(names)]
+    .filter((name) => name !== OWN_CHECK)
+    .map((name) => {
+      const c = newestCheck(checks.filter((x) => x.name === name));
+      if (!c) return { name, source: null, app: null, status: null, conclusion: null, url: null, at: null };
+      return { name, source: c.source, app: c.app ?? null, status: c.status, conclusion: c.conclusion, url: c.url, at: c.at || null };
+    });
+}
+
+/**
+ * What the audit trail records about a promotion when it deploys: the pull request's title and URL,
+ * the policy file that applied (path, ref, blob sha, fallback, `_extends`), every rule's verdict, and
+ * each required check with its app, conclusion and URL. Pure: the caller hands in what the gate read.
+ */
+export function promotionEvidence(p: {
+  pr: Pick<PullRequestFact, 'title' | 'htmlUrl'>;
+  origin: ConfigOrigin;
+  path: string;
+  result: Pick<GateResult, 'rules'>;
+  requiredChecks: readonly string[];
+  /** The head's checks; null when they could not be read. */
+  checks: readonly CheckFact[] | null;
+}): PromotionEvidence {
+  return {
+    pullRequestTitle: p.pr.title,
+    pullRequestUrl: p.pr.htmlUrl,
+    policy: {
+      path: p.path,
+      ref: p.origin.ref,
+      blobSha: p.origin.blobSha ?? null,
+      fellBack: p.origin.fellBack,
+      extendsFrom: p.origin.extendsFrom ?? null,
+      extendsBlobSha: p.origin.extendsBlobSha ?? null,
+    },
+    rules: p.result.rules.map((r) => ({ id: r.id, title: r.title, state: r.state, reason: r.reason })),
+    requiredChecks: p.checks === null ? null : requiredCheckEvidence(p.requiredChecks, p.checks),
+  };
+}
