@@ -126,3 +126,29 @@ export function swapSeqSql(repository: string, a: number, b: number): string[] {
     `UPDATE audit_records SET seq = ${b} WHERE repository = '${repo}' AND seq = -1`,
   ];
 }
+
+/**
+ * SQL that rewrites a whole chain from record `fromSeq` on as a database owner could: `actor` of
+ * that record changed to `actor`, and every hash from there recomputed, so the chain's own links
+ * verify again. Only anchors published outside the database can tell.
+ */
+export async function rehashedRewriteSql(store: AuditDatabase, repository: string, fromSeq: number, actor: string): Promise<string[]> {
+  const { recordHash } = await import('../../src/audit/hash.js');
+  const rows = await store.scanRaw(repository, 0, 1_000_000);
+  const q = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  const out: string[] = [];
+  let prev: string | null = null;
+  for (const row of rows) {
+    if (row.seq < fromSeq) {
+      prev = row.hash;
+      continue;
+    }
+    const content = { ...row, actor: row.seq === fromSeq ? actor : row.actor, prevHash: prev ?? row.prevHash };
+    const hash = recordHash(content);
+    out.push(
+      `UPDATE audit_records SET actor = ${content.actor === null ? 'NULL' : q(content.actor)}, prev_hash = ${q(content.prevHash)}, hash = ${q(hash)} WHERE repository = ${q(repository)} AND seq = ${row.seq}`,
+    );
+    prev = hash;
+  }
+  return out;
+}

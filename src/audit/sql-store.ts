@@ -145,6 +145,12 @@ export class KyselyAuditStore implements AuditDatabase {
     return row ? Number(row.seq) : null;
   }
 
+  async head(repository: string): Promise<{ seq: number; hash: string } | null> {
+    this.#assertOpen();
+    const row = await this.#db.selectFrom('audit_records').select(['seq', 'hash']).where('repository', '=', repository).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
   async findByKey(key: string): Promise<AuditRecord | null> {
     this.#assertOpen();
     const row = await this.#db.selectFrom('audit_records').selectAll().where('key', '=', key).executeTakeFirst();

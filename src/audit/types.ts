@@ -81,6 +81,8 @@ export interface AuditStore {
   repositories(): Promise<string[]>;
   /** The record with this idempotency key, if any. */
   findByKey(key: string): Promise<AuditRecord | null>;
+  /** The head of a repository's chain (seq and hash of its newest record), null when it has none: what the app publishes as an anchor. */
+  head(repository: string): Promise<{ seq: number; hash: string } | null>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BrokenChainError, exportChunks, type ExportFormat, type ExportRequestOptions, type ExportSummary } from '../audit/export.js';
+import { verifyAnchors, type AnchorReport, type FoundAnchor } from '../audit/anchor-verify.js';
 import type { AuditDatabase, ChainReport } from '../audit/types.js';
 import { verifyExitCode, verifyStore } from '../audit/verify.js';
 import { EXIT, UsageError, write } from './common.js';
@@ -64,17 +65,29 @@ export function exportRequest(values: { repo?: string[]; all?: boolean; format?:
   return req;
 }
 
-/** `audit verify`: walks the chains and prints what it found. */
-export async function runVerify(store: AuditDatabase, repos: readonly string[], json: boolean, stdout: Writable, err: (msg: string) => void): Promise<number> {
+/** Exit codes `audit verify --anchors` adds: the stored chain disagrees with what GitHub shows. */
+export const ANCHOR_EXIT = { rewritten: 6, truncated: 7, unanchored: 8 } as const;
+
+/** The anchors published for a repository (read from GitHub by the caller). */
+export type AnchorReader = (repository: string) => Promise<FoundAnchor[]>;
+
+/**
+ * `audit verify`: walks the chains and prints what it found; with `anchors`, also checks each chain
+ * against the heads the app published on GitHub.
+ */
+export async function runVerify(store: AuditDatabase, repos: readonly string[], json: boolean, stdout: Writable, err: (msg: string) => void, anchors?: AnchorReader): Promise<number> {
   const reports: ChainReport[] = await verifyStore(store, repos.length ? repos : undefined);
   const empty = reports.filter((r) => r.records === 0).map((r) => r.repository);
   if (repos.length && empty.length) {
     err(`no audit records for ${empty.join(', ')} in ${store.location}`);
     return EXIT.usage;
   }
-  const code = verifyExitCode(reports);
+  const anchorReports: AnchorReport[] = [];
+  if (anchors) for (const r of reports) anchorReports.push(await verifyAnchors(store, r.repository, await anchors(r.repository)));
+  const anchorProblem = anchorReports.find((a) => a.problem)?.problem;
+  const code = verifyExitCode(reports) || (anchorProblem ? ANCHOR_EXIT[anchorProblem.kind] : 0);
   if (json) {
-    await write(stdout, `${JSON.stringify({ store: store.location, exitCode: code, chains: reports }, null, 2)}\n`);
+    await write(stdout, `${JSON.stringify({ store: store.location, exitCode: code, chains: reports, ...(anchors ? { anchors: anchorReports } : {}) }, null, 2)}\n`);
     return code;
   }
   for (const r of reports) {
@@ -84,10 +97,18 @@ export async function runVerify(store: AuditDatabase, repos: readonly string[], 
       await write(stdout, `ok ${r.repository}: ${r.records} records intact; head seq ${r.head?.seq ?? 0} hash ${r.head?.hash ?? '-'}\n`);
     }
   }
+  for (const a of anchorReports) {
+    if (a.problem) await write(stdout, `${a.problem.kind.toUpperCase()} ${a.repository}: ${a.problem.message}\n`);
+    else {
+      const after = a.unanchoredRecords > 0 ? `; ${a.unanchoredRecords} newer record(s) not anchored yet` : '';
+      await write(stdout, `anchored ${a.repository}: ${a.anchors} anchor(s) on GitHub match the stored chain; newest: record ${a.newest?.seq} (${a.newest?.source})${after}\n`);
+    }
+  }
   const counts = new Map<string, number>();
   for (const r of reports) counts.set(r.problem?.kind ?? 'intact', (counts.get(r.problem?.kind ?? 'intact') ?? 0) + 1);
+  for (const a of anchorReports) if (a.problem) counts.set(a.problem.kind, (counts.get(a.problem.kind) ?? 0) + 1);
   const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no audit records';
-  await write(stdout, `audit verify: ${reports.length} chain(s) in ${store.location}: ${summary} (exit ${code})\n`);
+  await write(stdout, `audit verify: ${reports.length} chain(s) in ${store.location}${anchors ? ', checked against GitHub' : ''}: ${summary} (exit ${code})\n`);
   return code;
 }
 

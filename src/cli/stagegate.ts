@@ -3,8 +3,9 @@ import { openAuditStore } from '../audit/open.js';
 import type { AuditDatabase } from '../audit/types.js';
 import { VERIFY_EXIT } from '../audit/verify.js';
 import { configJsonSchema } from '../config/json-schema.js';
-import { exportRequest, runExport, runVerify } from './audit.js';
-import { EXIT, messageOf, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
+import { collectAnchors } from './anchors.js';
+import { exportRequest, runExport, runVerify, type AnchorReader } from './audit.js';
+import { EXIT, githubClient, messageOf, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
 import { runValidate } from './validate.js';
 
 export { EXIT, type CliIo, type GitHubFactory } from './common.js';
@@ -13,7 +14,7 @@ export { parseTimeBound } from './audit.js';
 const USAGE = `Usage:
   stagegate validate [path] [--format text|json] [--repo owner/name] [--api-url URL]
   stagegate schema
-  stagegate audit verify [--repo owner/name ...] [--json] [store]
+  stagegate audit verify [--repo owner/name ...] [--json] [--anchors [--app SLUG] [--api-url URL]] [store]
   stagegate audit export (--repo owner/name ... | --all) --format csv|json|ndjson
                          [--since DATE] [--until DATE] [--stage NAME] [--allow-broken]
                          [--out FILE] [store]
@@ -36,8 +37,14 @@ audit export verifies every chain it exports first and refuses a broken one (exi
 nothing written) unless --allow-broken, which marks every row from the first broken record on
 integrity=after-break (and still exits with the verify code).
 
+audit verify --anchors also reads the chain heads the app published on GitHub (deployment payloads
+and its stagegate check runs; GITHUB_TOKEN, --app is the app's slug, default stagegate) and checks
+the stored chains against them.
+
 audit verify exit codes: 0 intact, 3 a record was edited, 4 records were deleted,
-5 records were reordered, 2 usage or connection error, 1 unexpected error.
+5 records were reordered, 6 the chain was rewritten (an anchor disagrees), 7 the newest records
+were removed (an anchor is past the stored head), 8 no anchor found, 2 usage or connection error,
+1 unexpected error.
 `;
 
 const OPTIONS = {
@@ -50,6 +57,8 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  anchors: { type: 'boolean' },
+  app: { type: 'string' },
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
   'api-url': { type: 'string' },
@@ -63,7 +72,7 @@ type Values = { [K in Flag]?: K extends 'repo' ? string[] : (typeof OPTIONS)[K][
 const COMMANDS: Record<string, { words: string[]; maxArgs: number; flags: readonly Flag[] }> = {
   validate: { words: ['validate'], maxArgs: 1, flags: ['format', 'repo', 'api-url', 'help'] },
   schema: { words: ['schema'], maxArgs: 0, flags: ['help'] },
-  'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'data-dir', 'database-url', 'help'] },
+  'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'anchors', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
   'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'all', 'since', 'until', 'stage', 'format', 'allow-broken', 'out', 'data-dir', 'database-url', 'help'] },
 };
 
@@ -158,7 +167,19 @@ async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo,
     throw new UsageError(messageOf(error));
   }
   try {
-    if (command === 'verify') return await runVerify(store, values.repo ?? [], values.json === true, io.stdout, err);
+    if (command === 'verify') {
+      let anchors: AnchorReader | undefined;
+      if (values.anchors) {
+        const client = await githubClient(io, values['api-url'], 'audit verify --anchors');
+        const appSlug = values.app ?? 'stagegate';
+        anchors = async (repository) => {
+          const found = await collectAnchors(client, store, repository, { appSlug });
+          if (!values.json) err(`read ${found.anchors.length} anchor(s) of ${repository} from GitHub (deployments and the stagegate check runs of ${found.commits} commit(s), app ${appSlug})`);
+          return found.anchors;
+        };
+      } else if (values.app !== undefined || values['api-url'] !== undefined) throw new UsageError('--app and --api-url go with --anchors');
+      return await runVerify(store, values.repo ?? [], values.json === true, io.stdout, err, anchors);
+    }
     return await runExport(store, request!, io.stdout, io.cwd, err);
   } finally {
     await store.close().catch(() => undefined);
