@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withAnchor } from '../src/audit/anchor.js';
 import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../src/facts/types.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
@@ -32,12 +33,18 @@ export type GateRunOutcome =
   /** `checkId` is null when the same output was already published on this head. */
   | { kind: 'evaluated'; result: GateResult; checkId: number | null; audited: boolean };
 
-/** Publishes the `stagegate` check unless this process already published the identical output on the head. */
+/**
+ * Publishes the `stagegate` check unless this process already published the identical output on the
+ * head. The audit chain's head is appended to the published text as an external anchor; the
+ * fingerprint is of the output without it (a growing chain is no reason to publish again).
+ */
 async function publishOnce(deps: AppDeps, client: GitHubRequester, where: { owner: string; repo: string; headSha: string; output: CheckOutput }): Promise<number | null> {
   const key = `${where.owner}/${where.repo}@${where.headSha}`;
   const fingerprint = createHash('sha256').update(JSON.stringify(where.output)).digest('base64');
   if (deps.published?.get(key) === fingerprint) return null;
-  const id = await publishCheck(client, where);
+  const repository = `${where.owner}/${where.repo}`;
+  const head = await deps.store.head(repository).catch(() => null);
+  const id = await publishCheck(client, { ...where, output: withAnchor(where.output, head ? { repository, ...head } : null) });
   if (deps.published) {
     deps.published.delete(key);
     deps.published.set(key, fingerprint);

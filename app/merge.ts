@@ -38,6 +38,8 @@ export interface StagegateDeploymentPayload {
   base: string;
   head: string;
   approvers: { login: string; commit: string; at: string }[];
+  /** The audit chain's head when the deployment was created (an external anchor; see src/audit/anchor.ts). */
+  audit_anchor?: { seq: number; hash: string };
 }
 
 interface ApiDeployment {
@@ -127,7 +129,8 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     deploymentId = existing.id;
   } else {
     const approvers = result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, commit: a.commitId, at: a.submittedAt }));
-    const payload: StagegateDeploymentPayload = { stage: stage.name, pull_request: pr.number, base: pr.baseSha, head: pr.headSha, approvers };
+    const anchor = await deps.store.head(repository);
+    const payload: StagegateDeploymentPayload = { stage: stage.name, pull_request: pr.number, base: pr.baseSha, head: pr.headSha, approvers, ...(anchor ? { audit_anchor: anchor } : {}) };
     const created = await client.request('POST /repos/{owner}/{repo}/deployments', {
       owner,
       repo,

@@ -34,7 +34,16 @@ describe('deploy on merge', () => {
     expect(h.world.deployments).toHaveLength(1);
     const d = h.world.deployments[0]!;
     expect(d).toMatchObject({ sha: merge, ref: merge, environment: 'production' });
-    expect(d.payload).toEqual({ stage: 'production', pull_request: number, base, head, approvers: [{ login: 'manager', commit: head, at: '2026-11-24T09:00:00Z' }] });
+    const [createdRecord] = await records('deployment.created');
+    expect(d.payload).toEqual({
+      stage: 'production',
+      pull_request: number,
+      base,
+      head,
+      approvers: [{ login: 'manager', commit: head, at: '2026-11-24T09:00:00Z' }],
+      // The audit chain's head when the deployment was made: an anchor the database owner cannot rewrite.
+      audit_anchor: { seq: createdRecord!.seq - 1, hash: createdRecord!.prevHash },
+    });
     expect(h.world.dispatches).toEqual([
       { workflow: 'stagegate-deploy.yml', ref: 'production', inputs: { environment: 'production', sha: merge, deployment_id: String(d.id), pull_request: String(number) } },
     ]);
