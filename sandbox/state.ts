@@ -131,8 +131,21 @@ export interface CheckRunState {
   completedAt: string | null;
   externalId: string | null;
   detailsUrl: string | null;
-  output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number };
+  output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number; annotations: CheckAnnotation[] };
   app: AppData;
+}
+
+/** A check run annotation as the app sent it (GitHub keeps every batch; 50 per request at most). */
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  startColumn: number | null;
+  endColumn: number | null;
+  level: 'notice' | 'warning' | 'failure';
+  title: string | null;
+  message: string;
+  rawDetails: string | null;
 }
 
 export interface CheckSuiteState {

@@ -28,6 +28,29 @@ export const routes: RouteTable = {
     if (!run) throw new HttpError(404, 'Not Found');
     return { status: 200, body: await sb.checkRunJson(r, run) };
   },
+  'checks/list-annotations': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const run = r.checkRuns.get(Number(ctx.params.check_run_id));
+    if (!run) throw new HttpError(404, 'Not Found');
+    const p = paginate(ctx, run.output.annotations);
+    const blob = (path: string): string => `${sb.url}/${r.owner.login}/${r.name}/blob/${run.headSha}/${path}`;
+    return {
+      status: 200,
+      headers: p.headers,
+      body: p.items.map((a) => ({
+        path: a.path,
+        blob_href: blob(a.path),
+        start_line: a.startLine,
+        end_line: a.endLine,
+        start_column: a.startColumn,
+        end_column: a.endColumn,
+        annotation_level: a.level,
+        title: a.title,
+        message: a.message,
+        raw_details: a.rawDetails,
+      })),
+    };
+  },
   'checks/create': async (sb, ctx) => {
     const r = repoOf(sb, ctx);
     if (ctx.actor.kind !== 'installation') throw new HttpError(403, 'You must authenticate via a GitHub App.');

@@ -2,7 +2,7 @@
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { HttpError } from '../routes/route.js';
-import type { AppData, CheckRunState, RepoState } from '../state.js';
+import type { AppData, CheckAnnotation, CheckRunState, RepoState } from '../state.js';
 
 /** Adds a check run as a CI app would (emits `check_run` and, when a suite completes, `check_suite`). */
 export async function addCheckRun(
@@ -41,7 +41,7 @@ export async function createCheckRun(sb: GitHubSandbox, r: RepoState, app: AppDa
     completedAt: null,
     externalId: typeof b.external_id === 'string' ? b.external_id : null,
     detailsUrl: typeof b.details_url === 'string' ? b.details_url : null,
-    output: { title: null, summary: null, text: null, annotationsCount: 0 },
+    output: { title: null, summary: null, text: null, annotationsCount: 0, annotations: [] },
     app,
   };
   sb.applyCheckRunInput(run, b);
@@ -69,8 +69,41 @@ export function applyCheckRunInput(sb: GitHubSandbox, run: CheckRunState, b: Rec
     if (out.title !== undefined) run.output.title = out.title;
     if (out.summary !== undefined) run.output.summary = out.summary;
     if (out.text !== undefined) run.output.text = out.text;
-    if (Array.isArray(out.annotations)) run.output.annotationsCount += out.annotations.length;
+    if (Array.isArray(out.annotations)) {
+      const added = out.annotations.map(annotationOf);
+      run.output.annotations.push(...added);
+      run.output.annotationsCount += added.length;
+    }
   }
+}
+
+/** Validates one annotation as GitHub does (required fields, levels, columns only on one line; 50 per request). */
+function annotationOf(a: unknown, i: number, all: unknown[]): CheckAnnotation {
+  if (all.length > 50) throw new HttpError(422, 'Only 50 annotations are allowed per request.');
+  const o = (a ?? {}) as Record<string, unknown>;
+  const bad = (field: string): never => {
+    throw new HttpError(422, 'Validation Failed', { errors: [{ resource: 'CheckRun', code: 'invalid', field: `output.annotations[${i}].${field}` }] });
+  };
+  if (typeof o.path !== 'string' || o.path === '') bad('path');
+  if (!Number.isInteger(o.start_line) || (o.start_line as number) < 1) bad('start_line');
+  if (!Number.isInteger(o.end_line) || (o.end_line as number) < (o.start_line as number)) bad('end_line');
+  if (o.annotation_level !== 'notice' && o.annotation_level !== 'warning' && o.annotation_level !== 'failure') bad('annotation_level');
+  if (typeof o.message !== 'string' || o.message === '') bad('message');
+  const col = (k: string): number | null => (o[k] === undefined ? null : Number.isInteger(o[k]) ? (o[k] as number) : bad(k));
+  const startColumn = col('start_column');
+  const endColumn = col('end_column');
+  if ((startColumn !== null || endColumn !== null) && o.start_line !== o.end_line) bad('start_column');
+  return {
+    path: o.path as string,
+    startLine: o.start_line as number,
+    endLine: o.end_line as number,
+    startColumn,
+    endColumn,
+    level: o.annotation_level as CheckAnnotation['level'],
+    title: typeof o.title === 'string' ? o.title : null,
+    message: o.message as string,
+    rawDetails: typeof o.raw_details === 'string' ? o.raw_details : null,
+  };
 }
 
 export async function checkRunCompleted(sb: GitHubSandbox, r: RepoState, run: CheckRunState): Promise<void> {
