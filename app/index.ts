@@ -6,7 +6,9 @@ import type { GateEvent } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
 import { FactCache } from '../src/github/fact-cache.js';
+import { CONFIG_CHECK_NAME } from '../src/render/config-check.js';
 import type { AppDeps } from './deps.js';
+import { runConfigCheck, type ConfigCheckOutcome } from './config-check.js';
 import { recordDeploymentStatus, type DeploymentStatusEvent } from './deployment-status.js';
 import { runGate, type GateRunInput, type GateRunOutcome } from './gate-runner.js';
 import { CHECK_NAME, latestOwnCheck, publishCheck } from './github-writes.js';
@@ -33,7 +35,8 @@ export type Handled =
   | { event: string; outcome: 'ignored'; why: string }
   | { event: string; outcome: 'gate'; pullRequest: number; result: GateRunOutcome }
   | { event: string; outcome: 'merge'; pullRequest: number; result: MergeResult }
-  | { event: string; outcome: 'recorded'; appended: number };
+  | { event: string; outcome: 'recorded'; appended: number }
+  | { event: string; outcome: 'config-check'; pullRequest: number; result: ConfigCheckOutcome };
 
 /** Options of {@link createApp}. */
 /** Timers longer than this are not set; the next webhook re-evaluates anyway. */
@@ -151,6 +154,17 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       for (const n of numbers) await gate(context, n, event, sha);
     }
 
+    /** The `stagegate/config` check on a PR that changes the policy file (any base); never blocks the gate. */
+    async function configCheck(context: Context, pullNumber: number): Promise<void> {
+      const { owner, repo } = repoOf(context.payload as unknown as RepoPayload);
+      try {
+        const result = await runConfigCheck(deps, { client: clientOf(context), owner, repo, pullNumber });
+        report({ event: context.name, outcome: 'config-check', pullRequest: pullNumber, result });
+      } catch (err) {
+        probot.log.warn({ err }, 'stagegate: the stagegate/config check could not be published');
+      }
+    }
+
     probot.on(['pull_request.opened', 'pull_request.reopened', 'pull_request.synchronize', 'pull_request.edited'], async (context) => {
       const pr = context.payload.pull_request;
       if (context.payload.action === 'edited' && !('changes' in context.payload && context.payload.changes?.base)) {
@@ -159,6 +173,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       if (!pr.head.repo || pr.head.repo.id !== pr.base.repo.id) {
         return report({ event: context.name, outcome: 'ignored', why: 'fork pull requests are never promotions' });
       }
+      await configCheck(context, pr.number);
       const retargeted = context.payload.action === 'edited';
       await gate(context, pr.number, 'pull_request', pr.head.sha, { retargeted });
     });
@@ -182,6 +197,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
 
     probot.on(['check_run.completed', 'check_run.rerequested'], async (context) => {
       const run = context.payload.check_run;
+      if (run.name === CONFIG_CHECK_NAME && context.payload.action === 'completed') return report({ event: context.name, outcome: 'ignored', why: 'our own stagegate/config check' });
       const ours = run.name === CHECK_NAME;
       if (context.payload.action === 'completed' && ours) return report({ event: context.name, outcome: 'ignored', why: 'our own check run' });
       if (context.payload.action === 'rerequested' && !ours) return report({ event: context.name, outcome: 'ignored', why: 'a re-run of another app’s check' });

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { CONFIG_PATH, resolveConfigText } from '../src/config/load.js';
+import { paginate, type GitHubRequester } from '../src/github/client.js';
+import { githubConfigSource } from '../src/github/config-source.js';
+import { createGitHubFacts } from '../src/github/facts.js';
+import { ANNOTATIONS_PER_REQUEST, CONFIG_CHECK_NAME, renderConfigCheck, type ConfigCheckOutput } from '../src/render/config-check.js';
+import type { AppDeps } from './deps.js';
+
+/** A pull request to look at for a change of `.github/stagegate.yml`. */
+export interface ConfigCheckInput {
+  client: GitHubRequester;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+}
+
+/** What the config check did. */
+export type ConfigCheckOutcome = { kind: 'skipped'; why: string } | { kind: 'published'; checkId: number | null; conclusion: ConfigCheckOutput['conclusion']; annotations: number };
+
+/** Whether the pull request changes the policy file: from its file list, or, when that is cut, by comparing the file at base and head. */
+async function changesPolicy(input: ConfigCheckInput, baseSha: string, headSha: string): Promise<'changed' | 'deleted' | 'unchanged'> {
+  const { client, owner, repo, pullNumber } = input;
+  const files = await paginate<{ filename: string; status: string; previous_filename?: string }>(
+    client,
+    'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+    { owner, repo, pull_number: pullNumber },
+    { maxPages: 30 },
+  );
+  const hit = files.items.find((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH);
+  if (hit) return hit.status === 'removed' || (hit.filename !== CONFIG_PATH && hit.previous_filename === CONFIG_PATH) ? 'deleted' : 'changed';
+  if (files.complete) return 'unchanged';
+  // GitHub lists at most 3,000 files of a pull request: compare the file itself.
+  const source = githubConfigSource(client);
+  const [atBase, atHead] = await Promise.all([source.read({ owner, repo, path: CONFIG_PATH, ref: baseSha }), source.read({ owner, repo, path: CONFIG_PATH, ref: headSha })]);
+  if (atBase === atHead) return 'unchanged';
+  return atHead === null ? 'deleted' : 'changed';
+}
+
+/**
+ * The `stagegate/config` check: on a pull request (into any branch) that changes
+ * `.github/stagegate.yml`, validates the file as the pull request proposes it (with its `_extends`)
+ * and posts a check run on the head commit, annotated on the offending lines, so a policy change
+ * is reviewed green before it is merged. It never reads the head for gating: the gate keeps reading
+ * the base.
+ */
+export async function runConfigCheck(deps: Pick<AppDeps, 'published'>, input: ConfigCheckInput): Promise<ConfigCheckOutcome> {
+  const { client, owner, repo } = input;
+  const pr = await createGitHubFacts({ client, owner, repo, pullNumber: input.pullNumber }).pullRequest();
+  if (pr.state !== 'open') return { kind: 'skipped', why: 'the pull request is closed' };
+  const change = await changesPolicy(input, pr.baseSha, pr.headSha);
+  if (change === 'unchanged') return { kind: 'skipped', why: `${CONFIG_PATH} is not changed` };
+  let output: ConfigCheckOutput;
+  if (change === 'deleted') output = renderConfigCheck({ kind: 'deleted' }, { baseRef: pr.baseRef });
+  else {
+    const source = githubConfigSource(client);
+    const text = await source.read({ owner, repo, path: CONFIG_PATH, ref: pr.headSha });
+    const result = text === null ? ({ kind: 'deleted' } as const) : await resolveConfigText({ text, file: CONFIG_PATH, owner, source, origin: { ref: pr.headSha, fellBack: false } });
+    output = renderConfigCheck(result, { baseRef: pr.baseRef });
+  }
+  const key = `${CONFIG_CHECK_NAME}:${owner}/${repo}@${pr.headSha}`;
+  const fingerprint = createHash('sha256').update(JSON.stringify(output)).digest('base64');
+  if (deps.published?.get(key) === fingerprint) return { kind: 'published', checkId: null, conclusion: output.conclusion, annotations: output.annotations.length };
+  const checkId = await publishConfigCheck(client, { owner, repo, headSha: pr.headSha, output });
+  deps.published?.set(key, fingerprint);
+  return { kind: 'published', checkId, conclusion: output.conclusion, annotations: output.annotations.length };
+}
+
+/** Creates the check run with the first 50 annotations and adds the rest 50 at a time. */
+async function publishConfigCheck(client: GitHubRequester, where: { owner: string; repo: string; headSha: string; output: ConfigCheckOutput }): Promise<number> {
+  const { owner, repo, headSha, output } = where;
+  const batches: ConfigCheckOutput['annotations'][] = [];
+  for (let i = 0; i < output.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  const text = { title: output.title, summary: output.summary };
+  const now = new Date().toISOString();
+  const res = await client.request('POST /repos/{owner}/{repo}/check-runs', {
+    owner,
+    repo,
+    name: CONFIG_CHECK_NAME,
+    head_sha: headSha,
+    status: 'completed',
+    conclusion: output.conclusion,
+    started_at: now,
+    completed_at: now,
+    output: { ...text, ...(batches[0] ? { annotations: batches[0] } : {}) },
+  });
+  const id = (res.data as { id: number }).id;
+  for (const annotations of batches.slice(1)) {
+    await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: id, output: { ...text, annotations } });
+  }
+  return id;
+}
