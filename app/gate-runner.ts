@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { withAnchor } from '../src/audit/anchor.js';
-import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../src/facts/types.js';
-import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
-import { githubConfigSource } from '../src/github/config-source.js';
-import { createGitHubFacts, reuseWindow } from '../src/github/facts.js';
-import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput, type GateView } from '../src/render/gate.js';
+import { evaluatePullRequest } from '../src/promotion/evaluate.js';
+import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
 import { appendAll, gateRecords, gateResultRecord } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
-import { matchPromotion, type PromotionMatch } from './promotion.js';
 
 /** One request to (re)evaluate a pull request's gate. */
 export interface GateRunInput {
@@ -54,25 +50,6 @@ async function publishOnce(deps: AppDeps, client: GitHubRequester, where: { owne
   return id;
 }
 
-/** Repository web URL from a PR's web URL (works for GitHub Enterprise hosts too). */
-export function repoUrlOf(pr: PullRequestFact): string {
-  return pr.htmlUrl.replace(/\/pull\/\d+$/, '');
-}
-
-async function settle<T>(p: Promise<T>): Promise<T | null> {
-  try {
-    return await p;
-  } catch {
-    return null;
-  }
-}
-
-/** Builds the render view; facts the rules already read are memoised, so this costs little. */
-export async function gateView(facts: PromotionFacts, pr: PullRequestFact, match: Extract<PromotionMatch, { kind: 'promotion' }>, result: GateResult): Promise<GateView> {
-  const [commits, mergedPulls] = await Promise.all([settle(facts.commits()), settle<Listing<MergedPullFact>>(facts.mergedPulls())]);
-  return { result, pullRequest: pr, commits, mergedPulls, configOrigin: match.origin, repoUrl: repoUrlOf(pr) };
-}
-
 /**
  * Evaluates a PR's gate from GitHub's current state (never from the webhook payload), records the
  * audit trail, and publishes the `stagegate` check run and the gate comment.
@@ -80,14 +57,13 @@ export async function gateView(facts: PromotionFacts, pr: PullRequestFact, match
 export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateRunOutcome> {
   const { client, owner, repo, pullNumber } = input;
   const cache = deps.cache;
-  const events = [input.event];
-  const facts = createGitHubFacts({ client, owner, repo, pullNumber, events, ...(cache ? { cache } : {}) });
-  const pr = await facts.pullRequest();
-  if (pr.state !== 'open') return { kind: 'skipped', why: 'the pull request is closed' };
-  const source = cache ? githubConfigSource(client, { cache, reuseMs: reuseWindow(cache, events, 'policy') }) : undefined;
-  const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch, ...(source ? { source } : {}) });
+  const now = deps.now();
+  const evaluation = await evaluatePullRequest({ client, owner, repo, pullNumber, defaultBranch: input.defaultBranch, now, events: [input.event], ...(cache ? { cache } : {}) });
+  const { pr } = evaluation;
+  if (evaluation.kind === 'closed') return { kind: 'skipped', why: 'the pull request is closed' };
 
-  if (match.kind === 'none') {
+  if (evaluation.kind === 'not-promotion') {
+    const { match } = evaluation;
     if (!input.retargeted) return { kind: 'skipped', why: match.why };
     const previous = await latestOwnCheck(client, { owner, repo, sha: pr.headSha });
     if (!previous) return { kind: 'skipped', why: match.why };
@@ -95,17 +71,16 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     return { kind: 'revoked', checkId };
   }
 
-  if (match.kind === 'invalid-config') {
+  if (evaluation.kind === 'invalid-config') {
+    const { match } = evaluation;
     const output = renderConfigErrorCheck(match.errors, match.origin);
     const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
     await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` }, cache);
     return { kind: 'invalid-config', checkId };
   }
 
+  const { match, result, view } = evaluation;
   deps.onPolicy?.(`${owner}/${repo}`, match.config);
-  const now = deps.now();
-  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now });
-  const view = await gateView(facts, pr, match, result);
   let output = renderGateCheck(view);
   let audited = true;
   try {

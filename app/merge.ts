@@ -7,11 +7,11 @@ import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
+import { repoUrlOf } from '../src/promotion/evaluate.js';
+import { matchPromotion } from '../src/promotion/match.js';
 import { MERGE_MARKER, renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, upsertComment } from './github-writes.js';
-import { repoUrlOf } from './gate-runner.js';
-import { matchPromotion } from './promotion.js';
 
 /** A merged pull request to act on. */
 export interface MergeInput {

@@ -6,6 +6,7 @@ import { configJsonSchema } from '../config/json-schema.js';
 import { collectAnchors } from './anchors.js';
 import { exportRequest, runExport, runVerify, type AnchorReader } from './audit.js';
 import { EXIT, githubClient, messageOf, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
+import { runExplain } from './explain.js';
 import { runValidate } from './validate.js';
 
 export { EXIT, type CliIo, type GitHubFactory } from './common.js';
@@ -14,6 +15,7 @@ export { parseTimeBound } from './audit.js';
 const USAGE = `Usage:
   stagegate validate [path] [--format text|json] [--repo owner/name] [--api-url URL]
   stagegate schema
+  stagegate explain --repo owner/name --pr NUMBER [--format text|json] [--api-url URL]
   stagegate audit verify [--repo owner/name ...] [--json] [--anchors [--app SLUG] [--api-url URL]] [store]
   stagegate audit export (--repo owner/name ... | --all) --format csv|json|ndjson
                          [--since DATE] [--until DATE] [--stage NAME] [--allow-broken]
@@ -25,6 +27,9 @@ GH_TOKEN) is set (API: --api-url, else $GITHUB_API_URL, else https://api.github.
 token the file is checked alone, with a note. Exit 0 valid, 1 invalid, 2 usage error.
 
 schema prints the JSON Schema of the configuration (for editors).
+
+explain evaluates a live pull request's gate with the app's own code and prints the rule tree,
+posting nothing (token: GITHUB_TOKEN or GH_TOKEN). Exit 0 when the gate passes, 1 otherwise.
 
 Store (default: the embedded database .data/stagegate.db under the working directory):
   --database-url URL   PostgreSQL (default: $DATABASE_URL)
@@ -55,6 +60,7 @@ const OPTIONS = {
   until: { type: 'string' },
   stage: { type: 'string' },
   format: { type: 'string' },
+  pr: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   anchors: { type: 'boolean' },
@@ -72,6 +78,7 @@ type Values = { [K in Flag]?: K extends 'repo' ? string[] : (typeof OPTIONS)[K][
 const COMMANDS: Record<string, { words: string[]; maxArgs: number; flags: readonly Flag[] }> = {
   validate: { words: ['validate'], maxArgs: 1, flags: ['format', 'repo', 'api-url', 'help'] },
   schema: { words: ['schema'], maxArgs: 0, flags: ['help'] },
+  explain: { words: ['explain'], maxArgs: 0, flags: ['repo', 'pr', 'format', 'api-url', 'help'] },
   'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'anchors', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
   'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'all', 'since', 'until', 'stage', 'format', 'allow-broken', 'out', 'data-dir', 'database-url', 'help'] },
 };
@@ -128,6 +135,14 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
           ...(values.repo !== undefined ? { repo: onlyOne(values.repo, '--repo') } : {}),
           ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
         },
+        io,
+      );
+    }
+    if (name === 'explain') {
+      if (values.repo === undefined || values.pr === undefined) throw new UsageError('explain needs --repo owner/name and --pr NUMBER');
+      if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format: expected text or json, got ${JSON.stringify(values.format)}`);
+      return await runExplain(
+        { repo: onlyOne(values.repo, '--repo'), pr: values.pr, format: values.format === 'json' ? 'json' : 'text', ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}) },
         io,
       );
     }

@@ -1,8 +1,8 @@
-import { loadConfig, type ConfigError, type ConfigOrigin, type ConfigSource } from '../src/config/load.js';
-import type { Config, StageConfig } from '../src/config/schema.js';
-import type { PullRequestFact } from '../src/facts/types.js';
-import type { GitHubRequester } from '../src/github/client.js';
-import { githubConfigSource } from '../src/github/config-source.js';
+import { loadConfig, type ConfigError, type ConfigOrigin, type ConfigSource } from '../config/load.js';
+import type { Config, StageConfig } from '../config/schema.js';
+import type { PullRequestFact } from '../facts/types.js';
+import type { GitHubRequester } from '../github/client.js';
+import { githubConfigSource } from '../github/config-source.js';
 
 /** What a pull request is to Stagegate. */
 export type PromotionMatch =

@@ -1,0 +1,99 @@
+import { formatConfigError, type ConfigOrigin } from '../config/load.js';
+import type { ApprovalVerdict, GateResult, RuleResult } from '../gate/types.js';
+import { evaluatePullRequest, type PullEvaluation } from '../promotion/evaluate.js';
+import { EXIT, githubClient, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
+
+/** Options of `stagegate explain`. */
+export interface ExplainRequest {
+  repo: string;
+  pr: string;
+  format: 'text' | 'json';
+  apiUrl?: string;
+}
+
+const ICON = { passed: '✓', pending: '…', blocked: '✗' } as const;
+
+function ruleLines(r: RuleResult, depth: number): string[] {
+  const pad = '  '.repeat(depth);
+  const when = r.nextChangeAt ? ` (may change at ${r.nextChangeAt})` : '';
+  return [`${pad}${ICON[r.state]} ${r.state.padEnd(7)} ${r.title}: ${r.reason}${when}`, ...(r.children ?? []).flatMap((c) => ruleLines(c, depth + 1))];
+}
+
+function approvalLine(a: ApprovalVerdict): string {
+  const commit = a.commitId.slice(0, 7);
+  return a.counted
+    ? `  ✓ ${a.login} approved ${commit} at ${a.submittedAt}: counts`
+    : `  ✗ ${a.login} approved ${commit} at ${a.submittedAt}: does not count (${a.refusal ?? 'refused'}${a.detail ? `: ${a.detail}` : ''})`;
+}
+
+function originLine(o: ConfigOrigin): string {
+  const where = o.fellBack ? `the default branch ${o.ref} (the base has none)` : `the base ${o.ref}`;
+  return `policy: .github/stagegate.yml from ${where}${o.blobSha ? `, blob ${o.blobSha.slice(0, 12)}` : ''}${o.extendsFrom ? `, extending ${o.extendsFrom}` : ''}`;
+}
+
+/** The rule tree of an evaluation, as a terminal shows it. */
+export function explainText(e: PullEvaluation, repository: string): string {
+  const pr = e.pr;
+  const head = `${repository}#${pr.number} "${pr.title}": ${pr.headRef} → ${pr.baseRef}, head ${pr.headSha.slice(0, 7)}`;
+  if (e.kind === 'closed') return `${head}\nclosed: Stagegate does not gate closed pull requests\n`;
+  if (e.kind === 'not-promotion') return `${head}\nnot a promotion: ${e.match.why}\n`;
+  if (e.kind === 'invalid-config') {
+    return [head, `blocked: the policy does not validate, so this promotion cannot pass`, ...e.match.errors.map((x) => `  ${formatConfigError(x)}`), originLine(e.match.origin), ''].join('\n');
+  }
+  const r: GateResult = e.result;
+  const lines = [
+    head,
+    `stage ${r.stage}: ${r.state}${r.nextChangeAt ? ` (may change at ${r.nextChangeAt})` : ''}`,
+    originLine(e.match.origin),
+    '',
+    'rules:',
+    ...r.rules.flatMap((x) => ruleLines(x, 1)),
+  ];
+  if (r.approvals.length) lines.push('', 'approvals:', ...r.approvals.map(approvalLine));
+  if (r.risk)
+    lines.push(
+      '',
+      `risk tiers: ${r.risk.touched.length ? r.risk.touched.map((t) => `${t.name} (${t.level}, ${t.files.length} file${t.files.length === 1 ? '' : 's'})`).join(', ') : 'none touched'}${r.risk.lowOnly ? '; only low-risk paths' : ''}`,
+    );
+  lines.push('', `evaluated at ${r.evaluatedAt} from GitHub's current state; nothing was posted.`, '');
+  return lines.join('\n');
+}
+
+/** The evaluation as JSON (what `--format json` prints). */
+export function explainJson(e: PullEvaluation, repository: string): Record<string, unknown> {
+  const pr = { number: e.pr.number, title: e.pr.title, url: e.pr.htmlUrl, head: e.pr.headRef, base: e.pr.baseRef, headSha: e.pr.headSha, baseSha: e.pr.baseSha };
+  if (e.kind === 'closed') return { repository, pullRequest: pr, kind: 'closed' };
+  if (e.kind === 'not-promotion') return { repository, pullRequest: pr, kind: 'not-promotion', why: e.match.why };
+  if (e.kind === 'invalid-config') return { repository, pullRequest: pr, kind: 'invalid-config', state: 'blocked', errors: e.match.errors, origin: e.match.origin };
+  const r = e.result;
+  return {
+    repository,
+    pullRequest: pr,
+    kind: 'evaluated',
+    stage: r.stage,
+    state: r.state,
+    nextChangeAt: r.nextChangeAt ?? null,
+    origin: e.match.origin,
+    rules: r.rules,
+    approvals: r.approvals,
+    risk: r.risk,
+    evaluatedAt: r.evaluatedAt,
+  };
+}
+
+/**
+ * `stagegate explain --repo owner/name --pr N`: evaluates a live pull request's gate with the same
+ * code the app runs (src/promotion/evaluate.ts) and prints its rule tree. Read-only: nothing is
+ * posted to GitHub or recorded. Exit 0 when the gate passes, 1 when it is pending or blocked (or
+ * the PR is no promotion), 2 on usage errors.
+ */
+export async function runExplain(req: ExplainRequest, io: CliIo): Promise<number> {
+  if (!REPO_PATTERN.test(req.repo)) throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(req.repo)}`);
+  if (!/^[1-9]\d*$/.test(req.pr)) throw new UsageError(`--pr: expected a pull request number, got ${JSON.stringify(req.pr)}`);
+  const client = await githubClient(io, req.apiUrl, 'explain');
+  const [owner, repo] = req.repo.split('/') as [string, string];
+  const repoData = (await client.request('GET /repos/{owner}/{repo}', { owner, repo })).data as { default_branch: string };
+  const evaluation = await evaluatePullRequest({ client, owner, repo, pullNumber: Number(req.pr), defaultBranch: repoData.default_branch, now: new Date() });
+  await write(io.stdout, req.format === 'json' ? `${JSON.stringify(explainJson(evaluation, req.repo), null, 2)}\n` : explainText(evaluation, req.repo));
+  return evaluation.kind === 'evaluated' && evaluation.result.state === 'passed' ? EXIT.ok : EXIT.failure;
+}
