@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { playStory, startWorld, type World } from '../../sandbox/story.js';
+import type { ExportRow } from '../../src/audit/export.js';
+import { openAuditStore } from '../../src/audit/open.js';
+import { rehashedRewriteSql } from '../audit/stores.js';
+import { runBin } from '../cli/run.js';
 
 // The story of `npm run demo`, end to end: the sandbox stands in for GitHub over HTTP, the real app
 // server (lib/app/server.js) receives signed webhooks, the real Action bundle (dist/index.js) runs as
@@ -37,4 +42,81 @@ describe('the demo story', () => {
     expect(html).toMatch(/rolled back/i);
     expect(world.production.release().version).toBe(world.initialSha);
   }, 400_000);
+
+  it('leaves an audit trail whose export matches what happened on GitHub, anchored there against a rewrite', async () => {
+    const { sb } = world;
+    const REPO = 'acme/shop';
+    const r = sb.repo(REPO);
+    const dataDir = world.stack.app.dataDir;
+    const store = ['--data-dir', dataDir];
+    const github = { GITHUB_TOKEN: sb.tokenFor('carol'), GITHUB_API_URL: sb.apiUrl };
+
+    const anchored = await runBin(['audit', 'verify', '--anchors', '--repo', REPO, ...store], github);
+    expect(anchored.stdout).toMatch(/^anchored acme\/shop: \d+ anchor\(s\) on GitHub match the stored chain/m);
+    expect(anchored.code).toBe(0);
+
+    const exported = await runBin(['audit', 'export', '--repo', REPO, '--format', 'json', ...store]);
+    expect(exported.code).toBe(0);
+    const rows = JSON.parse(exported.stdout) as ExportRow[];
+    const ours = [...r.deployments.values()].filter((d) => d.viaApp?.id === sb.app.id);
+    expect(rows.map((x) => x.deploymentId)).toEqual(ours.map((d) => String(d.id)));
+    for (const row of rows) {
+      const d = r.deployments.get(Number(row.deploymentId))!;
+      const pr = r.pulls.get(row.pullRequest!)!;
+      const reviews = [...r.reviews.values()].filter((v) => v.pullNumber === pr.number && v.state === 'APPROVED');
+      const commits = (await (await fetch(`${sb.apiUrl}/repos/${REPO}/pulls/${pr.number}/commits`, { headers: { authorization: `token ${github.GITHUB_TOKEN}` } })).json()) as {
+        sha: string;
+        author: { login: string } | null;
+      }[];
+      const policy = await r.git.readPath(row.policy!.ref, '.github/stagegate.yml');
+      const build = sb.checkRunsFor(REPO, pr.headSha).find((c) => c.name === 'build')!;
+      expect(row).toMatchObject({
+        stage: d.environment,
+        sha: d.sha,
+        pullRequestTitle: pr.title,
+        pullRequestUrl: `${sb.url}/${REPO}/pull/${pr.number}`,
+        headSha: pr.headSha,
+        mergedBy: pr.mergedBy!.login,
+        integrity: 'verified',
+      });
+      expect(row.commits.map((c) => [c.sha, c.author.login])).toEqual(commits.map((c) => [c.sha, c.author?.login ?? null]));
+      expect([...row.approvals, ...row.refusedApprovals].map((a) => a.login).sort()).toEqual(reviews.map((v) => v.user.login).sort());
+      expect(row.approvals.every((a) => a.commitId === pr.headSha)).toBe(true);
+      // The blob sha git itself gives the policy file at the base the gate read.
+      expect(policy?.type).toBe('blob');
+      expect(row.policy).toMatchObject({ path: '.github/stagegate.yml', blobSha: policy?.sha, fellBack: false });
+      expect(row.requiredChecks).toEqual([expect.objectContaining({ name: 'build', source: 'check_run', app: build.app.slug, conclusion: 'success', url: `${sb.url}/${REPO}/runs/${build.id}` })]);
+      expect(row.rules.map((x) => x.state)).toEqual(row.rules.map(() => 'passed'));
+      expect(row.statuses.map((x) => x.state)).toEqual(d.statuses.map((x) => x.state));
+      expect(row.workflowRunUrl).toBe(d.statuses.at(-1)!.logUrl);
+      expect(row.workflowRunUrl).toMatch(/\/actions\/runs\/\d+$/);
+    }
+    const [staging, production] = rows;
+    expect(staging?.verification).toMatchObject({ result: 'success' });
+    expect(production?.verification).toMatchObject({ result: 'failure', reasonCode: 'metrics-failed' });
+    expect(production?.refusedApprovals).toEqual([expect.objectContaining({ login: 'alice', refusal: 'author' })]);
+    const rollback = [...r.deployments.values()].find((d) => (d.payload as { rollback_of?: number } | null)?.rollback_of === Number(production?.deploymentId));
+    expect(production?.rollback).toMatchObject({ rollbackDeploymentId: String(rollback?.id), sha: world.initialSha, state: 'success' });
+
+    // A database owner rewrites the whole chain and recomputes every hash: the chain alone still verifies...
+    const db = await openAuditStore({ dataDir, env: {} });
+    const rewrite = await rehashedRewriteSql(db, REPO, 1, 'mallory').finally(() => db.close());
+    const sqlite = new Database(join(dataDir, 'stagegate.db'));
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.exec('DROP TRIGGER IF EXISTS audit_records_no_update; DROP TRIGGER IF EXISTS audit_records_no_delete;');
+    for (const sql of rewrite) sqlite.exec(sql);
+    expect((await runBin(['audit', 'verify', '--repo', REPO, ...store])).code).toBe(0);
+    // ... but not against what GitHub shows.
+    const rewritten = await runBin(['audit', 'verify', '--anchors', '--repo', REPO, ...store], github);
+    expect(rewritten.code).toBe(6);
+    expect(rewritten.stdout).toMatch(/^REWRITTEN acme\/shop: (deployment \d+|check run \S+) shows record \d+ of acme\/shop with hash [0-9a-f]{12}, the stored one has [0-9a-f]{12}/m);
+
+    // An edit without re-hashing breaks the chain: export refuses it and writes nothing.
+    sqlite.exec(`UPDATE audit_records SET actor = 'eve' WHERE repository = '${REPO}' AND seq = 3`);
+    sqlite.close();
+    const refused = await runBin(['audit', 'export', '--repo', REPO, '--format', 'csv', ...store]);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/audit export refused: acme\/shop: record seq 3 .* was edited/);
+  }, 120_000);
 });
