@@ -20,12 +20,7 @@ export type ConfigCheckOutcome = { kind: 'skipped'; why: string } | { kind: 'pub
 /** Whether the pull request changes the policy file: from its file list, or, when that is cut, by comparing the file at base and head. */
 async function changesPolicy(input: ConfigCheckInput, baseSha: string, headSha: string): Promise<'changed' | 'deleted' | 'unchanged'> {
   const { client, owner, repo, pullNumber } = input;
-  const files = await paginate<{ filename: string; status: string; previous_filename?: string }>(
-    client,
-    'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-    { owner, repo, pull_number: pullNumber },
-    { maxPages: 30 },
-  );
+  const files = await paginate(client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { owner, repo, pull_number: pullNumber }, (d) => d, { maxPages: 30 });
   const hit = files.items.find((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH);
   if (hit) return hit.status === 'removed' || (hit.filename !== CONFIG_PATH && hit.previous_filename === CONFIG_PATH) ? 'deleted' : 'changed';
   if (files.complete) return 'unchanged';

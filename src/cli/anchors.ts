@@ -13,21 +13,6 @@ export interface AnchorLookup {
   deploymentPages?: number;
 }
 
-interface ApiDeployment {
-  id: number;
-  sha: string;
-  payload: unknown;
-  creator: { login: string } | null;
-  performed_via_github_app?: { slug?: string } | null;
-}
-
-interface ApiCheckRun {
-  id: number;
-  html_url?: string | null;
-  app?: { slug?: string } | null;
-  output?: { summary?: string | null; text?: string | null } | null;
-}
-
 function payloadObject(p: unknown): Record<string, unknown> | null {
   let v = p;
   if (typeof v === 'string') {
@@ -65,7 +50,7 @@ export async function collectAnchors(client: GitHubRequester, store: AuditDataba
   const anchors: FoundAnchor[] = [];
   const heads = await storedHeads(store, repository);
 
-  const deployments = await paginate<ApiDeployment>(client, 'GET /repos/{owner}/{repo}/deployments', { owner, repo }, { maxPages: opts.deploymentPages ?? 50 });
+  const deployments = await paginate(client, 'GET /repos/{owner}/{repo}/deployments', { owner, repo }, (d) => d, { maxPages: opts.deploymentPages ?? 50 });
   for (const d of deployments.items) {
     if (!ours(d.performed_via_github_app?.slug) && d.creator?.login !== `${opts.appSlug}[bot]`) continue;
     const payload = payloadObject(d.payload);
@@ -74,21 +59,11 @@ export async function collectAnchors(client: GitHubRequester, store: AuditDataba
     if (typeof payload?.['head'] === 'string') heads.add(payload['head']);
   }
 
-  const pulls = await paginate<{ head: { sha: string } }>(
-    client,
-    'GET /repos/{owner}/{repo}/pulls',
-    { owner, repo, state: 'all', sort: 'updated', direction: 'desc' },
-    { maxPages: opts.pullPages ?? 10 },
-  );
+  const pulls = await paginate(client, 'GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'all', sort: 'updated', direction: 'desc' }, (d) => d, { maxPages: opts.pullPages ?? 10 });
   for (const p of pulls.items) heads.add(p.head.sha);
 
   for (const sha of heads) {
-    const runs = await paginate<ApiCheckRun>(
-      client,
-      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
-      { owner, repo, ref: sha, check_name: 'stagegate', filter: 'all' },
-      { maxPages: 10, pick: (d) => (d as { check_runs: ApiCheckRun[] }).check_runs },
-    );
+    const runs = await paginate(client, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo, ref: sha, check_name: 'stagegate', filter: 'all' }, (d) => d.check_runs, { maxPages: 10 });
     for (const run of runs.items) {
       if (!ours(run.app?.slug)) continue;
       for (const a of [...parseAnchorText(run.output?.summary), ...parseAnchorText(run.output?.text)]) {
