@@ -228,22 +228,29 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
         commitCount: 2,
         authors: ['alice', 'bob', 'Carol C'],
         committers: ['alice', 'web-flow'],
-        approvers: [{ login: 'dave', submittedAt: '2026-11-02T09:20:00Z', commitId: SHA.h1 }],
-        refused: [{ login: 'alice', refusal: 'author', commitId: SHA.h1 }],
+        approvals: [{ login: 'dave', submittedAt: '2026-11-02T09:20:00Z', commitId: SHA.h1 }],
+        refusedApprovals: [{ login: 'alice', refusal: 'author', commitId: SHA.h1, submittedAt: '2026-11-02T09:10:00Z' }],
         gateState: 'passed',
-        deployResult: { state: 'success', description: 'verified, 2 smoke tests, 1 metric check' },
+        statuses: [
+          { state: 'in_progress', description: 'deploying', at: '2026-11-02T09:31:00.000Z', logUrl: null },
+          { state: 'success', description: 'verified, 2 smoke tests, 1 metric check', at: '2026-11-02T09:45:00.000Z', logUrl: 'https://github.com/acme/shop/actions/runs/1' },
+        ],
+        workflowRunUrl: 'https://github.com/acme/shop/actions/runs/1',
         verification: { result: 'success', reasonCode: null },
+        integrity: 'unverified',
         rollback: null,
         bypassReasons: [],
       });
       expect(production).toMatchObject({
         range: `${SHA.p0}..${SHA.h1}`,
-        approvers: [
+        approvals: [
           { login: 'anna', commitId: SHA.h1 },
           { login: 'dave', commitId: SHA.h1 },
         ],
-        refused: [],
-        deployResult: { state: 'failure', description: '5xx ratio 0.04 > 0.01' },
+        refusedApprovals: [],
+        statuses: [{ state: 'failure', description: '5xx ratio 0.04 > 0.01', at: '2026-11-04T10:12:00.000Z', logUrl: null }],
+        policy: null,
+        requiredChecks: null,
         verification: { result: 'rolled_back', reasonCode: 'metric-threshold' },
         rollback: { rollbackDeploymentId: '103', sha: SHA.p0, state: 'success' },
         committers: ['alice', 'web-flow'],
@@ -253,7 +260,7 @@ describe.each(storeBackends())('audit store: %s', (_name, backend) => {
         mergedBy: 'root-admin',
         gateState: 'blocked',
         bypassReasons: ['signoff: 0 of 1 approvals', 'checks: test failed'],
-        deployResult: null,
+        statuses: [],
         commitCount: null,
       });
       const created = (await all(store.records('acme/shop'))).find((r) => r.key === 'deployment:101:created');
