@@ -33,12 +33,15 @@ export function scenarioEvents(): Ev[] {
       author: { login: 'alice', name: 'Alice A', email: 'alice@example.com' },
       committer: { login: 'alice', name: 'Alice A', email: 'alice@example.com' },
       coAuthors: [{ login: null, name: 'Carol C', email: 'carol@example.com' }],
+      pushers: ['alice'],
+      verification: { verified: true, reason: 'valid' },
     },
     {
       sha: sha('d'),
       author: { login: 'bob', name: 'Bob B', email: 'bob@example.com' },
       committer: { login: 'web-flow', name: 'GitHub', email: 'noreply@github.com' },
       coAuthors: [],
+      verification: { verified: false, reason: 'unsigned' },
     },
   ];
   const p1 = (key: string, actor: string | null, at: string) => base(key, shop, 'staging', 11, SHA.b1, SHA.h1, actor, at);

@@ -136,8 +136,8 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
         commit_count: '2',
         commit_shas: `${'c'.repeat(40)}; ${'d'.repeat(40)}`,
         commits:
-          `${'c'.repeat(40)} author alice <alice@example.com> committer alice <alice@example.com> co-authors Carol C <carol@example.com>; ` +
-          `${'d'.repeat(40)} author bob <bob@example.com> committer web-flow <noreply@github.com>`,
+          `${'c'.repeat(40)} author alice <alice@example.com> committer alice <alice@example.com> co-authors Carol C <carol@example.com> pushed by alice signature verified; ` +
+          `${'d'.repeat(40)} author bob <bob@example.com> committer web-flow <noreply@github.com> signature unverified (unsigned)`,
         authors: 'alice; bob; Carol C',
         committers: 'alice; web-flow',
         approvals_counted: `dave approved ${SHA.h1} at 2026-11-02T09:20:00Z`,
@@ -152,6 +152,8 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
         verification_result: 'success',
         verification_reason: '',
         verification_description: '2/2 smoke, 1/1 metrics',
+        verification_trusted: '',
+        verification_trust_reason: '',
         verification_values: '',
         rollback_deployment_id: '',
         rollback_sha: '',

@@ -36,7 +36,15 @@ const COLUMNS = {
   commit_count: (r) => r.commitCount,
   commit_shas: (r) => list(r.commits.map((c) => c.sha)),
   commits: (r) =>
-    list(r.commits.map((c) => `${c.sha} author ${personText(c.author)} committer ${personText(c.committer)}${c.coAuthors.length ? ` co-authors ${c.coAuthors.map(personText).join(', ')}` : ''}`)),
+    list(
+      r.commits.map(
+        (c) =>
+          `${c.sha} author ${personText(c.author)} committer ${personText(c.committer)}` +
+          (c.coAuthors.length ? ` co-authors ${c.coAuthors.map(personText).join(', ')}` : '') +
+          (c.pushers?.length ? ` pushed by ${c.pushers.join(', ')}` : '') +
+          (c.verification ? ` signature ${c.verification.verified ? 'verified' : `unverified (${c.verification.reason})`}` : ''),
+      ),
+    ),
   authors: (r) => list(r.authors),
   committers: (r) => list(r.committers),
   approvals_counted: (r) => list(r.approvals.map((a) => `${a.login} approved ${a.commitId} at ${a.submittedAt}`)),
@@ -54,6 +62,8 @@ const COLUMNS = {
   verification_result: (r) => r.verification?.result ?? null,
   verification_reason: (r) => r.verification?.reasonCode ?? null,
   verification_description: (r) => r.verification?.description ?? null,
+  verification_trusted: (r) => r.verification?.trusted ?? null,
+  verification_trust_reason: (r) => r.verification?.why ?? null,
   verification_values: (r) => (r.verification ? list(r.verification.checks.map((c) => JSON.stringify(c))) : null),
   rollback_deployment_id: (r) => r.rollback?.rollbackDeploymentId ?? null,
   rollback_sha: (r) => r.rollback?.sha ?? null,

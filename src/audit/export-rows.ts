@@ -52,6 +52,12 @@ export interface ExportVerification {
   reasonCode: string | null;
   description: string;
   at: string;
+  /** Whether the result is evidence (a successful run of the protected deploy workflow bound to the deployment); null on older records. */
+  trusted: boolean | null;
+  /** Why it is (not) trusted. */
+  why: string | null;
+  /** The workflow run the result rests on. */
+  runUrl: string | null;
   /** Per-check values (smoke tests, metric checks), when the record carries them. */
   checks: Record<string, unknown>[];
 }
@@ -146,7 +152,15 @@ function promotionKeyOf(r: AuditRecord): string | null {
 function summarisePromotion(rec: AuditRecord): PromotionSummary {
   const commits = arr(rec.details['commits']).map((c): PromotionCommit => {
     const o = obj(c);
-    return { sha: str(o['sha']) ?? '', author: person(o['author']), committer: person(o['committer']), coAuthors: arr(o['coAuthors']).map(person) };
+    const v = objOrNull(o['verification']);
+    return {
+      sha: str(o['sha']) ?? '',
+      author: person(o['author']),
+      committer: person(o['committer']),
+      coAuthors: arr(o['coAuthors']).map(person),
+      ...(Array.isArray(o['pushers']) ? { pushers: uniq(arr(o['pushers']).map(str)) } : {}),
+      ...(v ? { verification: { verified: v['verified'] === true, reason: str(v['reason']) ?? '' } } : {}),
+    };
   });
   return {
     commits,
@@ -274,6 +288,9 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
         reasonCode: str(fd['reasonCode']),
         description: str(fd['description']) ?? '',
         at: f.at,
+        trusted: typeof fd['trusted'] === 'boolean' ? fd['trusted'] : null,
+        why: str(fd['why']),
+        runUrl: str(fd['runUrl']),
         checks: arr(fd['checks']).map(obj),
       };
     } else if (f.kind === 'rollback') {
@@ -306,7 +323,7 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
     }),
     gateState: str(d['gateState']),
     statuses,
-    workflowRunUrl: [...statuses].reverse().find((s) => s.logUrl)?.logUrl ?? null,
+    workflowRunUrl: verification?.runUrl ?? [...statuses].reverse().find((s) => s.logUrl)?.logUrl ?? null,
     verification,
     rollback,
     bypass: false,

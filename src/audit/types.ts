@@ -149,6 +149,10 @@ export type PromotionCommit = {
   committer: CommitPerson;
   /** From `Co-authored-by:` trailers. */
   coAuthors: CommitPerson[];
+  /** Who pushed the commit to the head branch (GitHub's activity log), where recorded. */
+  pushers?: string[];
+  /** GitHub's signature verification of the commit, where recorded. */
+  verification?: { verified: boolean; reason: string } | null;
 };
 
 /**
