@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { GitHubRequester, Route, RouteParams, RouteResponse } from '../../src/github/client.js';
-import { conditionalGet, conditionalPages } from '../../src/github/conditional.js';
+import { conditionalGet, conditionalPages, requestKey } from '../../src/github/conditional.js';
 import { FactCache } from '../../src/github/fact-cache.js';
 import { FakeGitHub } from './support.js';
 
@@ -41,6 +41,10 @@ describe('conditional requests', () => {
       request: () => Promise.reject(Object.assign(new Error('Not modified'), { status: 304 })),
     };
     await expect(conditionalGet(thrower, new FactCache(), REVIEWS, params)).rejects.toThrow(/304/);
+    // A copy kept without an ETag was never offered for confirmation, so a 304 cannot confirm it either.
+    const cache = new FactCache();
+    await cache.putHttp(requestKey(PR, params), { etag: '', data: { number: 7 }, validatedAt: 0 });
+    await expect(conditionalGet(rogue, cache, PR, params)).rejects.toThrow(/304 Not Modified/);
   });
 
   it('is for reads only', async () => {

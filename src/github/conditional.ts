@@ -44,18 +44,21 @@ export async function conditionalGet<R extends Route>(
     await cache.putHttp(key, { ...entry, validatedAt: now });
     return { data: entry.data as RouteData<R>, link: entry.link, notModified: true, reused: false };
   };
-  const headers = { ...(params.headers ?? {}), ...(kept ? { 'if-none-match': kept.etag } : {}) };
+  // Only a copy whose ETag was sent can be confirmed by a 304.
+  const sent = kept?.etag ? kept : undefined;
+  const headers = { ...(params.headers ?? {}), ...(sent ? { 'if-none-match': sent.etag } : {}) };
   let res;
   try {
     res = await client.request(route, { ...params, headers } as RouteParams<R>);
   } catch (err) {
-    if (statusOf(err) === 304) return unchanged(kept);
+    if (statusOf(err) === 304) return unchanged(sent);
     throw err;
   }
-  if ((res.status as number) === 304) return unchanged(kept);
+  if ((res.status as number) === 304) return unchanged(sent);
   const etag = res.headers.etag;
   const link = typeof res.headers.link === 'string' ? res.headers.link : undefined;
-  if (typeof etag === 'string' && etag) await cache.putHttp(key, { etag, data: res.data, ...(link ? { link } : {}), validatedAt: now });
+  // Without an ETag the copy can still be reused inside the window, but never confirmed by a 304.
+  await cache.putHttp(key, { etag: typeof etag === 'string' ? etag : '', data: res.data, ...(link ? { link } : {}), validatedAt: now });
   return { data: res.data, link, notModified: false, reused: false };
 }
 
