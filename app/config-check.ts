@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { CONFIG_PATH, resolveConfigText } from '../src/config/load.js';
-import { paginate, type GitHubRequester } from '../src/github/client.js';
+import type { ConfigSource } from '../src/config/load.js';
+import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
-import { createGitHubFacts } from '../src/github/facts.js';
+import { createGitHubFacts, type GitHubFacts } from '../src/github/facts.js';
 import { ANNOTATIONS_PER_REQUEST, CONFIG_CHECK_NAME, renderConfigCheck, type ConfigCheckOutput } from '../src/render/config-check.js';
 import type { AppDeps } from './deps.js';
 
@@ -17,15 +18,17 @@ export interface ConfigCheckInput {
 /** What the config check did. */
 export type ConfigCheckOutcome = { kind: 'skipped'; why: string } | { kind: 'published'; checkId: number | null; conclusion: ConfigCheckOutput['conclusion']; annotations: number };
 
-/** Whether the pull request changes the policy file: from its file list, or, when that is cut, by comparing the file at base and head. */
-async function changesPolicy(input: ConfigCheckInput, baseSha: string, headSha: string): Promise<'changed' | 'deleted' | 'unchanged'> {
-  const { client, owner, repo, pullNumber } = input;
-  const files = await paginate(client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { owner, repo, pull_number: pullNumber }, (d) => d, { maxPages: 30 });
-  const hit = files.items.find((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH);
-  if (hit) return hit.status === 'removed' || (hit.filename !== CONFIG_PATH && hit.previous_filename === CONFIG_PATH) ? 'deleted' : 'changed';
+/**
+ * Whether the pull request changes the policy file: from the range's changed files (the facts the gate
+ * reads too, cached by SHA, so both cost one read), or, when that listing is incomplete, by comparing the
+ * file at base and head.
+ */
+async function changesPolicy(input: ConfigCheckInput, facts: GitHubFacts, source: ConfigSource, baseSha: string, headSha: string): Promise<'changed' | 'deleted' | 'unchanged'> {
+  const { owner, repo } = input;
+  const files = await facts.files();
+  const hit = files.items.find((f) => f.filename === CONFIG_PATH || f.previousFilename === CONFIG_PATH);
+  if (hit) return hit.status === 'removed' || (hit.filename !== CONFIG_PATH && hit.previousFilename === CONFIG_PATH) ? 'deleted' : 'changed';
   if (files.complete) return 'unchanged';
-  // GitHub lists at most 3,000 files of a pull request: compare the file itself.
-  const source = githubConfigSource(client);
   const [atBase, atHead] = await Promise.all([source.read({ owner, repo, path: CONFIG_PATH, ref: baseSha }), source.read({ owner, repo, path: CONFIG_PATH, ref: headSha })]);
   if (atBase === atHead) return 'unchanged';
   return atHead === null ? 'deleted' : 'changed';
@@ -38,16 +41,18 @@ async function changesPolicy(input: ConfigCheckInput, baseSha: string, headSha: 
  * is reviewed green before it is merged. It never reads the head for gating: the gate keeps reading
  * the base.
  */
-export async function runConfigCheck(deps: Pick<AppDeps, 'published'>, input: ConfigCheckInput): Promise<ConfigCheckOutcome> {
+export async function runConfigCheck(deps: Pick<AppDeps, 'published' | 'cache'>, input: ConfigCheckInput): Promise<ConfigCheckOutcome> {
   const { client, owner, repo } = input;
-  const pr = await createGitHubFacts({ client, owner, repo, pullNumber: input.pullNumber }).pullRequest();
+  const cache = deps.cache ? { cache: deps.cache } : {};
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber: input.pullNumber, events: ['pull_request'], ...cache });
+  const source = githubConfigSource(client, cache);
+  const pr = await facts.pullRequest();
   if (pr.state !== 'open') return { kind: 'skipped', why: 'the pull request is closed' };
-  const change = await changesPolicy(input, pr.baseSha, pr.headSha);
+  const change = await changesPolicy(input, facts, source, pr.baseSha, pr.headSha);
   if (change === 'unchanged') return { kind: 'skipped', why: `${CONFIG_PATH} is not changed` };
   let output: ConfigCheckOutput;
   if (change === 'deleted') output = renderConfigCheck({ kind: 'deleted' }, { baseRef: pr.baseRef });
   else {
-    const source = githubConfigSource(client);
     const text = await source.read({ owner, repo, path: CONFIG_PATH, ref: pr.headSha });
     const result = text === null ? ({ kind: 'deleted' } as const) : await resolveConfigText({ text, file: CONFIG_PATH, owner, source, origin: { ref: pr.headSha, fellBack: false } });
     output = renderConfigCheck(result, { baseRef: pr.baseRef });
@@ -78,7 +83,7 @@ async function publishConfigCheck(client: GitHubRequester, where: { owner: strin
     completed_at: now,
     output: { ...text, ...(batches[0] ? { annotations: batches[0] } : {}) },
   });
-  const id = (res.data as { id: number }).id;
+  const id = Number(res.data.id);
   for (const annotations of batches.slice(1)) {
     await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: id, output: { ...text, annotations } });
   }
