@@ -266,10 +266,10 @@ describe('events that cannot change the gate', () => {
 
   it('does not publish the same result twice on a head', async () => {
     const { number, head } = promotion(h.world);
+    ciCheck(h.world, head);
     await h.send('pull_request', h.pullPayload('opened', number));
     await h.send('pull_request', h.pullPayload('synchronize', number));
     expect(h.world.checkRuns.filter((c) => c.name === 'stagegate' && c.head_sha === head)).toHaveLength(1);
-    ciCheck(h.world, head);
     review(h.world, number, 'manager', 'APPROVED', head);
     await h.send('pull_request_review', h.reviewPayload('submitted', number, 'manager'));
     expect(h.world.checkRuns.filter((c) => c.name === 'stagegate' && c.head_sha === head).map((c) => c.conclusion)).toEqual([null, 'success']);

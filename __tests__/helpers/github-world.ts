@@ -246,7 +246,13 @@ export class GitHubWorld {
         shas.map((s) => this.apiCommit(this.commits.get(s)!)),
         100,
       );
-      return { status: 200, headers: paged.headers, body: { total_commits: shas.length, commits: paged.body, status: 'ahead', ahead_by: shas.length, behind_by: 0 } };
+      // As GitHub: the changed files (at most 300) on the first page only, and the merge base (here the base).
+      const [baseSha = ''] = (params.basehead ?? '').split('...');
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const files = page === 1 ? [...new Set(shas.flatMap((s) => this.commits.get(s)!.files))].slice(0, 300).map((filename) => ({ filename, status: 'modified' })) : [];
+      const mergeBase = this.commits.get(baseSha);
+      const merge_base_commit = { sha: baseSha, commit: { tree: { sha: mergeBase?.tree ?? '' } } };
+      return { status: 200, headers: paged.headers, body: { total_commits: shas.length, commits: paged.body, status: 'ahead', ahead_by: shas.length, behind_by: 0, files, merge_base_commit } };
     });
     this.route('GET', `${prefix}/pulls/{pull_number}/files`, ({ params, url }) =>
       this.page(
