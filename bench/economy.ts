@@ -50,7 +50,7 @@ async function step(sb: GitHubSandbox, work: string, target: string, before: str
 }
 
 function table(rows: Row[]): string {
-  const head = ['work', 'requests', 'of which 304 (free)', 'writes', 'evaluations', 'time', 'acceptance', 'at #10 filing'];
+  const head = ['work', 'requests', 'of which 304 (free)', 'writes', 'PR reads (≈ evaluations)', 'time', 'acceptance', 'at #10 filing'];
   const lines = rows.map((r) => {
     const s = summarize(r.entries);
     return [r.work, String(s.requests), String(s.notModified), String(s.writes), String(evaluations(r.entries)), r.seconds === undefined ? '' : `${r.seconds.toFixed(1)} s`, r.target, r.before];
@@ -183,7 +183,8 @@ async function main(): Promise<void> {
             .join(', ')}`,
         );
     }
-    console.log('  "evaluations" counts the reads of the pull request (each evaluation reads it once); a 304 costs no rate limit.');
+    console.log('  "PR reads": each gate evaluation reads the pull request once (on pull_request events the config check reads it too).');
+    console.log('  A 304 costs no rate limit. Facts an event cannot change are reused for 10 s: steps further apart revalidate them with 304s.');
     if (sb.violations.length) console.log(`  contract violations: ${sb.violations.length} (first: ${JSON.stringify(sb.violations[0])})`);
   } finally {
     await sb.stop();
