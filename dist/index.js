@@ -59529,6 +59529,27 @@ function knownKeys(path) {
   }
   return [...new Set(expand2(nodes).flatMap((n2) => Object.keys(n2.properties ?? {})))];
 }
+var placesCache = null;
+function placesOfKey(key) {
+  if (!placesCache) {
+    placesCache = /* @__PURE__ */ new Map();
+    cached2 ??= configJsonSchema();
+    const defs = cached2.$defs ?? {};
+    const walk = (n2, at, depth) => {
+      if (!n2 || depth > 12) return;
+      const ref = n2.$ref;
+      if (ref?.startsWith("#/$defs/")) return walk(defs[ref.slice(8)], at, depth + 1);
+      for (const [k, child] of Object.entries(n2.properties ?? {})) {
+        placesCache.set(k, [...placesCache.get(k) ?? [], at || "(top level)"]);
+        walk(child, at ? `${at}.${k}` : k, depth + 1);
+      }
+      if (n2.items) walk(n2.items, `${at}[]`, depth + 1);
+      for (const alt of [...n2.anyOf ?? [], ...n2.oneOf ?? [], ...n2.allOf ?? []]) walk(alt, at, depth + 1);
+    };
+    walk(cached2, "", 0);
+  }
+  return [...new Set(placesCache.get(key) ?? [])];
+}
 
 // src/config/messages.ts
 var LIBRARY_DEFAULT = "\0library-default";
@@ -59613,20 +59634,22 @@ function suggestionOf(issue3) {
 function distanceOf(issues) {
   return issues.reduce((n2, i) => n2 + (i.code === "unrecognized_keys" ? i.keys.length : 1), 0);
 }
-function issueErrors(issue3, at, locateIn, knownKeys2) {
+function issueErrors(issue3, at, locateIn, knownKeys2, placesOfKey2 = () => []) {
   const path = [...at, ...issue3.path.filter((p) => typeof p !== "symbol")];
   if (issue3.code === "unrecognized_keys") {
     const candidates = knownKeys2(path);
     return issue3.keys.map((key) => {
       const suggestion2 = suggestKey(key, candidates);
-      return { ...locateIn(path, key), path: formatPath([...path, key]), message: `unknown key "${key}"`, ...suggestion2 ? { suggestion: suggestion2 } : {} };
+      const elsewhere = suggestion2 ? [] : placesOfKey2(key);
+      const message = elsewhere.length ? `unknown key "${key}" here; it belongs in ${elsewhere.join(" or ")}` : `unknown key "${key}"`;
+      return { ...locateIn(path, key), path: formatPath([...path, key]), message, ...suggestion2 ? { suggestion: suggestion2 } : {} };
     });
   }
-  if (issue3.code === "invalid_union" && issue3.message === LIBRARY_DEFAULT && issue3.errors.length > 0) return unionErrors(issue3, path, locateIn, knownKeys2);
+  if (issue3.code === "invalid_union" && issue3.message === LIBRARY_DEFAULT && issue3.errors.length > 0) return unionErrors(issue3, path, locateIn, knownKeys2, placesOfKey2);
   const suggestion = suggestionOf(issue3);
   return [{ ...locateIn(path), path: formatPath(path), message: messageOf(issue3), ...suggestion ? { suggestion } : {} }];
 }
-function unionErrors(issue3, path, locateIn, knownKeys2) {
+function unionErrors(issue3, path, locateIn, knownKeys2, placesOfKey2) {
   const branches = issue3.errors;
   const here = (message) => [{ ...locateIn(path), path: formatPath(path), message }];
   const rootTypes = branches.map((b) => b.find((i) => i.code === "invalid_type" && i.path.length === 0));
@@ -59637,20 +59660,20 @@ function unionErrors(issue3, path, locateIn, knownKeys2) {
   const scores = branches.map(distanceOf);
   const best = Math.min(...scores);
   const tied = branches.filter((_, i) => scores[i] === best);
-  if (tied.length === 1) return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2));
+  if (tied.length === 1) return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2, placesOfKey2));
   const missing = tied.map((b) => b.filter((i) => i.code === "invalid_type" && i.path.length === 1 && i.input === void 0).map((i) => String(i.path[0])));
   if (missing.every((m) => m.length > 0)) return here(`needs ${[...new Set(missing.map((m) => m.join(" and ")))].join(" or ")}`);
   const rejected = tied.map((b) => b.length === 1 && b[0].code === "unrecognized_keys" ? b[0].keys : null);
   if (rejected.every((k) => k !== null)) {
     return here(`cannot combine ${[...new Set(rejected.flat())].map(quote).join(" with ")}: each belongs to a different form`);
   }
-  return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2));
+  return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2, placesOfKey2));
 }
 
 // src/config/validate.ts
 function validateConfig(value, locateIn) {
   const result = configSchema.safeParse(value, { reportInput: true, error: () => LIBRARY_DEFAULT });
-  const errors = result.success ? [] : result.error.issues.flatMap((i) => issueErrors(i, [], locateIn, knownKeys));
+  const errors = result.success ? [] : result.error.issues.flatMap((i) => issueErrors(i, [], locateIn, knownKeys, placesOfKey));
   for (const p of crossChecks(value)) {
     errors.push({ ...locateIn(p.path), path: formatPath(p.path), message: p.message, ...p.suggestion ? { suggestion: p.suggestion } : {} });
   }

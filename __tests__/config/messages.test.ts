@@ -256,6 +256,21 @@ describe('cross-field problems are reported together with the rest', () => {
     expect(r.errors.find((e) => e.path === path)?.message).toBe(message);
   });
 
+  it.each([
+    ['a stage key at the top', minimal('  - { name: a, branch: a, from: x }\n', 'soak: 1h\n'), 'soak', 'unknown key "soak" here; it belongs in stages[]'],
+    ['a deploy key in a stage', minimal('  - { name: a, branch: a, from: x, workflow: d.yml }\n'), 'stages[0].workflow', 'unknown key "workflow" here; it belongs in deploy'],
+    [
+      'a window key in a stage',
+      minimal('  - { name: a, branch: a, from: x, timezone: UTC }\n'),
+      'stages[0].timezone',
+      'unknown key "timezone" here; it belongs in stages[].windows[] or stages[].freeze[]',
+    ],
+  ])('says where %s belongs', (_what, text, path, message) => {
+    const r = parseConfig(text);
+    if (r.ok) throw new Error('expected errors');
+    expect(r.errors.find((e) => e.path === path)).toMatchObject({ message, line: expect.any(Number) });
+  });
+
   it('suggests the stage a risk tier probably meant', () => {
     const r = parseConfig(minimal('  - { name: production, branch: p, from: x }\n', 'risk:\n  - { paths: [a], stages: [prod] }\n'));
     expect(r.ok ? null : r.errors[0]?.suggestion).toBe('production');

@@ -40,3 +40,30 @@ export function knownKeys(path: readonly (string | number)[]): string[] {
   }
   return [...new Set(expand(nodes).flatMap((n) => Object.keys(n.properties ?? {})))];
 }
+
+let placesCache: Map<string, string[]> | null = null;
+
+/**
+ * Where else in the schema a key is allowed, as paths such as `stages[]` or `stages[].verify.metrics`
+ * (for a key written at the wrong level: `soak` at the top belongs in `stages[]`).
+ */
+export function placesOfKey(key: string): string[] {
+  if (!placesCache) {
+    placesCache = new Map();
+    cached ??= configJsonSchema() as JsonSchemaNode;
+    const defs = (cached as { $defs?: Record<string, JsonSchemaNode> }).$defs ?? {};
+    const walk = (n: JsonSchemaNode | undefined, at: string, depth: number): void => {
+      if (!n || depth > 12) return;
+      const ref = (n as { $ref?: string }).$ref;
+      if (ref?.startsWith('#/$defs/')) return walk(defs[ref.slice(8)], at, depth + 1);
+      for (const [k, child] of Object.entries(n.properties ?? {})) {
+        placesCache!.set(k, [...(placesCache!.get(k) ?? []), at || '(top level)']);
+        walk(child, at ? `${at}.${k}` : k, depth + 1);
+      }
+      if (n.items) walk(n.items, `${at}[]`, depth + 1);
+      for (const alt of [...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? [])]) walk(alt, at, depth + 1);
+    };
+    walk(cached, '', 0);
+  }
+  return [...new Set(placesCache.get(key) ?? [])];
+}

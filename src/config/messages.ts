@@ -106,16 +106,18 @@ function distanceOf(issues: readonly Issue[]): number {
 }
 
 /** Turns one zod issue into located errors; `at` prefixes the issue's path (for union branches). */
-export function issueErrors(issue: Issue, at: KeyPath, locateIn: Locator, knownKeys: (path: KeyPath) => string[]): ConfigError[] {
+export function issueErrors(issue: Issue, at: KeyPath, locateIn: Locator, knownKeys: (path: KeyPath) => string[], placesOfKey: (key: string) => string[] = () => []): ConfigError[] {
   const path: KeyPath = [...at, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
   if (issue.code === 'unrecognized_keys') {
     const candidates = knownKeys(path);
     return issue.keys.map((key) => {
       const suggestion = suggestKey(key, candidates);
-      return { ...locateIn(path, key), path: formatPath([...path, key]), message: `unknown key "${key}"`, ...(suggestion ? { suggestion } : {}) };
+      const elsewhere = suggestion ? [] : placesOfKey(key);
+      const message = elsewhere.length ? `unknown key "${key}" here; it belongs in ${elsewhere.join(' or ')}` : `unknown key "${key}"`;
+      return { ...locateIn(path, key), path: formatPath([...path, key]), message, ...(suggestion ? { suggestion } : {}) };
     });
   }
-  if (issue.code === 'invalid_union' && issue.message === LIBRARY_DEFAULT && issue.errors.length > 0) return unionErrors(issue, path, locateIn, knownKeys);
+  if (issue.code === 'invalid_union' && issue.message === LIBRARY_DEFAULT && issue.errors.length > 0) return unionErrors(issue, path, locateIn, knownKeys, placesOfKey);
   const suggestion = suggestionOf(issue);
   return [{ ...locateIn(path), path: formatPath(path), message: messageOf(issue), ...(suggestion ? { suggestion } : {}) }];
 }
@@ -126,7 +128,13 @@ export function issueErrors(issue: Issue, at: KeyPath, locateIn: Locator, knownK
  * missing keys, which keys would make it one of them; when they tie on keys each form rejects,
  * which keys cannot be combined.
  */
-function unionErrors(issue: Extract<Issue, { code: 'invalid_union' }>, path: KeyPath, locateIn: Locator, knownKeys: (path: KeyPath) => string[]): ConfigError[] {
+function unionErrors(
+  issue: Extract<Issue, { code: 'invalid_union' }>,
+  path: KeyPath,
+  locateIn: Locator,
+  knownKeys: (path: KeyPath) => string[],
+  placesOfKey: (key: string) => string[],
+): ConfigError[] {
   const branches = issue.errors;
   const here = (message: string): ConfigError[] => [{ ...locateIn(path), path: formatPath(path), message }];
   const rootTypes = branches.map((b) => b.find((i) => i.code === 'invalid_type' && i.path.length === 0));
@@ -137,12 +145,12 @@ function unionErrors(issue: Extract<Issue, { code: 'invalid_union' }>, path: Key
   const scores = branches.map(distanceOf);
   const best = Math.min(...scores);
   const tied = branches.filter((_, i) => scores[i] === best);
-  if (tied.length === 1) return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys));
+  if (tied.length === 1) return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys, placesOfKey));
   const missing = tied.map((b) => b.filter((i) => i.code === 'invalid_type' && i.path.length === 1 && (i as { input?: unknown }).input === undefined).map((i) => String(i.path[0])));
   if (missing.every((m) => m.length > 0)) return here(`needs ${[...new Set(missing.map((m) => m.join(' and ')))].join(' or ')}`);
   const rejected = tied.map((b) => (b.length === 1 && b[0]!.code === 'unrecognized_keys' ? b[0]!.keys : null));
   if (rejected.every((k) => k !== null)) {
     return here(`cannot combine ${[...new Set(rejected.flat() as string[])].map(quote).join(' with ')}: each belongs to a different form`);
   }
-  return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys));
+  return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys, placesOfKey));
 }

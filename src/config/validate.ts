@@ -1,6 +1,6 @@
 import { crossChecks } from './cross-checks.js';
 import { formatPath, sortErrors, type ConfigError } from './errors.js';
-import { knownKeys } from './json-schema.js';
+import { knownKeys, placesOfKey } from './json-schema.js';
 import { issueErrors, LIBRARY_DEFAULT, type Locator } from './messages.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -13,7 +13,7 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; errors: Co
  */
 export function validateConfig(value: unknown, locateIn: Locator): ParseResult {
   const result = configSchema.safeParse(value, { reportInput: true, error: () => LIBRARY_DEFAULT });
-  const errors: ConfigError[] = result.success ? [] : result.error.issues.flatMap((i) => issueErrors(i, [], locateIn, knownKeys));
+  const errors: ConfigError[] = result.success ? [] : result.error.issues.flatMap((i) => issueErrors(i, [], locateIn, knownKeys, placesOfKey));
   for (const p of crossChecks(value)) {
     errors.push({ ...locateIn(p.path), path: formatPath(p.path), message: p.message, ...(p.suggestion ? { suggestion: p.suggestion } : {}) });
   }
