@@ -62,6 +62,10 @@ describe('facts cached across evaluations', () => {
     expect(gh.made(REVIEWS)).toHaveLength(0);
     expect(gh.made(RUNS)).toHaveLength(1);
     gh.requests = [];
+    // A suite completes when its runs do: their check_run events revalidate, the suite's does not.
+    await read(['check_suite']);
+    expect(gh.made(RUNS)).toHaveLength(0);
+    gh.requests = [];
     await read(['pull_request_review']);
     expect(gh.made(REVIEWS)).toHaveLength(1);
     expect(gh.made(RUNS)).toHaveLength(0);

@@ -20,7 +20,8 @@ export type ChangeableFact = 'reviews' | 'check-runs' | 'statuses' | 'deployment
  */
 export const CHANGED_BY: Record<ChangeableFact, readonly GateEvent[]> = {
   reviews: ['pull_request_review'],
-  'check-runs': ['check_run', 'check_suite'],
+  // Not `check_suite`: a suite completes when its runs do, and each run's own `check_run.completed` revalidates.
+  'check-runs': ['check_run'],
   statuses: ['status'],
   deployments: ['deployment_status'],
   policy: [],
