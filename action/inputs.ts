@@ -13,12 +13,19 @@ export const ACTION_INPUTS = {
     default: '${{ github.token }}',
     description: 'Token for the GitHub API: needs deployments: write and pull-requests: write (issues: write for the comment).',
   },
+  app: {
+    required: true,
+    description: 'The Stagegate GitHub App (its slug, e.g. stagegate, or its numeric id): only deployments that app created, or job deployments it approved as a protection rule, are deployed.',
+  },
   environment: { required: true, description: 'Stage (GitHub Deployments environment) to deploy, as sent by the Stagegate app.' },
-  sha: { required: true, description: 'The approved commit SHA (40 hex characters); the deployment must be for exactly this commit.' },
-  'deployment-id': { required: true, description: 'The GitHub Deployment the Stagegate app created.' },
-  'pull-request': { required: false, default: '', description: "Promotion pull request number for the report comment (default: the deployment payload's pull_request)." },
-  config: { required: false, default: '.github/stagegate.yml', description: 'Configuration file, relative to the workspace (the checkout of sha).' },
-  'dry-run': { required: false, default: 'false', description: 'Validate inputs, deployment and configuration, then stop: run nothing and change nothing.' },
+  sha: { required: true, description: 'The approved commit SHA (40 hex characters): the merge commit of the promotion.' },
+  'deployment-id': {
+    required: false,
+    default: '',
+    description: 'The GitHub Deployment the Stagegate app created (dispatch mode). Empty in protection-rule mode: the job deployment GitHub created for this run is used.',
+  },
+  'pull-request': { required: false, default: '', description: 'Promotion pull request number for the report comment (default: the promotion the deployment names).' },
+  'dry-run': { required: false, default: 'false', description: 'Check the inputs, the deployment, its approval and its policy, then stop: run nothing and change nothing.' },
 } as const satisfies Record<string, InputSpec>;
 
 /** An input name. */

@@ -67,13 +67,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let report: DeploymentReport | null = null;
   try {
     const inputs = {
+      app: readInput('app', env),
       environment: readInput('environment', env),
       sha: readInput('sha', env),
       deploymentId: readInput('deployment-id', env),
       pullRequest: readInput('pull-request', env),
-      config: readInput('config', env),
       dryRun: readBooleanInput('dry-run', env),
     };
+    if (env.INPUT_CONFIG)
+      core.warning('stagegate: the config input is no longer read: the policy comes from the promotion that approved the deployment (its base before the merge), never from the deployed commit');
     const token = readInput('token', env);
     if (!token) throw new InputError('input token is empty (pass ${{ github.token }} or a token with deployments: write)');
     const repository = env.GITHUB_REPOSITORY ?? '';
@@ -81,12 +83,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (!owner || !repo) throw new InputError(`GITHUB_REPOSITORY "${repository}" is not owner/repo`);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     core.setSecret(token);
+    const github = new OctokitDeployGitHub(getOctokit(token), owner, repo);
     report = await runDeployment(inputs, {
-      github: new OctokitDeployGitHub(getOctokit(token), owner, repo),
+      github,
       repository,
       workspace,
       serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
       runId: env.GITHUB_RUN_ID || null,
+      workflowRef: env.GITHUB_WORKFLOW_REF || null,
+      runSha: env.GITHUB_SHA || null,
+      defaultBranch: () => github.defaultBranch(),
       env,
       log,
       onDeployOutput: (chunk, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(chunk),

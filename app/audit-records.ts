@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventInput, AuditRecord, AuditStore } from '../src/audit/types.js';
-import type { CommitFact } from '../src/facts/types.js';
+import type { CommitFact, PushFact } from '../src/facts/types.js';
 import type { GateResult } from '../src/gate/types.js';
 
 /** Fields every record of one promotion shares. */
@@ -20,7 +20,7 @@ function digest(value: unknown): string {
  * The audit records of one gate evaluation: the promotion's commits (once per head) and every review
  * verdict (once per review and head). Keys are natural keys, so a replayed webhook appends nothing.
  */
-export function gateRecords(ref: PromotionRef, result: GateResult, commits: CommitFact[] | null, at: string): AuditEventInput[] {
+export function gateRecords(ref: PromotionRef, result: GateResult, commits: CommitFact[] | null, at: string, pushes: PushFact[] | null = null): AuditEventInput[] {
   const base = { repository: ref.repository, stage: ref.stage, pullRequest: ref.pullRequest, baseSha: ref.baseSha, headSha: ref.headSha, at };
   const prKey = `${ref.repository}#${ref.pullRequest}@${ref.headSha}`;
   const out: AuditEventInput[] = [];
@@ -31,7 +31,14 @@ export function gateRecords(ref: PromotionRef, result: GateResult, commits: Comm
       actor: null,
       kind: 'promotion.commits',
       details: {
-        commits: commits.map((c) => ({ sha: c.sha, author: { login: c.author.login, name: c.author.name, email: c.author.email }, committer: c.committer, coAuthors: c.coAuthors })),
+        commits: commits.map((c) => ({
+          sha: c.sha,
+          author: { login: c.author.login, name: c.author.name, email: c.author.email },
+          committer: c.committer,
+          coAuthors: c.coAuthors,
+          ...(pushes ? { pushers: pushes.find((p) => p.sha === c.sha)?.pushers ?? [] } : {}),
+          ...(c.verification ? { verification: c.verification } : {}),
+        })),
       },
     });
   }
@@ -82,6 +89,16 @@ export async function gateResultRecord(store: AuditStore, ref: PromotionRef, res
     kind: 'gate.result',
     details: { state: result.state, conclusion: result.state === 'passed' ? 'success' : result.state === 'pending' ? 'pending' : 'failure', rules, fingerprint },
   };
+}
+
+/** The key of the record of the app approving a job deployment as a protection rule. */
+export function protectionApprovalKey(repository: string, deploymentId: number): string {
+  return `protection:${repository}:${deploymentId}:approved`;
+}
+
+/** The key of the record that a merge commit passed its gate and may deploy to a stage. */
+export function mergeApprovalKey(repository: string, stage: string, mergeSha: string): string {
+  return `merge:${repository}:${stage}@${mergeSha}:approved`;
 }
 
 /** Appends records in order; throws on the first failure (callers fail closed). */

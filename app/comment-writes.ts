@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { paginate, statusOf, type GitHubRequester } from '../src/github/client.js';
 import type { FactCache } from '../src/github/fact-cache.js';
+import { isOwnComment } from '../src/protocol/markers.js';
 
 /** Where a comment is, and the body it should have. */
 export interface CommentTarget {
@@ -10,6 +11,8 @@ export interface CommentTarget {
   /** A hidden HTML comment that marks the one comment of its kind (e.g. the gate comment). */
   marker: string;
   body: string;
+  /** The app's own login (`<slug>[bot]`): only a comment it wrote is ever adopted. */
+  author: string;
 }
 
 /** What remembering a comment keeps: its id and the fingerprint of the body last written. */
@@ -34,7 +37,8 @@ export async function forgetComment(memory: FactCache, t: Pick<CommentTarget, 'o
 
 /**
  * Creates or updates the one comment carrying `marker` (a hidden HTML comment) on an issue or PR,
- * written by a bot. An unchanged body is left alone; a comment is never duplicated.
+ * **written by `author`** (the app's own login): a marker anyone else planted in their own comment is
+ * never adopted. An unchanged body is left alone; a comment is never duplicated.
  *
  * With `memory`, the comment's id and the fingerprint of the body last written are remembered: an
  * unchanged body then costs no request at all, a changed one a single `PATCH` (no listing). If the
@@ -60,7 +64,7 @@ export async function upsertComment(client: GitHubRequester, where: CommentTarge
     }
   }
   const { items } = await paginate(client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber }, (d) => d);
-  const mine = items.find((c) => (c.body ?? '').includes(marker) && c.user?.type === 'Bot');
+  const mine = items.find((c) => isOwnComment(c, marker, where.author));
   if (mine) {
     const id = Number(mine.id);
     if (mine.body === body) {

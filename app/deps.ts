@@ -9,8 +9,18 @@ export interface AppLogger {
   error(obj: unknown, msg?: string): void;
 }
 
+/** Who this app is on GitHub. */
+export interface AppSelf {
+  id: number;
+  slug: string;
+  /** `<slug>[bot]`: the login its writes carry. */
+  login: string;
+}
+
 /** What the app's handlers are given: injected, so tests pass their own. */
 export interface AppDeps {
+  /** This app's identity (read once from `GET /app`): evidence is what it created, comments are its own. */
+  self: () => Promise<AppSelf>;
   /** Append-only audit trail. */
   store: AuditStore;
   /** The clock; tests pass a fixed one. */

@@ -3,8 +3,9 @@ import { withAnchor } from '../src/audit/anchor.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { evaluatePullRequest } from '../src/promotion/evaluate.js';
-import { GATE_MARKER, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
-import { appendAll, gateRecords, gateResultRecord } from './audit-records.js';
+import { GATE_MARKER } from '../src/protocol/markers.js';
+import { renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
+import { appendAll, gateRecords, gateResultRecord, protectionApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
 
@@ -50,6 +51,15 @@ async function publishOnce(deps: AppDeps, client: GitHubRequester, where: { owne
   return id;
 }
 
+/** The app's own record of the job deployments it approved as a protection rule (run id per deployment). */
+export function approvedRunLookup(deps: AppDeps, repository: string): (deploymentId: number) => Promise<number | null> {
+  return async (deploymentId) => {
+    const r = await deps.store.findByKey(protectionApprovalKey(repository, deploymentId));
+    const run = r?.details.runId;
+    return typeof run === 'number' ? run : null;
+  };
+}
+
 /**
  * Evaluates a PR's gate from GitHub's current state (never from the webhook payload), records the
  * audit trail, and publishes the `stagegate` check run and the gate comment.
@@ -58,7 +68,19 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
   const { client, owner, repo, pullNumber } = input;
   const cache = deps.cache;
   const now = deps.now();
-  const evaluation = await evaluatePullRequest({ client, owner, repo, pullNumber, defaultBranch: input.defaultBranch, now, events: [input.event], ...(cache ? { cache } : {}) });
+  const self = await deps.self();
+  const evaluation = await evaluatePullRequest({
+    client,
+    owner,
+    repo,
+    pullNumber,
+    defaultBranch: input.defaultBranch,
+    now,
+    events: [input.event],
+    app: { id: self.id, slug: self.slug },
+    approvedRunOf: approvedRunLookup(deps, `${owner}/${repo}`),
+    ...(cache ? { cache } : {}),
+  });
   const { pr } = evaluation;
   if (evaluation.kind === 'closed') return { kind: 'skipped', why: 'the pull request is closed' };
 
@@ -75,7 +97,7 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     const { match } = evaluation;
     const output = renderConfigErrorCheck(match.errors, match.origin);
     const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
-    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` }, cache);
+    await upsertComment(client, { author: self.login, owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: `${GATE_MARKER}\n## ⛔ Stagegate: ${output.title}\n\n${output.summary}` }, cache);
     return { kind: 'invalid-config', checkId };
   }
 
@@ -85,7 +107,8 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
   let audited = true;
   try {
     const ref = { repository: `${owner}/${repo}`, stage: match.stage.name, pullRequest: pr.number, baseSha: pr.baseSha, headSha: pr.headSha };
-    await appendAll(deps.store, gateRecords(ref, result, view.commits?.complete ? view.commits.items : null, now.toISOString()));
+    const pushes = await evaluation.facts.pushes().catch(() => null);
+    await appendAll(deps.store, gateRecords(ref, result, view.commits?.complete ? view.commits.items : null, now.toISOString(), pushes?.complete ? pushes.items : null));
     const gateRecord = await gateResultRecord(deps.store, ref, result, now.toISOString(), input.actor);
     if (gateRecord) await deps.store.append(gateRecord);
   } catch (err) {
@@ -98,6 +121,6 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     };
   }
   const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
-  await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) }, cache);
+  await upsertComment(client, { author: self.login, owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) }, cache);
   return { kind: 'evaluated', result, checkId, audited };
 }

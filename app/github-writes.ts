@@ -1,10 +1,10 @@
 import type { GitHubRequester } from '../src/github/client.js';
 import type { CheckOutput } from '../src/render/gate.js';
 
-export { upsertComment } from './comment-writes.js';
+import { CHECK_NAME } from '../src/protocol/check.js';
 
-/** Name of the check run Stagegate posts on a promotion's head commit. */
-export const CHECK_NAME = 'stagegate';
+export { upsertComment } from './comment-writes.js';
+export { CHECK_NAME } from '../src/protocol/check.js';
 
 interface RepoRef {
   owner: string;

@@ -7,13 +7,16 @@ import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
 import { FactCache } from '../src/github/fact-cache.js';
 import { CONFIG_CHECK_NAME } from '../src/render/config-check.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps, AppSelf } from './deps.js';
+import { botLogin } from '../src/protocol/markers.js';
 import { runConfigCheck, type ConfigCheckOutcome } from './config-check.js';
 import { recordDeploymentStatus, type DeploymentStatusEvent } from './deployment-status.js';
 import { runGate, type GateRunInput, type GateRunOutcome } from './gate-runner.js';
 import { CHECK_NAME, latestOwnCheck, publishCheck } from './github-writes.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { handleMerge, type MergeResult } from './merge.js';
+import { reviewProtectionRule, type ProtectionRuleOutcome } from './protection-rule.js';
+import { settleRun } from './workflow-run.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -36,7 +39,8 @@ export type Handled =
   | { event: string; outcome: 'gate'; pullRequest: number; result: GateRunOutcome }
   | { event: string; outcome: 'merge'; pullRequest: number; result: MergeResult }
   | { event: string; outcome: 'recorded'; appended: number }
-  | { event: string; outcome: 'config-check'; pullRequest: number; result: ConfigCheckOutcome };
+  | { event: string; outcome: 'config-check'; pullRequest: number; result: ConfigCheckOutcome }
+  | { event: string; outcome: 'protection-rule'; result: ProtectionRuleOutcome };
 
 /** Options of {@link createApp}. */
 /** Timers longer than this are not set; the next webhook re-evaluates anyway. */
@@ -48,9 +52,11 @@ function timerSchedule(at: Date, task: () => void): { cancel(): void } {
   return { cancel: () => clearTimeout(t) };
 }
 
-export interface CreateAppOptions extends AppDeps {
+export interface CreateAppOptions extends Omit<AppDeps, 'self'> {
   /** This app's id (from APP_ID); read from GitHub with the app's credentials when absent. */
   appId?: number;
+  /** This app's identity; read from `GET /app` when absent. */
+  self?: AppSelf;
   /** Called after each handled delivery (for tests, the sandbox and logs). */
   onHandled?: (h: Handled) => void;
 }
@@ -62,7 +68,20 @@ export interface CreateAppOptions extends AppDeps {
 export function createApp(options: CreateAppOptions): ApplicationFunction {
   const queue = new KeyedQueue();
   const policyHints = new Map<string, { config: Config; at: number }>();
+  let fetchSelf: (() => Promise<AppSelf>) | null = null;
+  let selfCache: Promise<AppSelf> | null = null;
+  /** Who this app is, read once from `GET /app` with its own credentials (or given). */
+  const self = (): Promise<AppSelf> => {
+    if (options.self) return Promise.resolve(options.self);
+    if (!fetchSelf) return Promise.reject(new Error('the app is not loaded yet'));
+    if (!selfCache) {
+      selfCache = fetchSelf();
+      selfCache.catch(() => (selfCache = null));
+    }
+    return selfCache;
+  };
   const deps: AppDeps = {
+    self,
     store: options.store,
     now: options.now,
     cache: options.cache ?? new FactCache(),
@@ -79,18 +98,14 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
   };
 
   const app = (probot: Probot) => {
-    let ownAppId: Promise<number> | null = null;
-    /** This app's id, read once with the app's own credentials. */
-    const appId = (): Promise<number> => {
-      if (options.appId !== undefined) return Promise.resolve(options.appId);
-      ownAppId ??= probot.auth().then(async (octokit) => {
-        const data = (await octokit.request('GET /app')).data;
-        if (!data) throw new Error('GET /app answered no app');
-        return data.id;
-      });
-      ownAppId.catch(() => (ownAppId = null));
-      return ownAppId;
+    fetchSelf = async () => {
+      const octokit = await probot.auth();
+      const data = (await octokit.request('GET /app')).data as { id: number; slug: string };
+      if (options.appId !== undefined && data.id !== options.appId) throw new Error(`GET /app answered app ${data.id}, but APP_ID is ${options.appId}`);
+      return { id: data.id, slug: data.slug, login: botLogin(data.slug) };
     };
+    /** This app's id. */
+    const appId = async (): Promise<number> => options.appId ?? (await self()).id;
     /** Whether an event can change any stage's gate under a known policy. */
     const canChange = (event: GateEvent, config: Config): boolean => config.stages.some((s) => rulesAffectedBy(event, s, config).length > 0);
     const clientOf = (context: Context): GitHubRequester => context.octokit;
@@ -225,28 +240,60 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
       await gateOpenPullsForSha(context, context.payload.sha, [], 'status');
     });
 
-    probot.on('deployment_status', async (context) => {
-      const p = context.payload;
-      const appended = await recordDeploymentStatus(deps, {
-        repository: p.repository.full_name,
-        deployment: p.deployment as unknown as DeploymentStatusEvent['deployment'],
-        status: p.deployment_status as unknown as DeploymentStatusEvent['status'],
-      });
-      report({ event: context.name, outcome: 'recorded', appended });
-      if (p.deployment_status.state !== 'success' && p.deployment_status.state !== 'failure' && p.deployment_status.state !== 'error' && p.deployment_status.state !== 'inactive') return;
-      const { owner, repo, defaultBranch } = repoOf(p as unknown as RepoPayload);
+    /** Re-evaluates the open promotions whose `verified_in` is `env`. */
+    async function gateDependants(context: Context, env: string, event: GateEvent): Promise<void> {
+      const p = context.payload as unknown as RepoPayload;
+      const { owner, repo, defaultBranch } = repoOf(p);
       let config = hint(p.repository.full_name);
       if (!config) {
         const loaded = await loadConfig({ source: githubConfigSource(clientOf(context), { cache: deps.cache }), owner, repo, baseRef: defaultBranch, defaultBranch });
         config = loaded.kind === 'ok' ? loaded.config : null;
         if (config) deps.onPolicy?.(p.repository.full_name, config);
       }
-      const env = p.deployment.environment;
-      const stages = (config?.stages ?? []).filter((s) => s.verified_in === env && rulesAffectedBy('deployment_status', s, config!).length > 0);
+      const stages = (config?.stages ?? []).filter((s) => s.verified_in === env && rulesAffectedBy(event, s, config!).length > 0);
       for (const stage of stages) {
         const res = await clientOf(context).request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', base: stage.branch, head: `${owner}:${stage.from}`, per_page: 100 });
-        for (const pr of res.data as { number: number; head: { sha: string } }[]) await gate(context, pr.number, 'deployment_status', pr.head.sha);
+        for (const pr of res.data as { number: number; head: { sha: string } }[]) await gate(context, pr.number, event, pr.head.sha);
       }
+    }
+
+    probot.on('deployment_status', async (context) => {
+      const p = context.payload;
+      const appended = await recordDeploymentStatus(deps, clientOf(context), {
+        repository: p.repository.full_name,
+        deployment: p.deployment as unknown as DeploymentStatusEvent['deployment'],
+        status: p.deployment_status as unknown as DeploymentStatusEvent['status'],
+      });
+      report({ event: context.name, outcome: 'recorded', appended });
+      if (p.deployment_status.state !== 'success' && p.deployment_status.state !== 'failure' && p.deployment_status.state !== 'error' && p.deployment_status.state !== 'inactive') return;
+      await gateDependants(context, p.deployment.environment, 'deployment_status');
+    });
+
+    probot.on('workflow_run.completed', async (context) => {
+      const run = context.payload.workflow_run;
+      const { owner, repo } = repoOf(context.payload as unknown as RepoPayload);
+      const settled = await settleRun(deps, clientOf(context), { owner, repo }, { id: run.id, displayTitle: run.display_title ?? '', path: run.path });
+      if (settled.environments.length === 0) return report({ event: context.name, outcome: 'ignored', why: `run ${run.id} deploys no Stagegate deployment` });
+      report({ event: context.name, outcome: 'recorded', appended: settled.recorded });
+      for (const env of settled.environments) await gateDependants(context, env, 'workflow_run');
+    });
+
+    probot.on('deployment_protection_rule.requested', async (context) => {
+      const p = context.payload;
+      const { owner, repo } = repoOf(p as unknown as RepoPayload);
+      if (!p.environment || !p.deployment_callback_url || !p.deployment)
+        return report({ event: context.name, outcome: 'ignored', why: 'the request names no environment, deployment or callback URL' });
+      const outcome = await reviewProtectionRule(deps, {
+        client: clientOf(context),
+        owner,
+        repo,
+        environment: p.environment,
+        callbackUrl: p.deployment_callback_url,
+        deployment: { id: p.deployment.id, sha: p.deployment.sha, ref: p.deployment.ref },
+        event: p.event ?? null,
+        sender: p.sender?.login ?? null,
+      });
+      report({ event: context.name, outcome: 'protection-rule', result: outcome });
     });
 
     probot.onError((err) => {

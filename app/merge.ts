@@ -9,7 +9,12 @@ import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
 import { repoUrlOf } from '../src/promotion/evaluate.js';
 import { matchPromotion } from '../src/promotion/match.js';
-import { MERGE_MARKER, renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
+import { parseDeploymentPayload, promotionPayload } from '../src/protocol/deployment-payload.js';
+import { dispatchInputs } from '../src/protocol/dispatch.js';
+import { isStagegateApp } from '../src/protocol/evidence.js';
+import { MERGE_MARKER } from '../src/protocol/markers.js';
+import { renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
+import { mergeApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck, upsertComment } from './github-writes.js';
 
@@ -29,24 +34,16 @@ export type MergeResult =
   | { kind: 'bypassed'; reasons: string[] }
   | { kind: 'replayed'; deploymentId: number }
   | { kind: 'deployed'; deploymentId: number }
+  /** Protection-rule mode: the merge commit is approved and the workflow dispatched; GitHub creates the deployment for the job. */
+  | { kind: 'dispatched'; sha: string }
   | { kind: 'failed'; deploymentId: number | null; error: string };
-
-/** The payload Stagegate puts on the deployments it creates. */
-export interface StagegateDeploymentPayload {
-  stage: string;
-  pull_request: number;
-  base: string;
-  head: string;
-  approvers: { login: string; commit: string; at: string }[];
-  /** The audit chain's head when the deployment was created (an external anchor; see src/audit/anchor.ts). */
-  audit_anchor?: { seq: number; hash: string };
-}
 
 interface ApiDeployment {
   id: number;
   sha: string;
   environment: string;
   payload: unknown;
+  performed_via_github_app?: { id: number; slug?: string } | null;
 }
 
 function isFinalStage(config: Config, stage: StageConfig): boolean {
@@ -91,7 +88,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       details: { mergeCommitSha: mergeSha, mergedBy: pr.mergedBy, gateState: state, reasons },
     };
     await deps.store.append(record);
-    await upsertComment(client, { owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment(outcome, repoUrl) });
+    await upsertComment(client, { author: (await deps.self()).login, owner, repo, issueNumber: pr.number, marker: MERGE_MARKER, body: renderMergeComment(outcome, repoUrl) });
     return { kind: 'bypassed', reasons };
   };
 
@@ -101,7 +98,8 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
   }
 
   const { stage, config } = match;
-  const [result, lastCheck] = await Promise.all([evaluateGate({ config, stage, facts, now }), latestOwnCheck(client, { owner, repo, sha: pr.headSha })]);
+  const self = await deps.self();
+  const [result, lastCheck] = await Promise.all([evaluateGate({ config, stage, facts, now, app: { id: self.id, slug: self.slug } }), latestOwnCheck(client, { owner, repo, sha: pr.headSha })]);
   const decision = decide(result);
   const reasons = [...decision.reasons];
   if (lastCheck?.conclusion !== 'success') reasons.push(`the last published stagegate check on ${pr.headSha.slice(0, 7)} was ${lastCheck ? (lastCheck.conclusion ?? lastCheck.status) : 'missing'}`);
@@ -116,9 +114,49 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     });
   }
 
-  const existing = ((await client.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, sha: mergeSha, environment: stage.name, per_page: 100 })).data as ApiDeployment[]).find(
-    (d) => (d.payload as Partial<StagegateDeploymentPayload> | null)?.pull_request === pr.number,
-  );
+  const approvers = result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, commit: a.commitId, at: a.submittedAt }));
+  // The policy that approved the promotion travels with it: the Action verifies with this, never with the deployed commit's.
+  const payload = promotionPayload({
+    stage,
+    pullRequest: pr.number,
+    base: pr.baseSha,
+    head: pr.headSha,
+    mergeCommit: mergeSha,
+    approvers,
+    source: {
+      ref: baseBefore,
+      path: CONFIG_PATH,
+      fellBack: match.origin.fellBack,
+      ...(match.origin.extendsFrom ? { extendsFrom: match.origin.extendsFrom } : {}),
+      ...(match.origin.blobSha ? { blobSha: match.origin.blobSha } : {}),
+      ...(match.origin.extendsBlobSha ? { extendsBlobSha: match.origin.extendsBlobSha } : {}),
+    },
+    workflow: { file: config.deploy.workflow, ref: config.deploy.ref ?? stage.branch },
+  });
+  // The merge commit may deploy to the stage: the record a protection-rule request is checked against.
+  await deps.store.append({
+    ...common,
+    key: mergeApprovalKey(repository, stage.name, mergeSha),
+    stage: stage.name,
+    actor: pr.mergedBy,
+    kind: 'merge.approved',
+    details: { mergeCommitSha: mergeSha, mode: config.deploy.mode, policy: payload.policy, stage, approvers },
+  });
+  if (config.deploy.mode === 'protection_rule') return dispatchForProtectionRule(deps, input, { config, stage, mergeSha, pr: pr.number, common, repoUrl });
+
+  const existing = ((await client.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, sha: mergeSha, environment: stage.name, per_page: 100 })).data as ApiDeployment[]).find((d) => {
+    const p = parseDeploymentPayload(d.payload);
+    return (
+      isStagegateApp(d.performed_via_github_app ? { id: d.performed_via_github_app.id, slug: d.performed_via_github_app.slug ?? null } : null, {
+        app: { id: self.id, slug: self.slug },
+        repository,
+        workflow: '',
+        ref: '',
+      }) &&
+      p.kind === 'promotion' &&
+      p.payload.pull_request === pr.number
+    );
+  });
   const dispatchKey = (id: number, outcome: 'dispatched' | 'dispatch-failed') => `deployment:${repository}:${id}:${outcome}`;
   let deploymentId: number;
   if (existing) {
@@ -128,9 +166,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     if (recorded || statuses.some((s) => s.state !== 'queued')) return { kind: 'replayed', deploymentId: existing.id };
     deploymentId = existing.id;
   } else {
-    const approvers = result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, commit: a.commitId, at: a.submittedAt }));
     const anchor = await deps.store.head(repository);
-    const payload: StagegateDeploymentPayload = { stage: stage.name, pull_request: pr.number, base: pr.baseSha, head: pr.headSha, approvers, ...(anchor ? { audit_anchor: anchor } : {}) };
     const created = await client.request('POST /repos/{owner}/{repo}/deployments', {
       owner,
       repo,
@@ -139,7 +175,8 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       task: 'deploy',
       auto_merge: false,
       required_contexts: [],
-      payload: { ...payload },
+      // The audit chain head goes with the deployment: an anchor the database owner cannot rewrite.
+      payload: { ...payload, ...(anchor ? { audit_anchor: { seq: anchor.seq, hash: anchor.hash } } : {}) },
       description: `Promotion #${pr.number} to ${stage.name}`.slice(0, 140),
       production_environment: isFinalStage(config, stage),
       transient_environment: false,
@@ -188,6 +225,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     const error = `the audit trail could not record the deployment (${(err as Error).message}); nothing was dispatched`;
     await setStatus('error', error);
     await upsertComment(client, {
+      author: (await deps.self()).login,
       owner,
       repo,
       issueNumber: pr.number,
@@ -198,7 +236,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
   }
 
   const ref = config.deploy.ref ?? stage.branch;
-  const inputs = { environment: stage.name, sha: mergeSha, deployment_id: String(deploymentId), pull_request: String(pr.number) };
+  const inputs = dispatchInputs({ environment: stage.name, sha: mergeSha, deploymentId, pullRequest: pr.number });
   // `queued` goes first: a fast runner's `in_progress`/`success` must never be followed by it.
   await setStatus('queued', `dispatching ${config.deploy.workflow}`);
   try {
@@ -215,6 +253,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       details: { deploymentId, workflow: config.deploy.workflow, ref, inputs, error },
     });
     await upsertComment(client, {
+      author: (await deps.self()).login,
       owner,
       repo,
       issueNumber: pr.number,
@@ -232,6 +271,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     details: { deploymentId, workflow: config.deploy.workflow, ref, inputs },
   });
   await upsertComment(client, {
+    author: (await deps.self()).login,
     owner,
     repo,
     issueNumber: pr.number,
@@ -239,4 +279,55 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     body: renderMergeComment({ kind: 'deployed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, dispatched: true }, repoUrl),
   });
   return { kind: 'deployed', deploymentId };
+}
+
+/**
+ * Protection-rule mode: no deployment is created here. The workflow is dispatched on the stage
+ * branch; its job's `environment:` makes GitHub create the one deployment of this promotion and ask
+ * the app, which approves it against the merge approval just recorded (./protection-rule.ts).
+ */
+async function dispatchForProtectionRule(
+  deps: AppDeps,
+  input: MergeInput,
+  m: { config: Config; stage: StageConfig; mergeSha: string; pr: number; common: Omit<AuditEventInput, 'key' | 'stage' | 'actor' | 'kind' | 'details'>; repoUrl: string },
+): Promise<MergeResult> {
+  const { client, owner, repo } = input;
+  const repository = `${owner}/${repo}`;
+  const key = `merge:${repository}:${m.stage.name}@${m.mergeSha}:dispatched`;
+  if (await deps.store.findByKey(key)) return { kind: 'replayed', deploymentId: 0 };
+  const ref = m.config.deploy.ref ?? m.stage.branch;
+  const inputs = dispatchInputs({ environment: m.stage.name, sha: m.mergeSha, deploymentId: null, pullRequest: m.pr });
+  const author = (await deps.self()).login;
+  try {
+    await client.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { owner, repo, workflow_id: m.config.deploy.workflow, ref, inputs });
+  } catch (err) {
+    const error = (err as Error).message;
+    await deps.store.append({
+      ...m.common,
+      key: `${key}-failed`,
+      stage: m.stage.name,
+      actor: null,
+      kind: 'deployment.dispatched',
+      details: { mode: 'protection_rule', workflow: m.config.deploy.workflow, ref, inputs, error },
+    });
+    await upsertComment(client, {
+      author,
+      owner,
+      repo,
+      issueNumber: m.pr,
+      marker: MERGE_MARKER,
+      body: renderMergeComment({ kind: 'dispatch-failed', stage: m.stage.name, deploymentId: null, sha: m.mergeSha, workflow: m.config.deploy.workflow, error }, m.repoUrl),
+    });
+    return { kind: 'failed', deploymentId: null, error };
+  }
+  await deps.store.append({ ...m.common, key, stage: m.stage.name, actor: null, kind: 'deployment.dispatched', details: { mode: 'protection_rule', workflow: m.config.deploy.workflow, ref, inputs } });
+  await upsertComment(client, {
+    author,
+    owner,
+    repo,
+    issueNumber: m.pr,
+    marker: MERGE_MARKER,
+    body: renderMergeComment({ kind: 'deployed', stage: m.stage.name, deploymentId: null, sha: m.mergeSha, workflow: m.config.deploy.workflow, dispatched: true }, m.repoUrl),
+  });
+  return { kind: 'dispatched', sha: m.mergeSha };
 }

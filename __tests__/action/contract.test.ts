@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACTION_INPUTS, ACTION_OUTPUTS, readBooleanInput, readInput } from '../../action/inputs.js';
-import { REASON_CODE_LIST } from '../../src/deploy/types.js';
+import { REASON_CODE_LIST } from '../../src/protocol/status.js';
 import { ROOT } from './harness.js';
 
 // action.yml is what GitHub reads; the code reads ACTION_INPUTS and writes ACTION_OUTPUTS. They
@@ -57,7 +57,8 @@ describe('action.yml ↔ code', () => {
     const env = { INPUT_ENVIRONMENT: ' staging ', 'INPUT_DEPLOYMENT-ID': '5', 'INPUT_DRY-RUN': 'TRUE' };
     expect(readInput('environment', env)).toBe('staging');
     expect(readInput('deployment-id', env)).toBe('5');
-    expect(readInput('config', env)).toBe('.github/stagegate.yml');
+    expect(readInput('pull-request', env)).toBe('');
+    expect(() => readInput('app', env)).toThrow('input app is required');
     expect(readBooleanInput('dry-run', env)).toBe(true);
     expect(() => readInput('sha', env)).toThrow('input sha is required');
     expect(() => readBooleanInput('dry-run', { 'INPUT_DRY-RUN': 'yes' })).toThrow('input dry-run must be true or false, not "yes"');

@@ -34,7 +34,7 @@ const ours = async () => (await sb.comments('acme/shop', pr)).filter((c) => c.bo
 describe('gate comment writes', () => {
   it('writes nothing for an unchanged body, one PATCH for a changed one, and never duplicates the comment', async () => {
     const memory = new FactCache();
-    const target = { owner: 'acme', repo: 'shop', issueNumber: pr, marker: MARKER };
+    const target = { owner: 'acme', repo: 'shop', issueNumber: pr, marker: MARKER, author: 'stagegate[bot]' };
     expect(await upsertComment(gh, { ...target, body: `${MARKER}\none` }, memory)).toMatchObject({ action: 'created' });
     expect(routes).toEqual(['GET /repos/{owner}/{repo}/issues/{issue_number}/comments', 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments']);
 
@@ -54,7 +54,7 @@ describe('gate comment writes', () => {
 
   it('recreates a remembered comment that was deleted', async () => {
     const memory = new FactCache();
-    const target = { owner: 'acme', repo: 'shop', issueNumber: pr, marker: `${MARKER}-2` };
+    const target = { owner: 'acme', repo: 'shop', issueNumber: pr, marker: `${MARKER}-2`, author: 'stagegate[bot]' };
     const { id } = await upsertComment(gh, { ...target, body: `${MARKER}-2 a` }, memory);
     sb.repo('acme/shop').comments.delete(id);
     routes = [];

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { GATE_MARKER } from '../../src/render/gate.js';
+import { GATE_MARKER } from '../../src/protocol/markers.js';
 import { AppHarness, useAppHarness, POLICY, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
 function checkRunPayload(name: string, headSha: string, pullRequests: unknown[]): Record<string, any> {

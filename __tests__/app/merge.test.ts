@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { exportRows } from '../../src/audit/export.js';
 import { gitBlobSha } from '../../src/config/load.js';
-import { MERGE_MARKER } from '../../src/render/gate.js';
+import { MERGE_MARKER } from '../../src/protocol/markers.js';
 import { AppHarness, useAppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
 const harness = useAppHarness();

@@ -22,7 +22,8 @@ describe('parseConfig', () => {
     const r = parseConfig(example);
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
     const [staging, production] = r.config.stages;
-    expect(staging?.signoff).toEqual({ approvals: 1, separation_of_duties: true });
+    expect(staging?.signoff).toEqual({ approvals: 1, separation_of_duties: true, require_verified_commits: false });
+    expect(r.config.deploy.mode).toBe('dispatch');
     expect(production?.signoff.reviewers).toEqual(['anna', '@acme/release-managers']);
     expect(production?.freeze[0]).toMatchObject({ from: '2026-12-20', to: '2027-01-04', timezone: 'UTC' });
     expect(r.config.deploy.workflow).toBe('stagegate-deploy.yml');

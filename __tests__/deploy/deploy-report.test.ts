@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import type { CheckResult, DeployAttempt, DeploymentReport } from '../../src/deploy/types.js';
-import { cell, deploymentMarker, renderDeployReport, renderJobSummary, statusDescription } from '../../src/render/deploy-report.js';
+import { deploymentMarker } from '../../src/protocol/markers.js';
+import { statusDescription } from '../../src/protocol/status.js';
+import { cell, renderDeployReport, renderJobSummary } from '../../src/render/deploy-report.js';
 import { GITHUB_TEXT_LIMIT } from '../../src/render/limits.js';
 
 const SHA = '1234567890abcdef1234567890abcdef12345678';
@@ -40,6 +42,7 @@ function report(extra: Partial<DeploymentReport> = {}): DeploymentReport {
     reasonCode: 'ok',
     message: 'ok',
     dryRun: false,
+    mode: 'dispatch',
     repository: 'acme/shop',
     environment: 'staging',
     sha: SHA,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fakeCheck, fakeCommit, fakeDeployment, fakeFacts, fakeReview, type FakeFactsInput } from '../../src/facts/fake.js';
+import { fakeCheck, fakeCommit, fakeDeploys, fakeFacts, fakeReview, type FakeFactsInput } from '../../src/facts/fake.js';
 import { decide } from '../../src/gate/decision.js';
 import { evaluateGate, rulesAffectedBy } from '../../src/gate/evaluate.js';
 import type { GateEvent, Rule } from '../../src/gate/types.js';
@@ -25,7 +25,7 @@ function green(over: Partial<FakeFactsInput> = {}): FakeFactsInput {
       fakeReview('ivan', 'APPROVED', OLD, '2026-11-23T08:00:00Z', 6),
     ],
     checks: { [HEAD]: [fakeCheck('build', 'completed', 'success', '2026-11-24T07:00:00Z'), fakeCheck('test', 'completed', 'success', '2026-11-24T07:00:00Z')] },
-    deployments: { staging: [fakeDeployment(31, HEAD, 'staging', '2026-11-24T07:00:00Z', { state: 'success', createdAt: '2026-11-24T07:10:00Z' })] },
+    ...fakeDeploys([{ id: 31, sha: HEAD, environment: 'staging', createdAt: '2026-11-24T07:00:00Z', status: { state: 'success', createdAt: '2026-11-24T07:10:00Z' } }]),
     teams,
     ...over,
   };
@@ -59,6 +59,7 @@ describe('evaluateGate', () => {
         { name: 'docs', level: 'low', files: ['docs/notes.md'] },
       ],
       lowOnly: false,
+      policyChanged: [],
     });
     // The window closes at 16:00 Berlin; the freeze starts 2026-12-20; the earlier wins.
     expect(result.nextChangeAt).toBe('2026-11-24T15:00:00.000Z');
@@ -67,7 +68,10 @@ describe('evaluateGate', () => {
 
   it('reads every fact at most once per evaluation, and each shared fact exactly once', async () => {
     const facts = fakeFacts(
-      green({ deployments: { staging: [fakeDeployment(31, OLD, 'staging', '2026-11-24T07:00:00Z', { state: 'success', createdAt: '2026-11-24T07:10:00Z' })] }, trees: { [OLD]: 't', [HEAD]: 't' } }),
+      green({
+        ...fakeDeploys([{ id: 31, sha: OLD, environment: 'staging', createdAt: '2026-11-24T07:00:00Z', status: { state: 'success', createdAt: '2026-11-24T07:10:00Z' } }]),
+        trees: { [OLD]: 't', [HEAD]: 't' },
+      }),
     );
     await evaluateGate(ctxOf(productConfig(), 'production', facts, NOW));
     for (const [call, n] of facts.callCounts()) expect([call, n]).toEqual([call, 1]);
@@ -78,9 +82,11 @@ describe('evaluateGate', () => {
     const config = productConfig({ staging: { signoff: { approvals: 1, separation_of_duties: false } }, risk: [] });
     const facts = fakeFacts(green());
     const result = await evaluateGate(ctxOf(config, 'staging', facts, NOW));
-    expect(result.rules.map((r) => r.id)).toEqual(['approvals']);
+    // The risk rule always runs: a change to the policy or a workflow is always a high-risk tier.
+    expect(result.rules.map((r) => r.id)).toEqual(['approvals', 'risk']);
     // With no reviewers list, each fresh approver's repository permission is read once.
-    expect(facts.log).toEqual(['pullRequest()', 'reviews()', 'permission(anna)', 'permission(tom)', 'permission(pia)', 'permission(paul)', 'permission(alice)']);
+    expect(facts.log.filter((l) => l !== 'files()')).toEqual(['pullRequest()', 'reviews()', 'permission(anna)', 'permission(tom)', 'permission(pia)', 'permission(paul)', 'permission(alice)']);
+    expect(facts.calls.files).toBe(1);
   });
 
   it.each<[string, Partial<FakeFactsInput>, Date, 'passed' | 'pending' | 'blocked', string[]]>([
@@ -145,11 +151,13 @@ describe('evaluateGate', () => {
   });
 
   it('takes the earliest next change of all rules (soak before the window closes)', async () => {
-    const facts = fakeFacts(green({ deployments: { staging: [fakeDeployment(31, HEAD, 'staging', '2026-11-24T08:40:00Z', { state: 'success', createdAt: '2026-11-24T08:50:00Z' })] } }));
+    const facts = fakeFacts(
+      green({ ...fakeDeploys([{ id: 31, sha: HEAD, environment: 'staging', createdAt: '2026-11-24T08:40:00Z', status: { state: 'success', createdAt: '2026-11-24T08:50:00Z' } }]) }),
+    );
     const result = await evaluateGate(ctxOf(productConfig(), 'production', facts, NOW));
     expect(result.state).toBe('pending');
     expect(result.nextChangeAt).toBe('2026-11-24T09:20:00.000Z');
-    expect(decide(result).reasons).toEqual(['Verified in staging: head verified in staging 10m ago; soak 30m ends in 20m (2026-11-24T09:20:00.000Z)']);
+    expect(decide(result).reasons).toEqual(['Verified in staging: head verified in staging by run 3100 10m ago; soak 30m ends in 20m (2026-11-24T09:20:00.000Z)']);
   });
 });
 
@@ -162,7 +170,8 @@ describe('rulesAffectedBy', () => {
     ['check_run', 'production', ['required-checks']],
     ['status', 'production', ['required-checks']],
     ['pull_request_review', 'production', ['approvals']],
-    ['membership', 'staging', ['approvals']],
+    ['workflow_run', 'staging', []],
+    ['workflow_run', 'production', ['verified-in']],
     ['deployment_status', 'staging', []],
     ['deployment_status', 'production', ['verified-in']],
     ['time', 'staging', []],

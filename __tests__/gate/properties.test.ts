@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Config } from '../../src/config/schema.js';
-import { fakeCheck, fakeCommit, fakeDeployment, fakeFacts, fakePerson, type FakeFactsInput } from '../../src/facts/fake.js';
+import { fakeCheck, fakeCommit, fakeDeploys, fakeFacts, fakePerson, type FakeFactsInput } from '../../src/facts/fake.js';
 import type { CommitFact, ReviewFact } from '../../src/facts/types.js';
 import { decide } from '../../src/gate/decision.js';
 import { evaluateGate } from '../../src/gate/evaluate.js';
@@ -66,7 +66,7 @@ function scenario(seed: number): Scenario {
     files,
     teams,
     checks: { [HEAD]: [fakeCheck('build', 'completed', 'success', minute(0)), fakeCheck('test', 'completed', 'success', minute(0))] },
-    deployments: { staging: [fakeDeployment(1, HEAD, 'staging', minute(-120), { state: 'success', createdAt: minute(-110) })] },
+    ...fakeDeploys([{ id: 1, sha: HEAD, environment: 'staging', createdAt: minute(-120), status: { state: 'success', createdAt: minute(-110) } }]),
   };
   return { seed, config, stage, input, reviews };
 }

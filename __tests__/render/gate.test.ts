@@ -2,18 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.js';
 import { fakeCommit } from '../../src/facts/fake.js';
 import type { GateResult } from '../../src/gate/types.js';
-import {
-  GATE_MARKER,
-  MERGE_MARKER,
-  cell,
-  renderConfigErrorCheck,
-  renderGateCheck,
-  renderGateComment,
-  renderMergeComment,
-  renderNotPromotionCheck,
-  type GateView,
-  type MergeOutcome,
-} from '../../src/render/gate.js';
+import { GATE_MARKER, MERGE_MARKER } from '../../src/protocol/markers.js';
+import { cell, renderConfigErrorCheck, renderGateCheck, renderGateComment, renderMergeComment, renderNotPromotionCheck, type GateView, type MergeOutcome } from '../../src/render/gate.js';
 import { GITHUB_TEXT_LIMIT } from '../../src/render/limits.js';
 
 const BASE = '1111111111111111111111111111111111111111';
@@ -45,7 +35,7 @@ function result(over: Partial<GateResult> = {}): GateResult {
       { login: 'alice', reviewId: 2, commitId: HEAD, submittedAt: '2026-11-24T09:01:00Z', counted: false, refusal: 'author', detail: 'alice authored 2222222 in the range' },
       { login: 'tom', reviewId: 3, commitId: BASE, submittedAt: '2026-11-24T08:00:00Z', counted: false, refusal: 'stale-commit', detail: 'approved 1111111, head is 2222222' },
     ],
-    risk: { touched: [{ name: 'src/payments/**', level: 'high', files: ['src/payments/charge.ts'] }], lowOnly: false },
+    risk: { touched: [{ name: 'src/payments/**', level: 'high', files: ['src/payments/charge.ts'] }], lowOnly: false, policyChanged: [] },
     ...over,
   };
 }

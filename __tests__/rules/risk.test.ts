@@ -62,9 +62,23 @@ describe('risk', () => {
     expect((await riskRule.evaluate(ctxOf(productConfig(), 'production', facts))).state).toBe('blocked');
   });
 
-  it('applies only when a tier applies to the stage', () => {
-    const config = productConfig({ risk: [{ paths: ['src/payments/**'], stages: ['production'], signoff: { approvals: 1 } }] });
-    expect(riskRule.applies(stageOf(config, 'staging'), config)).toBe(false);
+  it('applies to every stage: the built-in policy tier always does', () => {
+    const config = productConfig({ risk: [] });
+    expect(riskRule.applies(stageOf(config, 'staging'), config)).toBe(true);
     expect(riskRule.applies(stageOf(config, 'production'), config)).toBe(true);
+  });
+
+  it.each<[string, string[]]>([
+    ['the policy file', ['.github/stagegate.yml']],
+    ['a workflow', ['.github/workflows/stagegate-deploy.yml']],
+    ['the policy among docs', ['docs/guide.md', '.github/stagegate.yml']],
+  ])('a change to %s is a high-risk tier that no low tier can declare low, and the reason says so', async (_name, files) => {
+    // Even a low tier that matches every YAML file cannot make a policy change low-risk.
+    const config = productConfig({ risk: [{ name: 'docs and config', paths: ['docs/**', '**/*.yml', '**/*.md'], level: 'low' }] });
+    const { result, summary } = await assessRisk(ctxOf(config, 'staging', fakeFacts({ files })));
+    expect(summary?.lowOnly).toBe(false);
+    expect(summary?.policyChanged).toEqual(files.filter((f) => f.startsWith('.github/')));
+    expect(summary?.touched[0]).toMatchObject({ name: 'Stagegate policy and workflows', level: 'high' });
+    expect(result.reason).toContain("this promotion changes Stagegate's policy or a workflow");
   });
 });

@@ -1,4 +1,5 @@
 import { configSchema, type Config, type StageConfig } from '../../src/config/schema.js';
+import { FAKE_APP } from '../../src/facts/fake.js';
 import type { PromotionFacts } from '../../src/facts/types.js';
 import type { RuleContext } from '../../src/gate/types.js';
 
@@ -43,5 +44,5 @@ export function stageOf(config: Config, name: string): StageConfig {
 
 /** A rule context: Tuesday 2026-11-24 10:00 Berlin unless `now` is given. */
 export function ctxOf(config: Config, stage: string, facts: PromotionFacts, now = new Date('2026-11-24T09:00:00Z')): RuleContext {
-  return { config, stage: stageOf(config, stage), facts, now };
+  return { config, stage: stageOf(config, stage), facts, now, app: { id: FAKE_APP.id, slug: FAKE_APP.slug ?? null } };
 }

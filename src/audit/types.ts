@@ -11,6 +11,9 @@ export type AuditKind =
   | 'verification.result'
   | 'rollback'
   | 'merge.bypassed'
+  | 'merge.approved'
+  | 'protection_rule.reviewed'
+  | 'deploy.refused'
   | 'override';
 
 /** Every kind, in a stable order (for validation and documentation). */
@@ -25,6 +28,9 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'verification.result',
   'rollback',
   'merge.bypassed',
+  'merge.approved',
+  'protection_rule.reviewed',
+  'deploy.refused',
   'override',
 ];
 
@@ -172,7 +178,7 @@ export type GateResultDetails = {
 };
 
 /** Why an approval did not count. */
-export type ApprovalRefusal = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'not-eligible' | 'superseded' | 'pr-author';
+export type ApprovalRefusal = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'pusher' | 'not-eligible' | 'superseded' | 'pr-author';
 
 /** `approval.counted` / `approval.refused` (the record's actor is the reviewer). */
 export type ApprovalDetails = {
@@ -275,9 +281,46 @@ export type DeploymentStatusDetails = {
 /** `verification.result`: what the Action's smoke tests and metric checks concluded. */
 export type VerificationResultDetails = {
   deploymentId: number | string;
-  result: 'success' | 'failure' | 'rolled_back';
+  /** `untrusted`: a success that is not evidence (see `why`): not from a successful run of the protected deploy workflow bound to the deployment. */
+  result: 'success' | 'failure' | 'rolled_back' | 'untrusted';
   reasonCode: string | null;
   description: string;
+  /** Whether the result is evidence (src/protocol/evidence.ts); absent on records written before provenance was checked. */
+  trusted?: boolean;
+  /** Why it is (not) trusted. */
+  why?: string;
+  /** The workflow run the result rests on. */
+  runId?: number | null;
+  runUrl?: string | null;
+};
+
+/** `merge.approved`: a promotion merged with a green gate; its merge commit may deploy to the stage, under the policy recorded here. */
+export type MergeApprovedDetails = {
+  mergeCommitSha: string;
+  mode: 'dispatch' | 'protection_rule';
+  /** The approving policy (the promotion payload's `policy`). */
+  policy: Record<string, unknown>;
+  /** The whole stage as the approving policy had it (windows and freezes included). */
+  stage: Record<string, unknown>;
+  approvers: { login: string; commit: string; at: string }[];
+};
+
+/** `protection_rule.reviewed`: the app answered a custom deployment protection rule request. */
+export type ProtectionRuleReviewedDetails = {
+  deploymentId: number;
+  runId: number;
+  environment: string;
+  sha: string;
+  state: 'approved' | 'rejected';
+  reason: string;
+};
+
+/** `deploy.refused`: the Action refused to deploy (nothing ran); recorded from its `error` status. */
+export type DeployRefusedDetails = {
+  deploymentId: number | string;
+  reasonCode: string;
+  description: string;
+  creator: string | null;
 };
 
 /** `rollback`: a rollback after a failed deployment. */
@@ -310,6 +353,9 @@ export interface AuditDetailsByKind {
   'verification.result': VerificationResultDetails;
   rollback: RollbackDetails;
   'merge.bypassed': MergeBypassedDetails;
+  'merge.approved': MergeApprovedDetails;
+  'protection_rule.reviewed': ProtectionRuleReviewedDetails;
+  'deploy.refused': DeployRefusedDetails;
   override: Record<string, unknown>;
 }
 

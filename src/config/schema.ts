@@ -8,7 +8,8 @@ export const signoffSchema = z
   .strictObject({
     approvals: z.number().int().min(0).max(20).default(1).describe('How many approvals of the current head commit are required'),
     reviewers: z.array(login).optional().describe('Users (`anna`) or teams (`@org/team-slug`) whose approvals count; when absent, anyone with write access to the repository counts'),
-    separation_of_duties: z.boolean().default(true).describe('Authors, committers and co-authors of any commit in the range never count as approvers'),
+    separation_of_duties: z.boolean().default(true).describe('Authors, committers, co-authors and pushers of any commit in the range never count as approvers'),
+    require_verified_commits: z.boolean().default(false).describe('Every commit in the range must carry a signature GitHub verified; unverified commits block, named'),
   })
   .describe('Sign-off requirement');
 
@@ -98,7 +99,7 @@ export const stageSchema = z
     name: z.string().min(1).describe('GitHub Deployments environment name'),
     branch: z.string().min(1).describe('PRs into this branch promote to this stage'),
     from: z.string().min(1).describe('... from this branch'),
-    signoff: signoffSchema.default({ approvals: 1, separation_of_duties: true }),
+    signoff: signoffSchema.default({ approvals: 1, separation_of_duties: true, require_verified_commits: false }),
     deploy: z
       .strictObject({
         command: z.string().min(1).describe('Run by the Action; STAGEGATE_* variables describe the deploy'),
@@ -115,7 +116,14 @@ export const stageSchema = z
       })
       .optional()
       .describe('How the Action verifies a deploy'),
-    auto_rollback: z.boolean().default(true).describe('Redeploy the last good deployment when verification fails'),
+    auto_rollback: z.boolean().default(true).describe('Redeploy the last verified deployment when verification fails'),
+    rollback: z
+      .strictObject({
+        command: z.string().min(1).optional().describe('Run instead of deploy.command to roll back, in a work tree of the rollback target; STAGEGATE_* variables describe it'),
+        timeout: durationSchema.optional().describe('Rollback command timeout (default: deploy.timeout)'),
+      })
+      .optional()
+      .describe('How the Action rolls back (default: deploy.command in a work tree of the last verified commit)'),
     checks: z.array(z.string().min(1)).default([]).describe('Check runs or commit statuses that must have succeeded on the head commit'),
     verified_in: z.string().optional().describe('Stage in which the head commit must have been deployed and verified'),
     soak: durationSchema.optional().describe('How long ago the verified deployment must have succeeded'),
@@ -151,8 +159,14 @@ export const configSchema = z
       .strictObject({
         workflow: z.string().min(1).default('stagegate-deploy.yml').describe('workflow_dispatch workflow that runs the companion Action'),
         ref: z.string().optional().describe('Ref the workflow runs on (default: the stage branch)'),
+        mode: z
+          .enum(['dispatch', 'protection_rule'])
+          .default('dispatch')
+          .describe(
+            '`dispatch`: on merge the app creates the deployment and dispatches the workflow, and the Action deploys only deployments the app created. `protection_rule`: the workflow job uses `environment:`, GitHub creates the deployment and asks the app (a custom deployment protection rule), which approves only merge commits of green promotions',
+          ),
       })
-      .default({ workflow: 'stagegate-deploy.yml' }),
+      .default({ workflow: 'stagegate-deploy.yml', mode: 'dispatch' }),
   })
   .describe('Stagegate configuration (.github/stagegate.yml)');
 

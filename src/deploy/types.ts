@@ -1,33 +1,6 @@
-/** The action's `result` output. */
-export type DeployResult = 'success' | 'failure' | 'rolled_back';
+import type { DeployResult, ReasonCode } from '../protocol/status.js';
 
-/**
- * The fixed list of reason codes (the action's `reason-code` output and the start of every
- * deployment status description). Documented in docs/action.md; never extended silently.
- */
-export const REASON_CODES = {
-  ok: 'Deployed and verified: the deploy command, every smoke test and every metric check passed.',
-  'dry-run': 'Dry run: inputs, deployment and configuration are valid; nothing was deployed or changed.',
-  'input-invalid': 'An input is missing or malformed (sha must be 40 hex characters, deployment-id and pull-request numbers).',
-  'deployment-not-found': 'The deployment named by deployment-id does not exist in this repository.',
-  'sha-mismatch': "Refused: the deployment's sha or environment, or the checked-out commit, is not the approved one.",
-  'config-invalid': 'The configuration file is missing or invalid, has no stage named like the environment, or the stage has no deploy command.',
-  'deploy-failed': 'The deploy command exited with a non-zero code.',
-  'deploy-timeout': 'The deploy command ran longer than deploy.timeout and was stopped.',
-  'smoke-failed': 'At least one smoke test failed.',
-  'metrics-failed': 'A metric check crossed its min or max threshold.',
-  'metrics-no-data': 'A metric query returned no data (and on_no_data is fail, the default).',
-  'metrics-unavailable': 'Prometheus could not be reached or answered with an error.',
-  'rollback-failed': 'Verification failed and the rollback to the previous successful deployment failed too.',
-  'github-error': 'A GitHub API call failed, so the outcome could not be recorded or determined.',
-  'internal-error': 'An unexpected error in the action itself.',
-} as const;
-
-/** One reason code. */
-export type ReasonCode = keyof typeof REASON_CODES;
-
-/** All reason codes, in documentation order. */
-export const REASON_CODE_LIST = Object.keys(REASON_CODES) as ReasonCode[];
+export type { DeployResult, ReasonCode } from '../protocol/status.js';
 
 /** The verdict of one check. */
 export type Verdict = 'pass' | 'fail';
@@ -95,12 +68,14 @@ export interface DeploymentReport {
   /** One line, human readable. */
   message: string;
   dryRun: boolean;
+  /** `dispatch` (the app created the deployment) or `protection_rule` (GitHub created it for the job; the app approved it). */
+  mode: 'dispatch' | 'protection_rule';
   repository: string;
   environment: string;
   sha: string;
   deploymentId: number | null;
   pullRequest: number | null;
-  /** SHA of the newest earlier successful deployment in the environment, when there is one. */
+  /** SHA of the newest earlier verified deployment in the environment (the rollback target), when there is one. */
   previousSha: string | null;
   environmentUrl: string | null;
   /** The stage's deploy.timeout (e.g. `30m`), once the configuration was read. */

@@ -1,23 +1,43 @@
+import { runName } from '../protocol/dispatch.js';
+import { promotionPayload } from '../protocol/deployment-payload.js';
+import type { AppRef } from '../protocol/evidence.js';
 import type {
   ChangedFileFact,
   CheckFact,
   CommitFact,
   CommitPerson,
   DeploymentFact,
+  DeploymentStatusFact,
   Listing,
   MergedPullFact,
   PromotionFacts,
   PullRequestFact,
+  PushFact,
   ReviewFact,
   RepoPermission,
   TeamMembership,
+  WorkflowRunFact,
 } from './types.js';
 
 /** The methods of {@link PromotionFacts}. */
-export type FactMethod = 'pullRequest' | 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'treeOf' | 'teamMembership' | 'permission' | 'mergedPulls';
+export type FactMethod =
+  | 'pullRequest'
+  | 'commits'
+  | 'files'
+  | 'reviews'
+  | 'checks'
+  | 'deployments'
+  | 'deploymentStatuses'
+  | 'workflowRun'
+  | 'approvedRunOf'
+  | 'pushes'
+  | 'treeOf'
+  | 'teamMembership'
+  | 'permission'
+  | 'mergedPulls';
 
 /** The methods that return a {@link Listing}. */
-export type ListingMethod = 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'mergedPulls';
+export type ListingMethod = 'commits' | 'files' | 'reviews' | 'checks' | 'deployments' | 'deploymentStatuses' | 'pushes' | 'mergedPulls';
 
 /** A team member given to {@link fakeFacts}: a login (active membership) or a login with its membership state. */
 export type FakeTeamMember = string | { login: string; state: TeamMembership };
@@ -36,6 +56,14 @@ export interface FakeFactsInput {
   checks?: Record<string, CheckFact[]>;
   /** Deployments per environment, newest first. */
   deployments?: Record<string, DeploymentFact[]>;
+  /** Statuses per deployment id, newest first. */
+  deploymentStatuses?: Record<number, DeploymentStatusFact[]>;
+  /** Workflow runs by id. */
+  runs?: Record<number, WorkflowRunFact>;
+  /** The run whose protection-rule request the app approved, per job deployment id. */
+  approvedRuns?: Record<number, number>;
+  /** Who pushed which commit; default: every commit of `commits`, with nobody beyond its author. */
+  pushes?: PushFact[];
   /** Tree SHA per commit SHA; a commit not listed has a tree of its own (`tree:<sha>`). */
   trees?: Record<string, string>;
   /** Members per `org/team` (case-insensitive); users not listed are `none`. */
@@ -94,6 +122,10 @@ export function fakeFacts(input: FakeFactsInput = {}): FakeFacts {
     reviews: 0,
     checks: 0,
     deployments: 0,
+    deploymentStatuses: 0,
+    workflowRun: 0,
+    approvedRunOf: 0,
+    pushes: 0,
     treeOf: 0,
     teamMembership: 0,
     permission: 0,
@@ -157,6 +189,22 @@ export function fakeFacts(input: FakeFactsInput = {}): FakeFacts {
       enter('deployments', environment);
       return listing('deployments', input.deployments?.[environment] ?? []);
     },
+    async deploymentStatuses(id) {
+      enter('deploymentStatuses', String(id));
+      return listing('deploymentStatuses', input.deploymentStatuses?.[id] ?? []);
+    },
+    async workflowRun(id) {
+      enter('workflowRun', String(id));
+      return input.runs?.[id] ?? null;
+    },
+    async approvedRunOf(id) {
+      enter('approvedRunOf', String(id));
+      return input.approvedRuns?.[id] ?? null;
+    },
+    async pushes() {
+      enter('pushes');
+      return listing('pushes', input.pushes ?? commits.map((c) => ({ sha: c.sha, pushers: [] })));
+    },
     async treeOf(sha) {
       enter('treeOf', sha);
       return input.trees?.[sha] ?? `tree:${sha}`;
@@ -216,24 +264,98 @@ export function fakeCheck(name: string, status: CheckFact['status'], conclusion:
   return { name, source: opts.source ?? 'check_run', status, conclusion, at, id: opts.id ?? nextReviewId, url: null };
 }
 
-/** A deployment with its newest status for tests. */
-export function fakeDeployment(
-  id: number,
-  sha: string,
-  environment: string,
-  createdAt: string,
-  latestStatus: { state: string; createdAt: string; description?: string | null } | null,
-): DeploymentFact {
+/** The Stagegate app the fakes attribute deployments to. */
+export const FAKE_APP: AppRef = { id: 77, slug: 'stagegate' };
+/** GitHub Actions, as the fakes attribute workflow-token writes to it. */
+export const FAKE_ACTIONS_APP: AppRef = { id: 15368, slug: 'github-actions' };
+
+/**
+ * A deployment for tests: by default one the Stagegate app created for a promotion, with a valid
+ * payload for its own sha. `by: null` is a writer's own token; an app is that app's.
+ */
+export function fakeDeployment(id: number, sha: string, environment: string, createdAt: string, opts: { by?: AppRef | null; payload?: unknown; creator?: string } = {}): DeploymentFact {
+  const by = opts.by === undefined ? FAKE_APP : opts.by;
+  const payload =
+    opts.payload !== undefined
+      ? opts.payload
+      : by === FAKE_APP
+        ? promotionPayload({
+            stage: {
+              name: environment,
+              branch: environment,
+              from: 'master',
+              signoff: { approvals: 1, separation_of_duties: true, require_verified_commits: false },
+              auto_rollback: true,
+              checks: [],
+              windows: [],
+              freeze: [],
+            },
+            pullRequest: 7,
+            base: '0'.repeat(40),
+            head: sha,
+            mergeCommit: sha,
+            approvers: [],
+            source: { ref: '0'.repeat(40), path: '.github/stagegate.yml', fellBack: false },
+            workflow: { file: 'stagegate-deploy.yml', ref: environment },
+          })
+        : {};
+  return { id, sha, ref: sha, environment, createdAt, creator: opts.creator ?? (by ? `${by.slug ?? 'app'}[bot]` : 'mallory'), performedViaApp: by, payload };
+}
+
+/** A deployment status for tests, linking to `runId`'s run when given. */
+export function fakeStatus(id: number, state: string, createdAt: string, opts: { runId?: number; description?: string | null; creator?: string; repository?: string } = {}): DeploymentStatusFact {
+  const url = opts.runId !== undefined ? `https://github.com/${opts.repository ?? 'acme/shop'}/actions/runs/${opts.runId}` : null;
+  const creator = opts.creator ?? 'github-actions[bot]';
+  return { id, state, description: opts.description ?? null, logUrl: url, targetUrl: url, createdAt, creator, performedViaApp: creator === 'github-actions[bot]' ? FAKE_ACTIONS_APP : null };
+}
+
+/** A run of the deploy workflow for tests: by default the successful, completed run named for `deployment`. */
+export function fakeRun(id: number, deployment: Pick<DeploymentFact, 'id' | 'sha' | 'environment'>, over: Partial<WorkflowRunFact> = {}): WorkflowRunFact {
   return {
     id,
-    sha,
-    ref: sha,
-    environment,
-    createdAt,
-    creator: 'stagegate[bot]',
-    latestStatus:
-      latestStatus === null
-        ? null
-        : { ...latestStatus, description: latestStatus.description !== undefined ? latestStatus.description : latestStatus.state === 'success' ? `success: ok (verified ${sha.slice(0, 7)})` : null },
+    repository: 'acme/shop',
+    path: '.github/workflows/stagegate-deploy.yml',
+    headBranch: deployment.environment,
+    headSha: deployment.sha,
+    event: 'workflow_dispatch',
+    status: 'completed',
+    conclusion: 'success',
+    displayTitle: runName({ deploymentId: deployment.id, sha: deployment.sha, environment: deployment.environment }),
+    updatedAt: '2026-11-20T00:00:00Z',
+    htmlUrl: `https://github.com/acme/shop/actions/runs/${id}`,
+    ...over,
   };
+}
+
+/** One deployment for {@link fakeDeploys}: by default Stagegate's, verified by its own successful run when its status is `success`. */
+export interface FakeDeploy {
+  id: number;
+  sha: string;
+  environment: string;
+  createdAt: string;
+  /** Its newest status (null: none yet). */
+  status: { state: string; createdAt: string; description?: string | null; creator?: string } | null;
+  /** Overrides of the run the status links to; null: the status links to no run. */
+  run?: Partial<WorkflowRunFact> | null;
+  by?: AppRef | null;
+  payload?: unknown;
+}
+
+/** Deployments with their statuses and runs, as {@link FakeFactsInput} parts (merge them in). */
+export function fakeDeploys(list: FakeDeploy[]): Required<Pick<FakeFactsInput, 'deployments' | 'deploymentStatuses' | 'runs'>> {
+  const out: Required<Pick<FakeFactsInput, 'deployments' | 'deploymentStatuses' | 'runs'>> = { deployments: {}, deploymentStatuses: {}, runs: {} };
+  for (const d of list) {
+    const dep = fakeDeployment(d.id, d.sha, d.environment, d.createdAt, { ...(d.by !== undefined ? { by: d.by } : {}), ...(d.payload !== undefined ? { payload: d.payload } : {}) });
+    (out.deployments[d.environment] ??= []).push(dep);
+    if (!d.status) continue;
+    const runId = d.run === null ? undefined : d.id * 100;
+    const opts = {
+      ...(runId !== undefined ? { runId } : {}),
+      ...(d.status.description !== undefined ? { description: d.status.description } : {}),
+      ...(d.status.creator ? { creator: d.status.creator } : {}),
+    };
+    out.deploymentStatuses[d.id] = [fakeStatus(d.id * 10, d.status.state, d.status.createdAt, opts)];
+    if (runId !== undefined) out.runs[runId] = fakeRun(runId, dep, { updatedAt: d.status.createdAt, ...d.run });
+  }
+  return out;
 }

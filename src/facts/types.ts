@@ -1,3 +1,5 @@
+import type { AppRef, EvidenceRun, EvidenceStatus } from '../protocol/evidence.js';
+
 /** A list read from GitHub, and whether it was read completely. Incomplete lists make rules fail closed. */
 export type Listing<T> = { complete: true; items: T[] } | { complete: false; items: T[]; reason: string };
 
@@ -18,6 +20,8 @@ export interface CommitFact {
   /** `Co-authored-by:` trailers, mapped to GitHub accounts where possible. */
   coAuthors: CommitPerson[];
   parents: string[];
+  /** GitHub's signature verification of the commit (`commit.verification`); null when GitHub did not say. */
+  verification?: { verified: boolean; reason: string } | null;
 }
 
 /** The promotion pull request as GitHub reports it now. */
@@ -72,16 +76,32 @@ export interface CheckFact {
   app?: string | null;
 }
 
-/** A deployment and its newest status. */
+/** A deployment, as GitHub lists it. */
 export interface DeploymentFact {
   id: number;
   sha: string;
   ref: string;
   environment: string;
   createdAt: string;
+  /** Login of the account that created it. */
   creator: string | null;
-  /** Newest status; `success` is set by the Action only after verification passed. */
-  latestStatus: { state: string; createdAt: string; description: string | null } | null;
+  /** The app it was created through (`performed_via_github_app`): Stagegate's own deployments carry the app. */
+  performedViaApp: AppRef | null;
+  /** As GitHub returns it (an object, or a JSON string). */
+  payload: unknown;
+}
+
+/** A deployment status, with who wrote it and the run it links to. */
+export type DeploymentStatusFact = EvidenceStatus;
+
+/** A workflow run. */
+export type WorkflowRunFact = EvidenceRun;
+
+/** Who pushed commits of the range (GitHub's own attribution of ref updates, recorded by the app). */
+export interface PushFact {
+  sha: string;
+  /** Logins that pushed (moved a branch to include) the commit. */
+  pushers: string[];
 }
 
 /** Team membership of a user. */
@@ -117,8 +137,19 @@ export interface PromotionFacts {
   reviews(): Promise<Listing<ReviewFact>>;
   /** Check runs and statuses on a commit. */
   checks(sha: string): Promise<Listing<CheckFact>>;
-  /** Deployments to an environment, newest first. */
+  /** The newest deployments to an environment, newest first (one page: `complete` says whether that was all). */
   deployments(environment: string): Promise<Listing<DeploymentFact>>;
+  /** Every status of a deployment, newest first. */
+  deploymentStatuses(deploymentId: number): Promise<Listing<DeploymentStatusFact>>;
+  /** A workflow run of the repository, or null when it does not exist. */
+  workflowRun(runId: number): Promise<WorkflowRunFact | null>;
+  /**
+   * The workflow run whose job deployment the app approved as a custom deployment protection rule
+   * (protection-rule mode), from the app's own records; null when it approved none.
+   */
+  approvedRunOf(deploymentId: number): Promise<number | null>;
+  /** Who pushed each commit of the range; `complete: false` names what could not be attributed. */
+  pushes(): Promise<Listing<PushFact>>;
   /** The tree SHA of a commit (identical trees deploy identical code). */
   treeOf(sha: string): Promise<string>;
   /** Whether a user is an active member of org/team. */

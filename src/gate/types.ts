@@ -13,13 +13,13 @@ export function worst(states: readonly RuleState[]): RuleState {
 }
 
 /** Rule identifiers. */
-export type RuleId = 'approvals' | 'separation-of-duties' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'config';
+export type RuleId = 'approvals' | 'separation-of-duties' | 'verified-commits' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'config';
 
 /** Events whose arrival can change a rule's result. */
-export type GateEvent = 'pull_request' | 'pull_request_review' | 'check_run' | 'check_suite' | 'status' | 'deployment_status' | 'membership' | 'time';
+export type GateEvent = 'pull_request' | 'pull_request_review' | 'check_run' | 'check_suite' | 'status' | 'deployment_status' | 'workflow_run' | 'time';
 
 /** Why an approval was refused. */
-export type RefusalReason = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'not-eligible' | 'superseded' | 'pr-author';
+export type RefusalReason = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'pusher' | 'not-eligible' | 'superseded' | 'pr-author';
 
 /** How one review was judged. */
 export interface ApprovalVerdict {
@@ -58,12 +58,20 @@ export interface Rule {
   evaluate(ctx: RuleContext): Promise<RuleResult>;
 }
 
+/** Who the Stagegate app is: its id and/or slug (evidence is what this app created or approved). */
+export interface AppIdentity {
+  id: number | null;
+  slug: string | null;
+}
+
 /** What a rule sees. */
 export interface RuleContext {
   config: Config;
   stage: StageConfig;
   facts: PromotionFacts;
   now: Date;
+  /** The Stagegate app; rules that need evidence fail closed without it. */
+  app?: AppIdentity;
 }
 
 /** The risk tiers a range touches. */
@@ -72,6 +80,8 @@ export interface RiskSummary {
   touched: { name: string; level: 'low' | 'normal' | 'high'; files: string[] }[];
   /** True when every changed file matches a low tier: no manual sign-off needed. */
   lowOnly: boolean;
+  /** Changed files of Stagegate's policy or of workflows (the built-in high tier); the comment says the policy itself changes. */
+  policyChanged: string[];
 }
 
 /** The gate's result for one evaluation. */

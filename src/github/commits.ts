@@ -43,6 +43,7 @@ export function toCommitFacts(raw: readonly ApiCommit[]): CommitFact[] {
       committer: { login: loginOf(c.committer), name: c.commit.committer?.name ?? '', email: c.commit.committer?.email ?? '' },
       coAuthors,
       parents: c.parents.map((p) => p.sha),
+      verification: c.commit.verification ? { verified: c.commit.verification.verified, reason: c.commit.verification.reason } : null,
     };
   });
 }

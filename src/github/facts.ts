@@ -1,10 +1,25 @@
-import type { ChangedFileFact, CheckFact, DeploymentFact, Listing, MergedPullFact, PromotionFacts, PullRequestFact, RepoPermission, ReviewFact, TeamMembership } from '../facts/types.js';
+import type {
+  ChangedFileFact,
+  CheckFact,
+  DeploymentFact,
+  DeploymentStatusFact,
+  Listing,
+  MergedPullFact,
+  PromotionFacts,
+  PullRequestFact,
+  PushFact,
+  RepoPermission,
+  ReviewFact,
+  TeamMembership,
+  WorkflowRunFact,
+} from '../facts/types.js';
 import type { GateEvent } from '../gate/types.js';
 import { budgeted, BudgetExceeded, RequestBudget } from './budget.js';
 import { isNotFound, memo, type GitHubRequester, type RouteData } from './client.js';
 import { loginOf } from './commits.js';
 import { conditionalGet, conditionalPages } from './conditional.js';
 import { FactCache, permissionKey, repoKey, teamKey } from './fact-cache.js';
+import { attributePushes, nextCursor, type ApiActivity } from './pushes.js';
 import { cachedRange, diffTrees, tooLargeMessage, type RangeRead } from './range.js';
 
 export { coAuthorTrailers } from './commits.js';
@@ -48,7 +63,12 @@ export interface GitHubFactsOptions {
   events?: readonly GateEvent[];
   /** The evaluation's request budget (default: {@link RequestBudget}'s defaults). */
   budget?: RequestBudget;
+  /** The app's own record of protection-rule approvals (protection-rule mode); default: none. */
+  approvedRunOf?: (deploymentId: number) => Promise<number | null>;
 }
+
+/** How many of an environment's newest deployments the gate reads. */
+export const DEPLOYMENTS_PAGE = 30;
 
 /** PromotionFacts read from GitHub, with the request budget they spent. */
 export interface GitHubFacts extends PromotionFacts {
@@ -182,24 +202,69 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
   });
 
   const deployments = memo(async (environment: string): Promise<Listing<DeploymentFact>> => {
-    const reuseMs = reuse('deployments');
-    const list = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/deployments', { ...base, environment, per_page: 1 }, { reuseMs })).data;
-    const items: DeploymentFact[] = [];
-    for (const d of list.slice(0, 1)) {
-      const st = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...base, deployment_id: Number(d.id), per_page: 1 }, { reuseMs })).data;
-      const latest = st[0];
-      items.push({
-        id: Number(d.id),
-        sha: d.sha,
-        ref: d.ref,
-        environment: d.environment,
-        createdAt: d.created_at,
-        creator: loginOf(d.creator),
-        latestStatus: latest ? { state: latest.state, createdAt: latest.created_at, description: latest.description ?? null } : null,
-      });
-    }
-    // Only the newest deployment counts for the gate, so only it is read.
-    return { complete: true, items };
+    const list = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/deployments', { ...base, environment, per_page: DEPLOYMENTS_PAGE }, { reuseMs: reuse('deployments') })).data;
+    const items: DeploymentFact[] = list.map((d) => ({
+      id: Number(d.id),
+      sha: d.sha,
+      ref: d.ref,
+      environment: d.environment,
+      createdAt: d.created_at,
+      creator: loginOf(d.creator),
+      performedViaApp: d.performed_via_github_app ? { id: d.performed_via_github_app.id, slug: d.performed_via_github_app.slug ?? null } : null,
+      payload: d.payload,
+    }));
+    // One page of the newest: enough to find the newest Stagegate deployment unless others crowd it out.
+    return list.length < DEPLOYMENTS_PAGE ? { complete: true, items } : incomplete(items, `only the newest ${DEPLOYMENTS_PAGE} deployments were read`);
+  });
+
+  const deploymentStatuses = memo(async (id: string): Promise<Listing<DeploymentStatusFact>> => {
+    const res = await conditionalPages(client, cache, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...base, deployment_id: Number(id) }, (d) => d, { reuseMs: reuse('deployments'), maxPages: 3 });
+    const items: DeploymentStatusFact[] = res.items.map((st) => ({
+      id: Number(st.id),
+      state: st.state,
+      description: st.description ?? null,
+      logUrl: st.log_url ?? null,
+      targetUrl: st.target_url ?? null,
+      createdAt: st.created_at,
+      creator: loginOf(st.creator),
+      performedViaApp: st.performed_via_github_app ? { id: st.performed_via_github_app.id, slug: st.performed_via_github_app.slug ?? null } : null,
+    }));
+    return res.complete ? { complete: true, items } : incomplete(items, `deployment ${id} has more statuses than were read`);
+  });
+
+  const workflowRun = memo(async (id: string): Promise<WorkflowRunFact | null> => {
+    const read = async (): Promise<WorkflowRunFact | null> => {
+      try {
+        const r = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...base, run_id: Number(id) })).data;
+        return {
+          id: Number(r.id),
+          repository: r.repository.full_name,
+          path: r.path,
+          headBranch: r.head_branch,
+          headSha: r.head_sha,
+          event: r.event,
+          status: r.status,
+          conclusion: r.conclusion,
+          displayTitle: r.display_title,
+          updatedAt: r.updated_at,
+          htmlUrl: r.html_url,
+        };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    };
+    // A completed run never changes again: kept by id.
+    return cache.immutable(`workflow-run:${repoKey(repository)}:${id}`, read, (r) => r !== null && r.status === 'completed');
+  });
+
+  const pushes = memo(async (): Promise<Listing<PushFact>> => {
+    const [pr, range] = await Promise.all([pullRequest(), commits('')]);
+    if (!range.complete) return incomplete([], range.reason);
+    return attributePushes(range.items, pr.headRef, async (cursor) => {
+      const res = await client.request('GET /repos/{owner}/{repo}/activity', { ...base, ref: `refs/heads/${pr.headRef}`, per_page: 100, ...(cursor ? { after: cursor } : {}) });
+      return { items: res.data as unknown as ApiActivity[], next: nextCursor(res.headers as Record<string, unknown>) };
+    });
   });
 
   const membership = memo(async (key: string): Promise<TeamMembership> => {
@@ -256,6 +321,10 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
     reviews: () => reviews(''),
     checks,
     deployments,
+    deploymentStatuses: (id) => deploymentStatuses(String(id)),
+    workflowRun: (id) => workflowRun(String(id)),
+    approvedRunOf: opts.approvedRunOf ?? (async () => null),
+    pushes: () => pushes(''),
     treeOf,
     teamMembership: (org, team, login) => membership(`${org}\u0000${team}\u0000${login}`),
     permission: (login) => permission(login.toLowerCase()),

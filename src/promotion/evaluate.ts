@@ -1,7 +1,6 @@
 import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../facts/types.js';
 import { evaluateGate } from '../gate/evaluate.js';
-import type { GateResult } from '../gate/types.js';
-import type { GateEvent } from '../gate/types.js';
+import type { AppIdentity, GateEvent, GateResult } from '../gate/types.js';
 import type { GitHubRequester } from '../github/client.js';
 import { githubConfigSource } from '../github/config-source.js';
 import type { FactCache } from '../github/fact-cache.js';
@@ -50,17 +49,21 @@ export async function evaluatePullRequest(input: {
   /** The app's fact cache across evaluations, and the events that caused this one (none: read everything anew). */
   cache?: FactCache;
   events?: GateEvent[];
+  /** The Stagegate app (evidence is what it created or approved); without it `verified_in` trusts nothing. */
+  app?: AppIdentity;
+  /** The app's own record of protection-rule approvals (run id per job deployment). */
+  approvedRunOf?: (deploymentId: number) => Promise<number | null>;
 }): Promise<PullEvaluation> {
   const { client, owner, repo, pullNumber, cache } = input;
   const events = input.events;
-  const facts = createGitHubFacts({ client, owner, repo, pullNumber, ...(events ? { events } : {}), ...(cache ? { cache } : {}) });
+  const facts = createGitHubFacts({ client, owner, repo, pullNumber, ...(events ? { events } : {}), ...(cache ? { cache } : {}), ...(input.approvedRunOf ? { approvedRunOf: input.approvedRunOf } : {}) });
   const pr = await facts.pullRequest();
   if (pr.state !== 'open') return { kind: 'closed', pr, facts };
   const source = cache ? githubConfigSource(client, { cache, reuseMs: reuseWindow(cache, events, 'policy') }) : undefined;
   const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch, ...(source ? { source } : {}) });
   if (match.kind === 'none') return { kind: 'not-promotion', pr, facts, match };
   if (match.kind === 'invalid-config') return { kind: 'invalid-config', pr, facts, match };
-  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now: input.now });
+  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now: input.now, ...(input.app ? { app: input.app } : {}) });
   const view = await gateView(facts, pr, match, result);
   return { kind: 'evaluated', pr, facts, match, result, view };
 }

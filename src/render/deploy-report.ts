@@ -1,14 +1,10 @@
 import { formatDuration } from '../config/duration.js';
-import type { CheckResult, CommandOutcome, DeployAttempt, DeploymentReport, DeployResult, ReasonCode } from '../deploy/types.js';
-import { GITHUB_TEXT_LIMIT, marker, truncateMarkdown } from './limits.js';
+import type { CheckResult, CommandOutcome, DeployAttempt, DeploymentReport, ReasonCode } from '../deploy/types.js';
+import { deploymentMarker } from '../protocol/markers.js';
+import { GITHUB_TEXT_LIMIT, truncateMarkdown } from './limits.js';
 
 /** GitHub's limit on a step's job summary (1 MiB), in characters, with a little room left. */
 export const JOB_SUMMARY_LIMIT = 1024 * 1024 - 1024;
-
-/** The marker kind of the comment for one deployment. */
-export function deploymentMarker(deploymentId: number | string): string {
-  return marker(`deployment:${deploymentId}`);
-}
 
 const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 7) : '?');
 
@@ -169,21 +165,4 @@ export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boo
 /** The job summary: the same report without the marker, within the job summary limit. */
 export function renderJobSummary(r: DeploymentReport): string {
   return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
-}
-
-/** A deployment status description: `<result>: <reason-code> (<detail>)`, at most 140 characters. */
-/**
- * Whether a deployment status description is the Action's verdict that this very deployment was
- * deployed and verified (`success: ok (verified abc1234)`), as opposed to a rollback's or another
- * tool's `success`. The gate's `verified_in` rule trusts only this.
- */
-export function isVerifiedDescription(description: string | null): boolean {
-  return /^success: ok \(verified [0-9a-f]{7}\)$/.test(description ?? '');
-}
-
-export function statusDescription(result: DeployResult, code: ReasonCode, detail?: string): string {
-  const base = `${result}: ${code}`;
-  const text = detail ? `${base} (${detail.replace(/\s+/g, ' ').trim()})` : base;
-  if (text.length <= 140) return text;
-  return `${text.slice(0, 138)}…)`;
 }

@@ -2,12 +2,8 @@ import type { ConfigError, ConfigOrigin } from '../config/load.js';
 import { formatConfigError } from '../config/load.js';
 import type { CommitFact, Listing, MergedPullFact, PullRequestFact } from '../facts/types.js';
 import type { ApprovalVerdict, GateResult, RuleResult, RuleState } from '../gate/types.js';
-import { GITHUB_TEXT_LIMIT, marker, truncateMarkdown } from './limits.js';
-
-/** Marker of the one gate comment on a promotion PR. */
-export const GATE_MARKER = marker('gate');
-/** Marker of the comment that reports what the merge did (deploy or bypass). */
-export const MERGE_MARKER = marker('merge');
+import { GATE_MARKER, MERGE_MARKER } from '../protocol/markers.js';
+import { GITHUB_TEXT_LIMIT, truncateMarkdown } from './limits.js';
 
 /** Everything the gate comment and check run show; built by the outer layer, rendered purely. */
 export interface GateView {
@@ -40,6 +36,7 @@ const REFUSAL_TEXT: Record<NonNullable<ApprovalVerdict['refusal']>, string> = {
   author: 'authored a commit in the range',
   committer: 'committed a commit in the range',
   'co-author': 'co-authored a commit in the range',
+  pusher: 'pushed a commit of the range',
   'not-eligible': 'is not an eligible reviewer',
   superseded: 'a later review replaced it',
   'pr-author': 'opened this pull request',
@@ -92,6 +89,17 @@ function riskLines(result: GateResult): string[] {
     return `- \`${t.name}\` (${t.level}): ${t.files.length} file${t.files.length === 1 ? '' : 's'} — ${sample}${more}`;
   });
   if (risk.lowOnly) lines.push('', 'Every changed file is low risk: no manual sign-off is required.');
+  if (risk.policyChanged.length > 0) {
+    lines.push(
+      '',
+      `> [!WARNING]\n> **This promotion changes the policy itself** (${risk.policyChanged
+        .slice(0, 5)
+        .map((f) => `\`${f}\``)
+        .join(
+          ', ',
+        )}${risk.policyChanged.length > 5 ? ', …' : ''}). It is signed off and verified under the base's current policy, never under its own; the new policy applies from the next promotion.`,
+    );
+  }
   return lines;
 }
 
@@ -203,8 +211,9 @@ export function renderNotPromotionCheck(pr: PullRequestFact): CheckOutput {
 
 /** What merging a promotion did. */
 export type MergeOutcome =
-  | { kind: 'deployed'; stage: string; deploymentId: number; sha: string; workflow: string; dispatched: true }
-  | { kind: 'dispatch-failed'; stage: string; deploymentId: number; sha: string; workflow: string; error: string }
+  /** `deploymentId` is null in protection-rule mode: GitHub creates the deployment when the job starts. */
+  | { kind: 'deployed'; stage: string; deploymentId: number | null; sha: string; workflow: string; dispatched: true }
+  | { kind: 'dispatch-failed'; stage: string; deploymentId: number | null; sha: string; workflow: string; error: string }
   | { kind: 'bypassed'; stage: string; sha: string | null; state: RuleState; reasons: string[]; mergedBy: string | null }
   | { kind: 'config-invalid'; stage: string | null; errors: ConfigError[] };
 
@@ -216,16 +225,22 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
       lines.push(
         `## 🚀 Deploying to \`${o.stage}\``,
         '',
-        `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})) and the workflow \`${o.workflow}\` was dispatched. Results will be posted here.`,
+        o.deploymentId === null
+          ? `The workflow \`${o.workflow}\` was dispatched for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})). GitHub creates the deployment when its job starts, and Stagegate approves it as the environment's protection rule. Results will be posted here.`
+          : `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})) and the workflow \`${o.workflow}\` was dispatched. Results will be posted here.`,
       );
       break;
     case 'dispatch-failed':
       lines.push(
         `## ⛔ Deployment to \`${o.stage}\` could not start`,
         '',
-        `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
+        o.deploymentId === null
+          ? `Dispatching \`${o.workflow}\` for \`${short(o.sha)}\` failed: ${o.error}`
+          : `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
         '',
-        `The deployment was marked \`error\`. Fix the workflow, then run it by hand with inputs \`environment=${o.stage}\`, \`sha=${o.sha}\`, \`deployment_id=${o.deploymentId}\`.`,
+        o.deploymentId === null
+          ? `Fix the workflow, then run it by hand on the stage branch with inputs \`environment=${o.stage}\`, \`sha=${o.sha}\`; Stagegate approves its job for this merge commit.`
+          : `The deployment was marked \`error\`. Fix the workflow, then run it by hand with inputs \`environment=${o.stage}\`, \`sha=${o.sha}\`, \`deployment_id=${o.deploymentId}\`.`,
       );
       break;
     case 'bypassed':

@@ -1,11 +1,6 @@
 /** GitHub's limit on issue comment bodies and check run summaries/texts, in characters. */
 export const GITHUB_TEXT_LIMIT = 65535;
 
-/** Hidden marker that identifies Stagegate's comment of a kind, for upserting in place. */
-export function marker(kind: string): string {
-  return `<!-- stagegate:${kind} -->`;
-}
-
 /**
  * Fits markdown within `limit` characters: cuts at the last line break that leaves room for the
  * note, and appends the note (which says what was left out). Text already within the limit is

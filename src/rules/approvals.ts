@@ -28,8 +28,8 @@ export interface ApprovalsAssessment {
 
 type Eligibility = { kind: 'yes'; via: string } | { kind: 'no'; why: string } | { kind: 'unknown'; why: string };
 
-const ROLE_REFUSAL: Record<RangeRole, RefusalReason> = { author: 'author', committer: 'committer', 'co-author': 'co-author' };
-const ROLE_VERB: Record<RangeRole, string> = { author: 'authored', committer: 'committed', 'co-author': 'co-authored' };
+const ROLE_REFUSAL: Record<RangeRole, RefusalReason> = { author: 'author', committer: 'committer', 'co-author': 'co-author', pusher: 'pusher' };
+const ROLE_VERB: Record<RangeRole, string> = { author: 'authored', committer: 'committed', 'co-author': 'co-authored', pusher: 'pushed' };
 const DECISIVE = new Set<ReviewFact['state']>(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
 
 /** Reviews in submission order (ties keep listing order), drafts (`PENDING`) left out. */
@@ -58,7 +58,7 @@ function describeReviewers(reviewers: string[] | undefined): string {
  * or an active member of a listed `@org/team`; with no `reviewers` list, anyone with write (or maintain,
  * admin) access to the repository is eligible — never a mere reader or outsider. The latest decisive review per reviewer stands (COMMENTED changes
  * nothing, DISMISSED withdraws). The PR author never counts; with `separation_of_duties`, neither does any
- * author, committer or co-author of a commit in the range. A standing change request from an eligible
+ * author, committer, co-author or pusher of a commit in the range. A standing change request from an eligible
  * reviewer blocks whatever commit it was made on. A range touching only low-risk paths needs no approvals
  * for the stage requirement, but change requests still block.
  */
@@ -91,7 +91,8 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
 
   let people: RangePeople | null = null;
   if (stage.signoff.separation_of_duties) {
-    people = rangePeople(await readAll('commit in the range', () => facts.commits()));
+    const [commits, pushes] = await Promise.all([readAll('commit in the range', () => facts.commits()), readAll('push of the range (who pushed each commit)', () => facts.pushes())]);
+    people = rangePeople(commits, pushes);
   }
 
   const prAuthor = pr.author.toLowerCase();
@@ -99,7 +100,7 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
     if (login.toLowerCase() === prAuthor) return { refusal: 'pr-author', detail: `${login} opened the pull request` };
     const p = people?.participants.get(login.toLowerCase());
     if (!p) return null;
-    for (const role of ['author', 'committer', 'co-author'] as const) {
+    for (const role of ['author', 'committer', 'co-author', 'pusher'] as const) {
       const shas = p.roles.get(role);
       if (!shas) continue;
       const via = role === 'co-author' && p.viaEmail.length > 0 ? ` (by email ${p.viaEmail.join(', ')})` : '';
@@ -238,7 +239,7 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
 export const approvalsRule: Rule = {
   id: ID,
   title: TITLE,
-  triggers: ['pull_request', 'pull_request_review', 'membership'],
+  triggers: ['pull_request', 'pull_request_review'],
   applies: () => true,
   evaluate: failClosed(ID, TITLE, async (ctx) => (await assessApprovals(ctx)).result),
 };

@@ -4,10 +4,11 @@ import { freezeRule } from './freeze.js';
 import { requiredChecksRule } from './required-checks.js';
 import { riskRule } from './risk.js';
 import { separationOfDutiesRule } from './separation-of-duties.js';
+import { verifiedCommitsRule } from './verified-commits.js';
 import { verifiedInRule } from './verified-in.js';
 import { windowsRule } from './windows.js';
 
-export { approvalsRule, freezeRule, requiredChecksRule, riskRule, separationOfDutiesRule, verifiedInRule, windowsRule };
+export { approvalsRule, freezeRule, requiredChecksRule, riskRule, separationOfDutiesRule, verifiedCommitsRule, verifiedInRule, windowsRule };
 
 /** Every gate rule, in display order. */
-export const rules: readonly Rule[] = [approvalsRule, separationOfDutiesRule, riskRule, requiredChecksRule, verifiedInRule, windowsRule, freezeRule];
+export const rules: readonly Rule[] = [approvalsRule, separationOfDutiesRule, verifiedCommitsRule, riskRule, requiredChecksRule, verifiedInRule, windowsRule, freezeRule];

@@ -1,7 +1,7 @@
-import type { CommitFact, CommitPerson } from '../facts/types.js';
+import type { CommitFact, CommitPerson, PushFact } from '../facts/types.js';
 
 /** How someone took part in the range. */
-export type RangeRole = 'author' | 'committer' | 'co-author';
+export type RangeRole = 'author' | 'committer' | 'co-author' | 'pusher';
 
 /** Someone who took part in the range, by GitHub login. */
 export interface RangeParticipant {
@@ -45,9 +45,11 @@ export function loginFromNoreply(email: string): string | null {
  * Collects the range's participants. Authors and committers map by their login (GitHub's mapping of the
  * commit email). Co-authors without a login are mapped by email: a GitHub no-reply address, or an email
  * that another commit of the range maps to a login. Anyone still without a login is `unmapped`; GitHub's
- * web-flow committer is neither.
+ * web-flow committer is neither. Pushers (GitHub's own attribution of who moved a branch to include a
+ * commit) are participants too: whoever pushed a commit under someone else's name is as involved as
+ * its author.
  */
-export function rangePeople(commits: readonly CommitFact[]): RangePeople {
+export function rangePeople(commits: readonly CommitFact[], pushes: readonly PushFact[] = []): RangePeople {
   const participants = new Map<string, RangeParticipant>();
   const unmapped: UnmappedPerson[] = [];
   const emailToLogin = new Map<string, string>();
@@ -86,5 +88,6 @@ export function rangePeople(commits: readonly CommitFact[]): RangePeople {
       unmapped.push({ sha: c.sha, role, name: p.name, email: p.email });
     }
   }
+  for (const push of pushes) for (const login of push.pushers) if (login.toLowerCase() !== 'web-flow') add(login, 'pusher', push.sha);
   return { participants, unmapped };
 }

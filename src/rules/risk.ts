@@ -33,13 +33,21 @@ export function applicableTiers(config: Config, stage: StageConfig): { tier: Ris
 }
 
 /**
+ * The built-in tier of changes to Stagegate's own policy and to workflows (the deploy workflow among
+ * them): always high risk, on every stage, whatever the configuration says. A promotion that changes
+ * them is still judged and verified under the base's policy, and never passes as low-risk.
+ */
+export const POLICY_TIER: RiskTier = { name: 'Stagegate policy and workflows', paths: ['.github/stagegate.yml', '.github/workflows/**'], level: 'high' };
+
+/**
  * Matches every changed file (and, for renames, its previous name) against the tiers that apply to the
- * stage, with picomatch and `dot: true`. `lowOnly` is true only when the range changes at least one file,
- * every name of every changed file matches a low tier, and no non-low tier is touched: a range that also
- * touches a higher tier, or changes nothing, still needs sign-off.
+ * stage, with picomatch and `dot: true`, and against the built-in {@link POLICY_TIER}. `lowOnly` is true
+ * only when the range changes at least one file, every name of every changed file matches a low tier,
+ * and no non-low tier is touched: a range that also touches a higher tier (the policy or a workflow
+ * among them), or changes nothing, still needs sign-off.
  */
 export function matchRisk(files: readonly ChangedFileFact[], config: Config, stage: StageConfig): { touched: TierMatch[]; summary: RiskSummary } {
-  const tiers = applicableTiers(config, stage).map(({ tier, index }) => ({
+  const tiers = [{ tier: POLICY_TIER, index: -1 }, ...applicableTiers(config, stage)].map(({ tier, index }) => ({
     tier,
     index,
     match: picomatch(tier.paths, { dot: true }),
@@ -52,9 +60,10 @@ export function matchRisk(files: readonly ChangedFileFact[], config: Config, sta
   }
   const low = tiers.filter((t) => t.tier.level === 'low');
   const lowOnly = files.length > 0 && touched.every((t) => t.tier.level === 'low') && files.every((f) => names(f).every((n) => low.some((t) => t.match(n))));
+  const policy = touched.find((t) => t.tier === POLICY_TIER)?.files ?? [];
   return {
     touched,
-    summary: { touched: touched.map((t) => ({ name: t.name, level: t.tier.level, files: t.files })), lowOnly },
+    summary: { touched: touched.map((t) => ({ name: t.name, level: t.tier.level, files: t.files })), lowOnly, policyChanged: policy },
   };
 }
 
@@ -77,6 +86,8 @@ export async function assessRisk(ctx: RuleContext): Promise<{ result: RuleResult
   if (touched.length === 0) reason = `${plural(files.length, 'changed file')}, no risk tier touched`;
   else reason = `touches ${humanList(touched.map(describe))}`;
   if (summary.lowOnly) reason += '; only low-risk paths, so no manual sign-off is needed';
+  if (summary.policyChanged.length > 0)
+    reason += `; this promotion changes Stagegate's policy or a workflow (${summary.policyChanged.slice(0, 3).join(', ')}${summary.policyChanged.length > 3 ? ', …' : ''}): it is judged and verified under the base's policy, and can never count as low-risk`;
   return { result: { id: ID, title: TITLE, state: 'passed', reason, matched: touched.map((t) => t.name) }, summary };
 }
 
@@ -88,6 +99,7 @@ export const riskRule: Rule = {
   id: ID,
   title: TITLE,
   triggers: ['pull_request'],
-  applies: (stage, config) => config.risk.some((tier) => tierApplies(tier, stage)),
+  // Always: the built-in policy tier applies to every stage.
+  applies: () => true,
   evaluate: async (ctx) => (await assessRisk(ctx)).result,
 };

@@ -1,13 +1,13 @@
 import { durationMs, formatDuration } from '../config/duration.js';
 import type { DeploymentFact } from '../facts/types.js';
-import type { Rule, RuleResult } from '../gate/types.js';
-import { isVerifiedDescription } from '../render/deploy-report.js';
-import { failClosed, readAll, readFact, shortSha } from './common.js';
+import type { Rule, RuleContext, RuleResult } from '../gate/types.js';
+import { decisiveStatus, deploymentOrigin, judgeVerification, runIdOf, type DeploymentOrigin, type TrustPolicy } from '../protocol/evidence.js';
+import { failClosed, plural, readAll, readFact, shortSha } from './common.js';
 
 const ID = 'verified-in';
+/** How soon a verification whose run has not completed yet is evaluated again. */
+const RUN_RECHECK_MS = 60_000;
 const TITLE = 'Verified in';
-
-const WAITING = new Set(['in_progress', 'queued', 'pending']);
 
 /** Deployments newest first by creation time (listing order kept on ties). */
 function newestFirst(deployments: readonly DeploymentFact[]): DeploymentFact[] {
@@ -17,17 +17,27 @@ function newestFirst(deployments: readonly DeploymentFact[]): DeploymentFact[] {
     .map(({ d }) => d);
 }
 
+/** What counts as evidence of a deploy to `env`: the app, and the deploy workflow on that stage's branch. */
+function trustFor(ctx: RuleContext, env: string): TrustPolicy | null {
+  if (!ctx.app || (ctx.app.id === null && ctx.app.slug === null)) return null;
+  const target = ctx.config.stages.find((s) => s.name === env);
+  return { app: ctx.app, repository: ctx.facts.repository, workflow: ctx.config.deploy.workflow, ref: ctx.config.deploy.ref ?? target?.branch ?? env };
+}
+
 /**
- * Verified in: the newest deployment to the `verified_in` environment must be of the head commit (or of a
- * commit with the identical tree), its latest status `success` (which the Action sets only after smoke
- * tests and metric checks passed, with its `success: ok (verified …)` description — a `success` set by
- * another tool or a job's own `environment:` is not a verification), set at least `soak` ago. Not deployed yet, deploying, or soaking is
- * pending; a newest deployment of other code, or a failed, errored or inactive one, blocks.
+ * Verified in: the newest *Stagegate* deployment to the `verified_in` environment (one the app
+ * created, one the Action created to roll back, or — in protection-rule mode — a job deployment the
+ * app approved) must be of the head commit (or of a commit with the identical tree) and verified:
+ * its success must come from a successful run of the protected deploy workflow bound to that very
+ * deployment (src/protocol/evidence.ts), at least `soak` ago. A status string is never enough: a
+ * success anyone else posted is named as untrusted. Deployments not made by Stagegate are passed
+ * over (named). Not deployed yet, deploying, or soaking is pending; other code running there, a
+ * rollback, a failure or an untrusted success blocks.
  */
 export const verifiedInRule: Rule = {
   id: ID,
   title: TITLE,
-  triggers: ['deployment_status', 'pull_request', 'time'],
+  triggers: ['deployment_status', 'workflow_run', 'pull_request', 'time'],
   applies: (stage) => stage.verified_in !== undefined,
   evaluate: failClosed(ID, TITLE, async (ctx) => {
     const env = ctx.stage.verified_in;
@@ -41,40 +51,70 @@ export const verifiedInRule: Rule = {
       ...(nextChangeAt ? { nextChangeAt } : {}),
     });
     if (env === undefined) return result('passed', 'no verification stage configured');
+    const trust = trustFor(ctx, env);
+    if (!trust) return result('blocked', 'the Stagegate app’s identity is unknown, so no verification can be trusted');
     const pr = await readFact('the pull request', () => ctx.facts.pullRequest());
     const head = pr.headSha;
-    const deployments = newestFirst(await readAll(`deployment to ${env}`, () => ctx.facts.deployments(env)));
-    const newest = deployments[0];
-    if (!newest) return result('pending', `head ${shortSha(head)} not yet deployed to ${env}`);
+    const listing = await readFact(`the deployments to ${env}`, () => ctx.facts.deployments(env));
 
-    let same = newest.sha === head ? 'head' : null;
+    let found: { d: DeploymentFact; origin: Exclude<DeploymentOrigin, { kind: 'foreign' }> } | null = null;
+    const ignored: string[] = [];
+    for (const d of newestFirst(listing.items)) {
+      const approvedRun = d.performedViaApp?.slug === 'github-actions' ? await readFact(`the app's approval of deployment ${d.id}`, () => ctx.facts.approvedRunOf(d.id)) : null;
+      const origin = deploymentOrigin(d, trust, (id) => (id === d.id ? approvedRun : null));
+      if (origin.kind === 'foreign') {
+        ignored.push(origin.why);
+        continue;
+      }
+      found = { d, origin };
+      break;
+    }
+    const passedOver = ignored.length
+      ? ` (passed over ${plural(ignored.length, 'untrusted deployment')} not made by Stagegate: ${ignored.slice(0, 2).join('; ')}${ignored.length > 2 ? '; …' : ''})`
+      : '';
+    if (!found) {
+      if (!listing.complete) return result('blocked', `could not find a Stagegate deployment among the newest deployments to ${env} (${listing.reason})${passedOver}`);
+      return result('pending', `head ${shortSha(head)} not yet deployed to ${env} by Stagegate${passedOver}`);
+    }
+    const { d, origin } = found;
+    const ref = `deployment ${d.id}`;
+    if (origin.kind === 'rollback') {
+      return result(
+        'blocked',
+        `${env} was rolled back: ${ref} redeployed ${shortSha(d.sha)} after deployment ${origin.payload.rollback_of} failed, so head ${shortSha(head)} is not what runs there${passedOver}`,
+        [ref],
+      );
+    }
+
+    let same = d.sha === head ? 'head' : null;
     if (same === null) {
       const [deployedTree, headTree] = await Promise.all([
-        readFact(`the tree of ${shortSha(newest.sha)}`, () => ctx.facts.treeOf(newest.sha)),
+        readFact(`the tree of ${shortSha(d.sha)}`, () => ctx.facts.treeOf(d.sha)),
         readFact(`the tree of ${shortSha(head)}`, () => ctx.facts.treeOf(head)),
       ]);
-      if (deployedTree === headTree) same = `${shortSha(newest.sha)} (same tree as head ${shortSha(head)})`;
+      if (deployedTree === headTree) same = `${shortSha(d.sha)} (same tree as head ${shortSha(head)})`;
     }
-    const ref = `deployment ${newest.id}`;
-    if (same === null) return result('blocked', `${env} now runs ${shortSha(newest.sha)} (${ref}), not head ${shortSha(head)}`, [ref]);
+    if (same === null) return result('blocked', `${env} now runs ${shortSha(d.sha)} (${ref}), not head ${shortSha(head)}${passedOver}`, [ref]);
 
-    const status = newest.latestStatus;
-    if (status === null) return result('pending', `${env} ${ref} of ${same} has no status yet`, [ref]);
-    if (WAITING.has(status.state)) return result('pending', `${env} ${ref} of ${same} is ${status.state.replace('_', ' ')}`, [ref]);
-    if (status.state !== 'success') return result('blocked', `${env} ${ref} of ${same} ended ${status.state}`, [ref]);
-    if (!isVerifiedDescription(status.description)) {
-      return result('blocked', `${env} ${ref} of ${same} is marked success, but not by the Stagegate Action's verification ("${status.description ?? ''}")`, [ref]);
-    }
+    const statuses = await readAll(`status of ${ref}`, () => ctx.facts.deploymentStatuses(d.id));
+    const decisive = decisiveStatus(statuses);
+    const runId = decisive?.state === 'success' ? runIdOf(decisive, trust.repository) : null;
+    const run = runId === null ? undefined : await readFact(`workflow run ${runId}`, () => ctx.facts.workflowRun(runId));
+    const v = judgeVerification(d, origin, statuses, run, trust);
+    // A success whose run is still finishing is looked at again shortly, also if no webhook comes.
+    if (v.kind === 'pending') return result('pending', `${env} ${ref} of ${same}: ${v.why}`, [ref], run ? new Date(ctx.now.getTime() + RUN_RECHECK_MS).toISOString() : undefined);
+    if (v.kind === 'failed') return result('blocked', `${env} ${ref} of ${same}: ${v.why}`, [ref]);
+    if (v.kind === 'untrusted') return result('blocked', `${env} ${ref} of ${same} is not verified: untrusted success — ${v.why}`, [ref]);
 
-    const verifiedAt = Date.parse(status.createdAt);
-    if (Number.isNaN(verifiedAt)) return result('blocked', `${env} ${ref} has an unreadable status time "${status.createdAt}"`, [ref]);
+    const verifiedAt = Date.parse(v.verifiedAt);
     const soak = ctx.stage.soak ? durationMs(ctx.stage.soak) : 0;
     const elapsed = ctx.now.getTime() - verifiedAt;
     const ago = formatDuration(Math.max(0, elapsed));
+    const by = `by run ${v.run.id}`;
     if (elapsed < soak) {
       const until = new Date(verifiedAt + soak).toISOString();
-      return result('pending', `${same} verified in ${env} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})`, [ref], until);
+      return result('pending', `${same} verified in ${env} ${by} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})`, [ref], until);
     }
-    return result('passed', `${same} verified in ${env} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}`, [ref]);
+    return result('passed', `${same} verified in ${env} ${by} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}`, [ref]);
   }),
 };
