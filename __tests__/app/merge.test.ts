@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { exportRows } from '../../src/audit/export.js';
 import { gitBlobSha } from '../../src/config/load.js';
+import { parseDeploymentPayload } from '../../src/protocol/deployment-payload.js';
 import { MERGE_MARKER } from '../../src/protocol/markers.js';
+import { runName } from '../../src/protocol/dispatch.js';
 import { AppHarness, useAppHarness, POLICY, SECRET, ciCheck, example, promotion, review, sha } from '../helpers/app-harness.js';
 
 const harness = useAppHarness();
@@ -35,15 +37,28 @@ describe('deploy on merge', () => {
     const d = h.world.deployments[0]!;
     expect(d).toMatchObject({ sha: merge, ref: merge, environment: 'production' });
     const [createdRecord] = await records('deployment.created');
-    expect(d.payload).toEqual({
-      stage: 'production',
-      pull_request: number,
-      base,
-      head,
-      approvers: [{ login: 'manager', commit: head, at: '2026-11-24T09:00:00Z' }],
-      // The audit chain's head when the deployment was made: an anchor the database owner cannot rewrite.
-      audit_anchor: { seq: createdRecord!.seq - 1, hash: createdRecord!.prevHash },
+    // The protocol payload names the promotion, its approved head and merge commit, and carries the approving policy of the base before the merge.
+    expect(parseDeploymentPayload(d.payload)).toEqual({
+      kind: 'promotion',
+      payload: {
+        stagegate: 1,
+        kind: 'promotion',
+        stage: 'production',
+        pull_request: number,
+        base,
+        head,
+        merge_commit: merge,
+        approvers: [{ login: 'manager', commit: head, at: '2026-11-24T09:00:00Z' }],
+        // The audit chain's head when the deployment was made: an anchor the database owner cannot rewrite.
+        audit_anchor: { seq: createdRecord!.seq - 1, hash: createdRecord!.prevHash },
+        policy: {
+          source: { ref: base, path: '.github/stagegate.yml', fell_back: false, blob_sha: gitBlobSha(POLICY) },
+          stage: { name: 'production', branch: 'production', from: 'staging', auto_rollback: true },
+          workflow: { path: '.github/workflows/stagegate-deploy.yml', ref: 'production' },
+        },
+      },
     });
+    expect(await records('merge.approved')).toHaveLength(1);
     expect(h.world.dispatches).toEqual([
       { workflow: 'stagegate-deploy.yml', ref: 'production', inputs: { environment: 'production', sha: merge, deployment_id: String(d.id), pull_request: String(number) } },
     ]);
@@ -113,23 +128,119 @@ describe('webhook signatures', () => {
 });
 
 describe('deployment statuses', () => {
+  const promo = {
+    stagegate: 1,
+    kind: 'promotion',
+    stage: 'production',
+    pull_request: 7,
+    base: sha('b'),
+    head: sha('h'),
+    merge_commit: sha('m'),
+    approvers: [],
+    policy: {
+      source: { ref: sha('b'), path: '.github/stagegate.yml', fell_back: false },
+      stage: { name: 'production', branch: 'production', from: 'staging', auto_rollback: true },
+      workflow: { path: '.github/workflows/stagegate-deploy.yml', ref: 'production' },
+    },
+  };
+  const app = {
+    id: 123,
+    slug: 'stagegate',
+    node_id: 'A',
+    name: 'Stagegate',
+    owner: null,
+    description: null,
+    external_url: 'https://x',
+    html_url: 'https://x',
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    permissions: {},
+    events: [],
+  };
+
   it('records statuses, the verification result and a rollback once, whatever the replays', async () => {
+    h.world.deployments.push({
+      id: 501,
+      sha: sha('m'),
+      ref: sha('m'),
+      environment: 'production',
+      payload: promo,
+      created_at: '2026-11-24T10:00:00Z',
+      statuses: [{ id: 9001, state: 'failure', description: 'failure: metrics-failed (5xx ratio 0.12 > 0.01)', created_at: '2026-11-24T10:05:00Z' }],
+    });
     const e = h.dress(example('deployment_status', 'created'));
-    e.deployment = { ...e.deployment, id: 501, sha: sha('m'), environment: 'production', payload: { stage: 'production', pull_request: 7, base: sha('b'), head: sha('h') } };
+    e.deployment = { ...e.deployment, id: 501, sha: sha('m'), environment: 'production', payload: promo, performed_via_github_app: app };
     e.deployment_status = { ...e.deployment_status, id: 9001, state: 'failure', description: 'failure: metrics-failed (5xx ratio 0.12 > 0.01)', created_at: '2026-11-24T10:05:00Z' };
     h.world.files.set('master', new Map([['.github/stagegate.yml', POLICY]]));
     await h.send('deployment_status', e, 'ds-1');
     await h.send('deployment_status', e, 'ds-1');
 
     const rb = h.dress(example('deployment_status', 'created'));
-    rb.deployment = { ...rb.deployment, id: 502, sha: sha('previous'), environment: 'production', payload: { stage: 'production', pull_request: 7, rollback_of: 501 } };
-    rb.deployment_status = { ...rb.deployment_status, id: 9002, state: 'success', description: 'success: rolled-back', created_at: '2026-11-24T10:06:00Z' };
+    rb.deployment = {
+      ...rb.deployment,
+      id: 502,
+      sha: sha('previous'),
+      environment: 'production',
+      payload: { stagegate: 1, kind: 'rollback', stage: 'production', pull_request: 7, rollback_of: 501, target_deployment: 400 },
+    };
+    rb.deployment_status = { ...rb.deployment_status, id: 9002, state: 'success', description: 'success: ok (rollback of deployment 501 to 0000000)', created_at: '2026-11-24T10:06:00Z' };
     await h.send('deployment_status', rb, 'ds-2');
 
     expect((await records('deployment.status')).map((r) => r.details.state)).toEqual(['failure', 'success']);
     const verification = await records('verification.result');
-    expect(verification.map((r) => [r.details.deploymentId, r.details.result, r.details.reasonCode])).toEqual([[501, 'failure', 'metrics-failed']]);
+    expect(verification.map((r) => [r.details.deploymentId, r.details.result, r.details.reasonCode, r.details.trusted])).toEqual([[501, 'failure', 'metrics-failed', true]]);
     expect((await records('rollback')).map((r) => [r.details.deploymentId, r.details.rollbackDeploymentId, r.details.sha])).toEqual([[501, 502, sha('previous')]]);
+  });
+
+  it('records a success as verified only with its run’s provenance, and a forged one as untrusted, naming why', async () => {
+    const runUrl = 'https://github.com/acme/app/actions/runs/77';
+    h.world.runs.set(77, {
+      id: 77,
+      repository: { full_name: 'acme/app' },
+      path: '.github/workflows/stagegate-deploy.yml',
+      head_branch: 'production',
+      head_sha: sha('m'),
+      event: 'workflow_dispatch',
+      status: 'completed',
+      conclusion: 'success',
+      display_title: runName({ deploymentId: 501, sha: sha('m'), environment: 'production' }),
+      updated_at: '2026-11-24T10:06:00Z',
+      html_url: runUrl,
+    });
+    h.world.deployments.push({
+      id: 501,
+      sha: sha('m'),
+      ref: sha('m'),
+      environment: 'production',
+      payload: promo,
+      created_at: '2026-11-24T10:00:00Z',
+      statuses: [{ id: 9101, state: 'success', description: 'success: ok (verified 0000000)', created_at: '2026-11-24T10:05:00Z', log_url: runUrl }],
+    });
+    h.world.deployments.push({
+      id: 601,
+      sha: sha('x'),
+      ref: sha('x'),
+      environment: 'production',
+      payload: {},
+      byApp: false,
+      created_at: '2026-11-24T10:00:00Z',
+      statuses: [{ id: 9201, state: 'success', description: 'success: ok (verified 1111111)', created_at: '2026-11-24T10:05:00Z', log_url: runUrl }],
+    });
+    const good = h.dress(example('deployment_status', 'created'));
+    good.deployment = { ...good.deployment, id: 501, sha: sha('m'), environment: 'production', payload: promo, performed_via_github_app: app };
+    good.deployment_status = { ...good.deployment_status, id: 9101, state: 'success', description: 'success: ok (verified 0000000)', log_url: runUrl, created_at: '2026-11-24T10:05:00Z' };
+    const forged = h.dress(example('deployment_status', 'created'));
+    forged.deployment = { ...forged.deployment, id: 601, sha: sha('x'), environment: 'production', payload: {}, performed_via_github_app: null };
+    forged.deployment_status = { ...forged.deployment_status, id: 9201, state: 'success', description: 'success: ok (verified 1111111)', log_url: runUrl, created_at: '2026-11-24T10:05:00Z' };
+    h.world.files.set('master', new Map([['.github/stagegate.yml', POLICY]]));
+    await h.send('deployment_status', good, 'ds-good');
+    await h.send('deployment_status', forged, 'ds-forged');
+    const v = await records('verification.result');
+    expect(v.map((r) => [r.details.deploymentId, r.details.result, r.details.trusted])).toEqual([
+      [501, 'success', true],
+      [601, 'untrusted', false],
+    ]);
+    expect(v[1]!.details.why).toContain('not by the Stagegate app');
   });
 });
 

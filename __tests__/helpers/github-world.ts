@@ -66,9 +66,15 @@ export class GitHubWorld {
     environment: string;
     payload: unknown;
     created_at: string;
-    statuses: { id: number; state: string; description: string; created_at: string }[];
+    /** False for a deployment a user created with their own token. */
+    byApp?: boolean;
+    statuses: { id: number; state: string; description: string; created_at: string; log_url?: string | null }[];
   }[] = [];
-  comments: { id: number; issue: number; body: string; bot: boolean }[] = [];
+  /** Ref updates of branches, newest first (`GET /repos/{o}/{r}/activity`); when empty, each range is one push by its head's author. */
+  activities: { before: string; after: string; ref: string; actor: string; activity_type?: string }[] = [];
+  /** Workflow runs by id. */
+  runs = new Map<number, Record<string, unknown>>();
+  comments: { id: number; issue: number; body: string; bot: boolean; author?: string }[] = [];
   dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   teams = new Map<string, Map<string, 'active' | 'pending'>>();
   /** Repository role per login; anyone not listed has `write`. */
@@ -315,13 +321,30 @@ export class GitHubWorld {
       if (query.sha) list = list.filter((d) => d.sha === query.sha);
       return this.page(
         url,
-        list.map(({ statuses: _s, ...d }) => ({ ...d, creator: this.user('stagegate[bot]', 'Bot') })),
+        list.map(({ statuses: _s, ...d }) => ({ ...d, creator: this.user('stagegate[bot]', 'Bot'), performed_via_github_app: d.byApp === false ? null : { id: 123, slug: 'stagegate' } })),
       );
     });
     this.route('POST', `${prefix}/deployments`, ({ body }) => {
       const d = { id: this.id(), sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload, created_at: new Date().toISOString(), statuses: [] };
       this.deployments.push(d);
       return { status: 201, body: { ...d, statuses: undefined } };
+    });
+    this.route('GET', `${prefix}/activity`, ({ query }) => {
+      const ref = (query.ref ?? '').replace(/^refs\/heads\//, '');
+      const listed = this.activities.length
+        ? this.activities.filter((a) => a.ref.replace(/^refs\/heads\//, '') === ref)
+        : [...this.ranges.entries()].map(([key, shas]) => {
+            const [before = '', after = ''] = key.split('...');
+            return { before, after, ref, actor: this.commits.get(shas.at(-1) ?? '')?.author.login ?? 'ghost' };
+          });
+      return {
+        status: 200,
+        body: listed.map((a, i) => ({ id: i + 1, node_id: `A${i}`, before: a.before, after: a.after, ref: `refs/heads/${ref}`, timestamp: '2026-11-20T10:00:00Z', activity_type: a.activity_type ?? 'push', actor: this.user(a.actor) })),
+      };
+    });
+    this.route('GET', `${prefix}/actions/runs/{run_id}`, ({ params }) => {
+      const r = this.runs.get(Number(params.run_id));
+      return r ? { status: 200, body: r } : { status: 404, body: { message: 'Not Found' } };
     });
     this.route('GET', `${prefix}/deployments/{deployment_id}/statuses`, ({ params, url }) => {
       const d = this.deployments.find((x) => x.id === Number(params.deployment_id));
@@ -337,7 +360,7 @@ export class GitHubWorld {
     this.route('GET', `${prefix}/issues/{issue_number}/comments`, ({ params, url }) =>
       this.page(
         url,
-        this.comments.filter((c) => c.issue === Number(params.issue_number)).map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : 'someone', c.bot ? 'Bot' : 'User') })),
+        this.comments.filter((c) => c.issue === Number(params.issue_number)).map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : (c.author ?? 'someone'), c.bot ? 'Bot' : 'User') })),
       ),
     );
     this.route('POST', `${prefix}/issues/{issue_number}/comments`, ({ params, body }) => {
