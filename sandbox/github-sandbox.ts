@@ -13,7 +13,7 @@ import { SandboxPlumbing } from './sandbox-plumbing.js';
 import type { GitIdentity } from './git/repo.js';
 import type { RateLimits, RequestLedger } from './http/ledger.js';
 import { ApiServer } from './http/server.js';
-import type { ContractViolation, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
+import type { ContractViolation, EnvironmentOptions, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './runner/workflow-runner.js';
 import type {
   Account,
@@ -24,6 +24,7 @@ import type {
   CheckRunState,
   CommentState,
   DeploymentState,
+  EnvironmentState,
   InstallationState,
   PullState,
   RepoState,
@@ -37,6 +38,7 @@ import type { Delivery } from './webhooks/sender.js';
 import * as accounts from './world/accounts.js';
 import * as apps from './world/apps.js';
 import * as checks from './world/checks.js';
+import { configureEnvironment } from './world/environments.js';
 import * as comments from './world/comments.js';
 import { merge, mergePull } from './world/merges.js';
 import * as protection from './world/protection.js';
@@ -102,6 +104,7 @@ export class GitHubSandbox extends SandboxPlumbing {
     this.ciApp = built.ciApp;
     this.webhookUrl = opts.webhookUrl ?? null;
     this.runner = new WorkflowRunner(this, opts.runnerEnv ?? {});
+    if (opts.protectionRuleTimeoutMs !== undefined) this.runner.protectionRuleTimeoutMs = opts.protectionRuleTimeoutMs;
     this.deliveryQueue = new DeliveryQueue(this, { timeoutMs: opts.deliveryTimeoutMs ?? 30_000, ordered: opts.orderedDeliveries ?? false, hookId: 4242 });
     this.apiServer = new ApiServer(this, opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit });
     this.limits = { ...opts.limits };
@@ -218,6 +221,10 @@ export class GitHubSandbox extends SandboxPlumbing {
   }
   setSecret(repo: string, name: string, value: string): void {
     repos.setSecret(this, repo, name, value);
+  }
+  /** Creates (or updates) a deployment environment: custom protection rules, secrets, deployment branch policy. */
+  createEnvironment(repo: string, name: string, opts: EnvironmentOptions = {}): EnvironmentState {
+    return configureEnvironment(this, this.repo(repo), name, opts);
   }
   /** The permission GitHub reports for `login` on `repo`. */
   permissionOf(repo: RepoState, login: string): 'admin' | 'write' | 'read' | 'none' {

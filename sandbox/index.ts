@@ -4,6 +4,8 @@ export type { Delivery } from './webhooks/sender.js';
 export { summarize, type LedgerEntry, type LedgerSummary, type RequestLedger, type RateLimits } from './http/ledger.js';
 export { signBody } from './webhooks/sender.js';
 export type { WorkflowRun, StepResult, ActionEntry } from './runner/workflow-runner.js';
+export type { JobEnvironment } from './runner/types.js';
+export type { EnvironmentOptions } from './options.js';
 export { webhookContract, type WebhookContract } from './webhook-contract.js';
 export { servedOperations } from './routes/index.js';
 export { startStack, startApp, deployWorkflow, type Stack, type AppProcess } from './stack.js';

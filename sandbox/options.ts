@@ -35,12 +35,24 @@ export interface SandboxOptions {
   rateLimit?: number;
   /** GitHub's listing limits, lowered to test what a client does past them. */
   limits?: SandboxLimits;
+  /** How long a job waits for an environment's custom deployment protection rules before it fails (GitHub: 30 days). */
+  protectionRuleTimeoutMs?: number;
 }
 
 /** GitHub's listing limits the sandbox applies (see {@link SandboxOptions.limits}). */
 export interface SandboxLimits {
   /** Entries of a recursive tree listing before `truncated` (GitHub: 100,000). */
   treeEntries?: number;
+}
+
+/** An environment as {@link GitHubSandbox.createEnvironment} sets it up. */
+export interface EnvironmentOptions {
+  /** Apps (slugs) whose custom deployment protection rule is enabled on it; `stagegate` is the app under test. */
+  protectionRules?: string[];
+  /** Environment secrets, for jobs that use the environment. */
+  secrets?: Record<string, string>;
+  /** Deployment branch policy: only these branches may deploy to it (default: any). */
+  branches?: string[];
 }
 
 /** A webhook the sandbox did not deliver because the app does not subscribe to its event. */

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUN_NAME_EXPRESSION, RUN_NAME_EXPRESSION_PROTECTED } from '../src/protocol/dispatch.js';
 import { GitHubSandbox, type SandboxOptions } from './github-sandbox.js';
 import { projectRoot } from './project-root.js';
 
@@ -139,9 +140,16 @@ export async function startStack(opts: { sandbox?: SandboxOptions; logLevel?: st
   };
 }
 
-/** The deploy workflow as docs/action.md documents it, with `uses:` pointing at the registered bundle. */
-export function deployWorkflow(actionUses: string): string {
+/**
+ * The deploy workflow as docs/action.md documents it, with `uses:` pointing at the registered bundle.
+ * `dispatch` mode (default): the app creates the deployment and dispatches with its id. `protection_rule`
+ * mode: the job uses the stage's environment; GitHub creates the deployment and asks the app.
+ */
+export function deployWorkflow(actionUses: string, opts: { mode?: 'dispatch' | 'protection_rule'; app?: string; secrets?: string[] } = {}): string {
+  const prot = opts.mode === 'protection_rule';
+  const runName = prot ? RUN_NAME_EXPRESSION_PROTECTED : RUN_NAME_EXPRESSION;
   return `name: stagegate-deploy
+run-name: "${runName}"
 on:
   workflow_dispatch:
     inputs:
@@ -150,13 +158,13 @@ on:
         required: true
         type: string
       sha:
-        description: Approved commit SHA
+        description: Approved commit SHA (the promotion's merge commit)
         required: true
         type: string
       deployment_id:
-        description: GitHub Deployment created by the app
-        required: true
-        type: string
+        description: ${prot ? 'Empty in protection-rule mode (GitHub creates the deployment for the job)' : 'GitHub Deployment created by the app'}
+        required: ${prot ? 'false' : 'true'}
+        type: string${prot ? "\n        default: ''" : ''}
       pull_request:
         description: Promotion pull request number
         required: false
@@ -167,19 +175,21 @@ permissions:
   deployments: write
   pull-requests: write
   issues: write
+  actions: read
 concurrency:
   group: stagegate-deploy-\${{ inputs.environment }}
   cancel-in-progress: false
 jobs:
   deploy:
-    runs-on: ubuntu-latest
+    runs-on: ubuntu-latest${prot ? '\n    environment:\n      name: \${{ inputs.environment }}' : ''}
     steps:
       - uses: actions/checkout@v4
         with:
           ref: \${{ inputs.sha }}
       - id: stagegate
-        uses: ${actionUses}
+        uses: ${actionUses}${opts.secrets?.length ? `\n        env:\n${opts.secrets.map((n) => `          ${n}: \${{ secrets.${n} }}`).join('\n')}` : ''}
         with:
+          app: ${opts.app ?? 'stagegate'}
           environment: \${{ inputs.environment }}
           sha: \${{ inputs.sha }}
           deployment-id: \${{ inputs.deployment_id }}

@@ -52,6 +52,8 @@ export interface CommitView {
   committer: { name: string; email: string; date: string };
   authorAccount: Account | null;
   committerAccount: Account | null;
+  /** Whether GitHub verified the commit's signature (commits pushed with `signed: true`). */
+  verified?: boolean;
 }
 
 /** A repository: its data, its git directory, and what lives beside the code. */
@@ -73,6 +75,37 @@ export interface RepoState extends RepoData {
   protections: Map<string, BranchProtectionState>;
   /** Ref updates an admin made despite unsatisfied protection (GitHub's `protected_branch.policy_override`). */
   bypasses: ProtectionBypass[];
+  /** Deployment environments by name (created on first use, as GitHub does). */
+  environments: Map<string, EnvironmentState>;
+  /** Every ref update, oldest first (`GET /repos/{owner}/{repo}/activity`). */
+  activity: ActivityState[];
+  /** Commits whose signature GitHub verified (`commit.verification.verified`). */
+  signedCommits: Set<string>;
+}
+
+/** A deployment environment: its custom protection rules (apps), secrets and deployment branch policy. */
+export interface EnvironmentState {
+  id: number;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Custom deployment protection rules: each app is asked before a job using the environment starts. */
+  protectionRules: Array<{ id: number; app: AppData; enabled: boolean }>;
+  /** Environment secrets (`secrets.*` in jobs that use the environment). */
+  secrets: Map<string, string>;
+  /** Branches (names) that may deploy to it; null: any. */
+  branches: string[] | null;
+}
+
+/** One ref update as the repository activity API reports it. */
+export interface ActivityState {
+  id: number;
+  ref: string;
+  before: string;
+  after: string;
+  timestamp: string;
+  activityType: 'push' | 'force_push' | 'branch_deletion' | 'branch_creation' | 'pr_merge' | 'merge_queue_merge';
+  actor: Account | null;
 }
 
 export interface PullState {

@@ -91,7 +91,7 @@ export async function playStory(world: World, opts: StoryOptions): Promise<Story
     note(`feature PR #${pr.number} merged into master as ${merge.slice(0, 7)}`);
     expectThat(gateCheck(sb, sha) === null, 'Stagegate gated a PR into master, which is no stage');
     expectThat(
-      sb.deploymentsOf(REPO).every((d) => d.description === 'deployed before Stagegate'),
+      sb.deploymentsOf(REPO).every((d) => d.description === 'an earlier Stagegate release'),
       'a deployment was created for a non-promotion merge',
     );
   });

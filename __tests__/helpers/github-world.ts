@@ -335,7 +335,7 @@ export class GitHubWorld {
         ? this.activities.filter((a) => a.ref.replace(/^refs\/heads\//, '') === ref)
         : [...this.ranges.entries()].map(([key, shas]) => {
             const [before = '', after = ''] = key.split('...');
-            return { before, after, ref, actor: this.commits.get(shas.at(-1) ?? '')?.author.login ?? 'ghost' };
+            return { before, after, ref, actor: this.commits.get(shas.at(-1) ?? '')?.author.login ?? 'ghost', activity_type: 'push' };
           });
       return {
         status: 200,

@@ -4,6 +4,13 @@ import { nodeId } from './common.js';
 import { repoApiUrl, repoHtmlUrl } from './repos.js';
 import { userJson } from './users.js';
 
+/** GitHub's signature verification of a commit: sandbox commits are unsigned unless pushed with `signed: true`. */
+function verificationJson(c: CommitView): Record<string, unknown> {
+  return c.verified
+    ? { verified: true, reason: 'valid', signature: '-----BEGIN SSH SIGNATURE-----\nsandbox\n-----END SSH SIGNATURE-----', payload: `tree ${c.tree}\n`, verified_at: c.committer.date }
+    : { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+}
+
 /** The `commit.commit` part (git data). */
 export function gitCommitPart(b: Bases, r: RepoData, c: CommitView): Record<string, unknown> {
   const url = repoApiUrl(b, r);
@@ -14,7 +21,7 @@ export function gitCommitPart(b: Bases, r: RepoData, c: CommitView): Record<stri
     message: c.message,
     tree: { sha: c.tree, url: `${url}/git/trees/${c.tree}` },
     comment_count: 0,
-    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    verification: verificationJson(c),
   };
 }
 
@@ -58,7 +65,7 @@ export function gitCommitJson(b: Bases, r: RepoData, c: CommitView): Record<stri
     tree: { sha: c.tree, url: `${url}/git/trees/${c.tree}` },
     message: c.message,
     parents: c.parents.map((p) => ({ sha: p, url: `${url}/git/commits/${p}`, html_url: `${repoHtmlUrl(b, r)}/commit/${p}` })),
-    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    verification: verificationJson(c),
   };
 }
 

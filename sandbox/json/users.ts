@@ -1,4 +1,6 @@
 /** `simple-user`, `integration` (an app) and `organization-simple` objects. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { GitHubSandbox } from '../github-sandbox.js';
 import type { Account, AppData, Bases } from '../state.js';
 import { iso, nodeId } from './common.js';
@@ -29,6 +31,31 @@ export function userJson(b: Bases, a: Account): Record<string, unknown> {
   };
 }
 
+let describedEvents: Set<string> | null = null;
+
+/**
+ * The events GitHub's webhook descriptions allow in an app's `events` list (the intersection of every
+ * variant of the enum): events newer than the descriptions (e.g. `deployment_protection_rule`) are left out
+ * of the app objects the sandbox serves, so that every payload validates.
+ */
+function appEventsGitHubDescribes(): Set<string> {
+  if (describedEvents) return describedEvents;
+  const file = createRequire(import.meta.url).resolve('@octokit/openapi-webhooks/generated/api.github.com.json');
+  let all: Set<string> | null = null;
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const o = node as { description?: unknown; items?: { enum?: unknown } };
+    if (typeof o.description === 'string' && o.description.startsWith('The list of events for the GitHub app') && Array.isArray(o.items?.enum)) {
+      const list = new Set((o.items.enum as unknown[]).filter((e): e is string => typeof e === 'string'));
+      all = all === null ? list : new Set([...all].filter((e) => list.has(e)));
+    }
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  describedEvents = all ?? new Set<string>();
+  return describedEvents;
+}
+
 export function appJson(b: Bases, app: AppData): Record<string, unknown> {
   return {
     id: app.id,
@@ -43,7 +70,7 @@ export function appJson(b: Bases, app: AppData): Record<string, unknown> {
     created_at: iso(app.createdAt),
     updated_at: iso(app.createdAt),
     permissions: app.permissions,
-    events: app.events,
+    events: app.events.filter((e) => appEventsGitHubDescribes().has(e)),
   };
 }
 

@@ -18,6 +18,7 @@ import { routes as reactions } from './reactions.js';
 import { routes as releases } from './releases.js';
 import { routes as repos } from './repos.js';
 import { routes as teams } from './teams.js';
+import { routes as users } from './users.js';
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { HttpError, type RouteContext, type RouteResult, type RouteTable } from './route.js';
 
@@ -25,7 +26,7 @@ export { HttpError, type Handler, type RouteContext, type RouteResult, type Rout
 export { matchRoute } from './match.js';
 
 /** The route tables by category (the file each lives in). */
-export const routeTables: Readonly<Record<string, RouteTable>> = { actions, apps, branches, checks, collaborators, commits, deployments, git, issues, pulls, reactions, releases, repos, teams };
+export const routeTables: Readonly<Record<string, RouteTable>> = { actions, apps, branches, checks, collaborators, commits, deployments, git, issues, pulls, reactions, releases, repos, teams, users };
 
 const handlers: RouteTable = {};
 for (const [category, table] of Object.entries(routeTables)) {

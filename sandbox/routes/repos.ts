@@ -3,6 +3,7 @@ import type { GitHubSandbox } from '../github-sandbox.js';
 import { commitJson, diffEntryJson } from '../json/commits.js';
 import { githubBase64 } from '../json/common.js';
 import { repoApiUrl, repoHtmlUrl, repoJson } from '../json/repos.js';
+import { userJson } from '../json/users.js';
 import type { RepoState } from '../state.js';
 import { repoOf, int, paginate } from './helpers.js';
 import { HttpError, type RouteTable } from './route.js';
@@ -26,6 +27,37 @@ async function compareSide(sb: GitHubSandbox, r: RepoState, spec: string): Promi
 }
 
 export const routes: RouteTable = {
+  'repos/list-activities': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const q = ctx.query;
+    const ref = q.ref ? (q.ref.startsWith('refs/') ? q.ref : `refs/heads/${q.ref}`) : null;
+    let list = r.activity.filter((a) => (ref === null || a.ref === ref) && (!q.actor || a.actor?.login === q.actor) && (!q.activity_type || a.activityType === q.activity_type));
+    list = q.direction === 'asc' ? [...list] : [...list].reverse();
+    // Cursor paging as GitHub does for this endpoint: `after`/`before` are the ids of listed entries.
+    if (q.after) list = list.slice(list.findIndex((a) => String(a.id) === q.after) + 1);
+    const perPage = Math.min(int(q.per_page, 30), 100);
+    const items = list.slice(0, perPage);
+    const headers: Record<string, string> = {};
+    if (list.length > perPage && items.length) {
+      const next = new URL(ctx.url.toString());
+      next.searchParams.set('after', String(items[items.length - 1]!.id));
+      headers.link = `<${next.toString()}>; rel="next"`;
+    }
+    return {
+      status: 200,
+      headers,
+      body: items.map((a) => ({
+        id: a.id,
+        node_id: `RA_${a.id}`,
+        before: a.before,
+        after: a.after,
+        ref: a.ref,
+        timestamp: a.timestamp,
+        activity_type: a.activityType,
+        actor: a.actor ? userJson(sb.bases, a.actor) : null,
+      })),
+    };
+  },
   'repos/get': async (sb, ctx) => {
     const r = repoOf(sb, ctx);
     const a = ctx.actor;

@@ -62,6 +62,11 @@ export class ConcurrencyGroups {
     start();
   }
 
+  /** Forgets `run` if it is some group's pending run (it was cancelled and must never start). */
+  drop(run: WorkflowRun): void {
+    for (const slot of this.groups.values()) if (slot.pending?.run === run) slot.pending = null;
+  }
+
   /** Frees `run`'s group; its pending run, if any, starts. */
   finished(run: WorkflowRun): void {
     for (const slot of this.groups.values()) {

@@ -10,8 +10,10 @@ import { orgJson, userJson } from '../json/users.js';
 import type { Account, RepoState } from '../state.js';
 import { validateDispatch, type WorkflowDoc } from './dispatch.js';
 import { ConcurrencyGroups, concurrencyOf } from './concurrency.js';
+import { enterEnvironment, leaveEnvironment, type EnteredEnvironment, type JobEnvironmentSpec } from './environments.js';
 import { parseCommandFile, stringMap, substitute } from './expressions.js';
 import type { ActionEntry, WorkflowRun } from './types.js';
+import { workflowJson, workflowRunJson } from '../json/runs.js';
 
 export { parseCommandFile, substitute } from './expressions.js';
 export { workflowIdOf } from './dispatch.js';
@@ -20,15 +22,21 @@ export type { ActionEntry, StepResult, WorkflowRun } from './types.js';
 /** Runs `workflow_dispatch` workflows as a runner would: a checkout, a runner's environment, each step a child process. */
 export class WorkflowRunner {
   readonly runs: WorkflowRun[] = [];
+  /** Runs from before the sandbox started (a test world's starting state): served by the runs API, never run. */
+  readonly history: WorkflowRun[] = [];
   readonly actions = new Map<string, ActionEntry>();
   active = 0;
   /** Milliseconds a run may take before it is killed (GitHub's job timeout). */
   timeoutMs = 10 * 60_000;
+  /** How long a job waits for an environment's custom protection rules (GitHub: 30 days). */
+  protectionRuleTimeoutMs = 30 * 24 * 3600_000;
   private children = new Set<ChildProcess>();
   private readonly runChildren = new Map<number, Set<ChildProcess>>();
   private readonly cancelled = new Set<number>();
   private readonly concurrency = new ConcurrencyGroups((run) => this.cancel(run));
   private runNumber = 0;
+  /** Jobs waiting for protection rules, by `run id:environment`. */
+  private readonly gates = new Map<string, { left: number; settle: (o: 'approved' | 'rejected' | 'timed_out') => void }>();
 
   constructor(
     private readonly sb: GitHubSandbox,
@@ -45,12 +53,25 @@ export class WorkflowRunner {
   /** Validates a dispatch as GitHub does and starts the run (resolves once it is queued). */
   async dispatch(r: RepoState, workflowId: string, ref: string, rawInputs: Record<string, unknown>, actor: Account): Promise<WorkflowRun> {
     const { sha, branch, path, doc, inputs } = await validateDispatch(r, workflowId, ref, rawInputs);
+    const id = this.sb.nextId() + 90_000_000;
+    const repo = `${r.owner.login}/${r.name}`;
+    const workflowName = doc.name ?? path ?? '';
+    const runNameExpr = typeof (doc as { 'run-name'?: unknown })['run-name'] === 'string' ? String((doc as { 'run-name'?: unknown })['run-name']) : null;
+    // run-name may use inputs and the github context, as GitHub evaluates it when the run is created.
+    const displayTitle = runNameExpr
+      ? substitute(runNameExpr, { inputs, token: '', secrets: new Map(), sha, ref: `refs/heads/${branch}`, repository: repo, actor: actor.login, runId: id, workflow: workflowName, stepOutputs: () => undefined })
+      : workflowName;
+    const now = new Date().toISOString();
     const run: WorkflowRun = {
-      id: this.sb.nextId() + 90_000_000,
+      id,
       runNumber: ++this.runNumber,
-      repo: `${r.owner.login}/${r.name}`,
+      repo,
       workflowPath: path ?? '',
-      workflowName: doc.name ?? path ?? '',
+      workflowName,
+      displayTitle,
+      event: 'workflow_dispatch',
+      updatedAt: now,
+      environments: [],
       ref: `refs/heads/${branch}`,
       headSha: sha,
       inputs,
@@ -65,7 +86,7 @@ export class WorkflowRunner {
       error: null,
       workspace: '',
       concurrencyGroup: null,
-      createdAt: new Date().toISOString(),
+      createdAt: now,
       completedAt: null,
     };
     const expr = (s: string): string =>
@@ -73,6 +94,7 @@ export class WorkflowRunner {
     const spec = concurrencyOf(doc, expr);
     run.concurrencyGroup = spec?.group ?? null;
     this.runs.push(run);
+    await this.emitRun(r, run, 'requested', actor);
     this.active++;
     this.concurrency.admit(run, spec, () => {
       void this.execute(r, run, doc, actor).finally(() => {
@@ -84,17 +106,80 @@ export class WorkflowRunner {
     return run;
   }
 
-  /** Cancels a run: a pending one completes `cancelled` at once; a running one has its step killed and ends `cancelled`. */
-  cancel(run: WorkflowRun): void {
-    if (run.status === 'completed') return;
+  /** Sends `workflow_run` (`requested`, `in_progress`, `completed`) as GitHub does. */
+  private async emitRun(r: RepoState, run: WorkflowRun, action: 'requested' | 'in_progress' | 'completed', actor: Account): Promise<void> {
+    run.updatedAt = new Date().toISOString();
+    await this.sb.emit(r, 'workflow_run', { action, workflow: workflowJson(this.sb, r, run), workflow_run: { ...(await workflowRunJson(this.sb, r, run)), referenced_workflows: [] } }, actor);
+  }
+
+  /**
+   * Cancels a run as GitHub does (`POST .../actions/runs/{run_id}/cancel`, or a newer run of its concurrency
+   * group): a pending one completes `cancelled` at once; a running one has its step's process group sent SIGINT,
+   * then SIGTERM, then SIGKILL, runs no further step, and ends `cancelled`. False when it already completed.
+   */
+  cancel(run: WorkflowRun): boolean {
+    if (run.status === 'completed') return false;
     if (run.status === 'pending') {
+      this.concurrency.drop(run);
       Object.assign(run, { status: 'completed', conclusion: 'cancelled', completedAt: new Date().toISOString() });
       this.active--;
       this.sb.events.emit('change');
-      return;
+      return true;
     }
     this.cancelled.add(run.id);
-    for (const c of this.runChildren.get(run.id) ?? []) if (c.pid) process.kill(-c.pid, 'SIGKILL');
+    const signal = (sig: NodeJS.Signals): void => {
+      for (const c of this.runChildren.get(run.id) ?? []) {
+        try {
+          if (c.pid && c.exitCode === null) process.kill(-c.pid, sig);
+        } catch {
+          /* gone */
+        }
+      }
+    };
+    signal('SIGINT');
+    setTimeout(() => signal('SIGTERM'), 2500).unref();
+    setTimeout(() => signal('SIGKILL'), 5000).unref();
+    return true;
+  }
+  /** Every run the runs API knows: the history, then the runs of this sandbox. */
+  allRuns(): WorkflowRun[] {
+    return [...this.history, ...this.runs];
+  }
+
+  /** Resolves when `rules` protection rules of the job's environment approved, one rejected, or `ms` passed. */
+  waitForGate(runId: number, environment: string, rules: number, ms: number): Promise<'approved' | 'rejected' | 'timed_out'> {
+    return new Promise((settle) => {
+      const key = `${runId}:${environment}`;
+      // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): cap it there.
+      const t = setTimeout(
+        () => {
+          this.gates.delete(key);
+          settle('timed_out');
+        },
+        Math.min(ms, 2 ** 31 - 1),
+      );
+      t.unref();
+      this.gates.set(key, {
+        left: rules,
+        settle: (o) => {
+          clearTimeout(t);
+          this.gates.delete(key);
+          settle(o);
+        },
+      });
+    });
+  }
+
+  /** An app's review of a waiting job (`POST .../actions/runs/{run_id}/deployment_protection_rule`); false when nothing waits. */
+  review(runId: number, environment: string, app: string, state: 'approved' | 'rejected' | null, comment: string): boolean {
+    const gate = this.gates.get(`${runId}:${environment}`);
+    const run = this.runs.find((x) => x.id === runId);
+    const rec = run?.environments.find((e) => e.environment === environment && e.state === 'waiting');
+    if (!gate || !rec) return false;
+    rec.reviews.push({ app, state, comment, at: new Date().toISOString() });
+    if (state === 'rejected') gate.settle('rejected');
+    else if (state === 'approved' && --gate.left <= 0) gate.settle('approved');
+    return true;
   }
 
   private async execute(r: RepoState, run: WorkflowRun, doc: WorkflowDoc, actor: Account): Promise<void> {
@@ -104,6 +189,7 @@ export class WorkflowRunner {
     run.workspace = workspace;
     run.status = 'in_progress';
     this.sb.events.emit('change');
+    await this.emitRun(r, run, 'in_progress', actor);
     try {
       await mkdir(temp, { recursive: true });
       await r.git.checkout(run.headSha, workspace, run.ref.replace(/^refs\/heads\//, ''));
@@ -126,11 +212,12 @@ export class WorkflowRunner {
       let failed = false;
       for (const [jobName, job] of jobs) {
         const steps = job.steps ?? [];
+        let secrets = r.secrets;
         const expr = (s: string): string =>
           substitute(s, {
             inputs: run.inputs,
             token,
-            secrets: r.secrets,
+            secrets,
             sha: run.headSha,
             ref: run.ref,
             repository: run.repo,
@@ -175,6 +262,20 @@ export class WorkflowRunner {
           ...stringMap(doc.env, expr),
           ...stringMap(job.env, expr),
         };
+        const envSpec = (job as { environment?: JobEnvironmentSpec }).environment;
+        let entered: EnteredEnvironment | null = null;
+        if (envSpec !== undefined) {
+          const gate = await enterEnvironment(this.sb, r, run, jobName, envSpec, expr, actor, this.protectionRuleTimeoutMs);
+          entered = gate.entered;
+          if (gate.error) {
+            run.error = gate.error;
+            run.stderr += `${gate.error}\n`;
+            failed = true;
+            continue;
+          }
+          // Environment secrets override repository secrets of the same name.
+          secrets = new Map([...r.secrets, ...gate.entered.env.secrets]);
+        }
         if ((job as { concurrency?: unknown }).concurrency !== undefined) throw new Error(`job ${jobName}: job-level concurrency is not supported by the sandbox runner`);
         for (let i = 0; i < steps.length; i++) {
           if (this.cancelled.has(run.id)) break;
@@ -239,6 +340,7 @@ export class WorkflowRunner {
           }
           if (!ok) failed = true;
         }
+        if (entered) await leaveEnvironment(this.sb, r, run, entered, !failed);
       }
       run.conclusion = this.cancelled.has(run.id) ? 'cancelled' : failed ? 'failure' : 'success';
     } catch (err) {
@@ -249,6 +351,7 @@ export class WorkflowRunner {
       run.status = 'completed';
       run.completedAt = new Date().toISOString();
       if (!process.env.SANDBOX_KEEP_RUNS) await rm(root, { recursive: true, force: true }).catch(() => undefined);
+      await this.emitRun(r, run, 'completed', actor).catch(() => undefined);
       this.sb.events.emit('change');
     }
   }

@@ -3,6 +3,7 @@ import { startDemoService, type DemoService, type Traffic } from '../services/de
 import { startPrometheus, type PrometheusServer } from '../services/prometheus.js';
 import { deployWorkflow, startStack, type Stack } from '../stack.js';
 import type { GitHubSandbox } from '../github-sandbox.js';
+import { runName } from '../../src/protocol/dispatch.js';
 
 /** The 5xx ratio and traffic queries the demo stages check, for one scrape target. */
 export const RATIO = (target: string): string =>
@@ -75,6 +76,8 @@ export interface World {
   traffic: Traffic[];
   /** When true, any release not deployed to production before answers 40% of its requests with 500 there. */
   productionBreaksNewReleases: boolean;
+  /** The 5xx ratio the staging service answers with per release (SHA), `'*'` for releases not listed (default: healthy). */
+  stagingErrorRatio: Record<string, number>;
   initialSha: string;
   stop(): Promise<void>;
 }
@@ -93,7 +96,10 @@ export async function startWorld(opts: { appDataDir?: string } = {}): Promise<Wo
     const productionReleases = new Proxy(known, {
       get: (t, k) => (typeof k === 'string' && !(k in t) && flags.productionBreaksNewReleases ? 0.4 : typeof k === 'string' ? t[k] : undefined),
     });
-    const staging = await startDemoService({ releases: {} });
+    const stagingErrorRatio: Record<string, number> = {};
+    // `'*'` is the ratio of any release not listed (e.g. a merge commit not known in advance).
+    const stagingReleases = new Proxy(stagingErrorRatio, { get: (t, k) => (typeof k === 'string' ? (k in t ? t[k] : t['*']) : undefined) });
+    const staging = await startDemoService({ releases: stagingReleases });
     cleanups.push(() => staging.stop());
     const production = await startDemoService({ releases: productionReleases });
     cleanups.push(() => production.stop());
@@ -121,6 +127,7 @@ export async function startWorld(opts: { appDataDir?: string } = {}): Promise<Wo
       production,
       prom,
       traffic,
+      stagingErrorRatio,
       get productionBreaksNewReleases() {
         return flags.productionBreaksNewReleases;
       },
@@ -143,7 +150,7 @@ export async function startWorld(opts: { appDataDir?: string } = {}): Promise<Wo
  * deploy workflow, CI green on that commit, and a successful deployment of it in both stages (what ran
  * before Stagegate). Returns that commit.
  */
-export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' | 'production' | 'prom'>, name: string, configOverride?: string): Promise<string> {
+export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' | 'production' | 'prom'>, name: string, configOverride?: string, opts: { workflow?: string } = {}): Promise<string> {
   const { sb } = w;
   const full = `acme/${name}`;
   const repo = await sb.createRepo({
@@ -156,7 +163,7 @@ export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' |
       'README.md': `# ${name}\n`,
       'src/cart.ts': 'export const cartTotal = (items: number[]): number => items.reduce((a, b) => a + b, 0);\n',
       '.github/stagegate.yml': configOverride ?? demoConfig(w.staging, w.production, w.prom),
-      '.github/workflows/stagegate-deploy.yml': deployWorkflow(w.stack.actionUses),
+      '.github/workflows/stagegate-deploy.yml': opts.workflow ?? deployWorkflow(w.stack.actionUses),
     },
   });
   for (const u of ['alice', 'bob', 'carol']) sb.addCollaborator(full, u, 'write');
@@ -167,26 +174,89 @@ export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' |
   return initialSha;
 }
 
-/** Records that `sha` already runs in `environment` (a deployment with a success status, made before Stagegate). */
+/**
+ * Records that `sha` already runs in `environment` as an earlier Stagegate release (the world's starting
+ * state, not part of the story): a deployment the app created for a promotion, with the successful run of the
+ * protected deploy workflow that verified it — what a rollback goes back to. (A deployment made before
+ * Stagegate, by anyone's token, is no rollback target: Stagegate cannot tell that it was ever verified.)
+ */
 async function seedDeployment(sb: GitHubSandbox, environment: string, sha: string, repo: string): Promise<void> {
   const r = sb.repo(repo);
-  const creator = sb.account('bob');
+  const bot = sb.account(`${sb.app.slug}[bot]`);
+  const actions = sb.account('github-actions[bot]');
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const id = sb.nextId() + 40_000_000;
+  const runId = sb.nextId() + 90_000_000;
+  const payload = {
+    stagegate: 1,
+    kind: 'promotion',
+    stage: environment,
+    pull_request: 9000 + (environment === 'production' ? 2 : 1),
+    base: sha,
+    head: sha,
+    merge_commit: sha,
+    approvers: [],
+    policy: {
+      source: { ref: sha, path: '.github/stagegate.yml', fell_back: false },
+      stage: { name: environment, branch: environment, from: 'master', auto_rollback: true },
+      workflow: { path: '.github/workflows/stagegate-deploy.yml', ref: environment },
+    },
+  };
+  const log = `${sb.url}/${repo}/actions/runs/${runId}`;
   r.deployments.set(id, {
     id,
     sha,
-    ref: environment,
+    ref: sha,
     task: 'deploy',
     environment,
-    payload: {},
-    description: 'deployed before Stagegate',
-    creator,
-    viaApp: null,
+    payload,
+    description: 'an earlier Stagegate release',
+    creator: bot,
+    viaApp: sb.app,
     transient: false,
     production: environment === 'production',
     createdAt: now,
     updatedAt: now,
-    statuses: [{ id: id + 1, state: 'success', description: 'deployed before Stagegate', environment, targetUrl: '', logUrl: '', environmentUrl: '', creator, viaApp: null, createdAt: now }],
+    statuses: [
+      {
+        id: id + 1,
+        state: 'success',
+        description: `success: ok (verified ${sha.slice(0, 7)})`,
+        environment,
+        targetUrl: log,
+        logUrl: log,
+        environmentUrl: '',
+        creator: actions,
+        viaApp: sb.actionsApp,
+        createdAt: now,
+      },
+    ],
+  });
+  sb.runner.history.push({
+    id: runId,
+    runNumber: 0,
+    repo,
+    workflowPath: '.github/workflows/stagegate-deploy.yml',
+    workflowName: 'stagegate-deploy',
+    concurrencyGroup: null,
+    displayTitle: runName({ deploymentId: id, sha, environment }),
+    event: 'workflow_dispatch',
+    ref: `refs/heads/${environment}`,
+    headSha: sha,
+    inputs: { environment, sha, deployment_id: String(id), pull_request: '' },
+    actor: bot.login,
+    status: 'completed',
+    conclusion: 'success',
+    outputs: { result: 'success', 'reason-code': 'ok' },
+    summary: '',
+    stdout: '',
+    stderr: '',
+    steps: [],
+    error: null,
+    workspace: '',
+    createdAt: now,
+    updatedAt: now,
+    completedAt: now,
+    environments: [],
   });
 }

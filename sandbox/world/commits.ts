@@ -15,5 +15,6 @@ export async function commitView(sb: GitHubSandbox, r: RepoState, sha: string): 
     committer: info.committer,
     authorAccount: sb.accountByEmail(info.author.email),
     committerAccount: sb.accountByEmail(info.committer.email),
+    verified: r.signedCommits.has(info.sha),
   };
 }

@@ -55,6 +55,17 @@ export async function emitPush(sb: GitHubSandbox, r: RepoState, u: RefUpdate): P
   const html = repoHtmlUrl(sb.bases, r);
   const short = (s: string | null): string => (s ?? ZERO).slice(0, 12);
   const sender = u.pusher ?? r.owner;
+  // GitHub's own record of who moved the ref (`GET /repos/{owner}/{repo}/activity`).
+  const merged = !deleted && [...r.pulls.values()].some((p) => p.merged && p.mergeCommitSha === u.after);
+  r.activity.push({
+    id: sb.nextId() + 70_000_000,
+    ref: u.ref,
+    before: u.before ?? ZERO,
+    after: u.after ?? ZERO,
+    timestamp: r.pushedAt,
+    activityType: created ? 'branch_creation' : deleted ? 'branch_deletion' : forced ? 'force_push' : merged ? 'pr_merge' : 'push',
+    actor: sender.type === 'Organization' ? null : sender,
+  });
   await sb.emit(
     r,
     'push',

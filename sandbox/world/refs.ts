@@ -27,6 +27,10 @@ export async function push(
     /** Parent commit (defaults to the branch tip); a non-descendant makes this a force push. */
     parent?: string;
     from?: string;
+    /** Marks the commit as signed with a signature GitHub verified (`commit.verification.verified`). */
+    signed?: boolean;
+    /** Who pushes it (the `push` sender and the activity log's actor); default: the committer's account. */
+    pusher?: string;
   },
 ): Promise<string> {
   const r = sb.repo(repo);
@@ -46,7 +50,8 @@ export async function push(
   const author = sb.identity(c.author);
   const committer = c.committer ? sb.identity(c.committer) : author;
   const sha = await r.git.commitFiles({ parent, files: c.files, message, author, committer });
-  await updateRef(sb, r, { ref: `refs/heads/${c.branch}`, before, after: sha, pusher: committer.account ?? author.account });
+  if (c.signed) r.signedCommits.add(sha);
+  await updateRef(sb, r, { ref: `refs/heads/${c.branch}`, before, after: sha, pusher: c.pusher ? sb.account(c.pusher) : (committer.account ?? author.account) });
   return sha;
 }
 

@@ -69,6 +69,9 @@ export function newRepoState(sb: GitHubSandbox, owner: Account, name: string, gi
     releases: new Map(),
     protections: new Map(),
     bypasses: [],
+    environments: new Map(),
+    activity: [],
+    signedCommits: new Set(),
   };
 }
 
