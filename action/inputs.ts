@@ -11,7 +11,8 @@ export const ACTION_INPUTS = {
   token: {
     required: false,
     default: '${{ github.token }}',
-    description: 'Token for the GitHub API: needs deployments: write and pull-requests: write (issues: write for the comment).',
+    description:
+      "Token for the GitHub API: needs deployments: write, pull-requests: write and issues: write (the report comment), and actions: read (this run, and the environment's protection rules). The default GITHUB_TOKEN is what the evidence rules expect.",
   },
   app: {
     required: true,

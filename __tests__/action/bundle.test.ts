@@ -1,281 +1,240 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { MockGitHub } from '../../action/testing/mock-github.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDeploymentPayload } from '../../src/protocol/deployment-payload.js';
+import { dispatchInputs } from '../../src/protocol/dispatch.js';
 import { startDemoService, type DemoService } from '../../sandbox/services/demo-service.js';
-import { makeWorkspace, randomSha, runBundle, type Workspace } from './harness.js';
+import { appDeploys, actionRepo, deploysOf, descriptionsOf, dispatch, mergedPromotion, reportComments, startActionWorld, statesOf, userClient, type ActionWorld } from './action-world.js';
+import { makeWorkspace, runBundle } from './harness.js';
 
-// The committed bundle runs as a process with a runner's environment, against GitHub mocked at
-// the HTTP edge (every request and response checked against GitHub's OpenAPI description) and a
-// real local HTTP service for the smoke tests.
+// The committed bundle runs in real workflow runs of the sandbox (the one GitHub stand-in, every
+// request and webhook checked against GitHub's descriptions), dispatched as the Stagegate app
+// would dispatch them, against a real local HTTP service for the smoke tests.
 
-let gh: MockGitHub;
+let w: ActionWorld;
 let demo: DemoService;
-let ws: Workspace;
-let closedPort: number;
+let tmp: string;
+let failShas: string;
 
-function stageYaml(opts: { name?: string; autoRollback?: boolean; metricsUrl?: string; smoke?: boolean } = {}): string {
+function stageYaml(opts: { autoRollback?: boolean; metricsUrl?: string; deploy?: string } = {}): string {
   const lines = [
-    'stages:',
-    `  - name: ${opts.name ?? 'staging'}`,
-    '    branch: staging',
-    '    from: master',
-    '    deploy:',
-    '      command: bash ./deploy.sh',
-    '      timeout: 30s',
-    '      url: https://staging.example.com',
-    '    verify:',
-    '      smoke:',
-    '        - name: health',
-    `          url: ${demo.url}/healthz`,
-    '          expect: { status: 200, body_contains: ok, json: { status: ok }, headers: { content-type: application/json } }',
-    '          retries: 1',
-    '          timeout: 5s',
-    '        - name: deployed version',
-    `          run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"`,
-    '          timeout: 10s',
+    'name: staging',
+    'branch: staging',
+    'from: master',
+    'deploy:',
+    `  command: ${opts.deploy ?? 'bash ./deploy.sh'}`,
+    '  timeout: 30s',
+    '  url: https://staging.example.com',
+    'verify:',
+    '  smoke:',
+    '    - name: health',
+    `      url: ${demo.url}/healthz`,
+    '      expect: { status: 200, body_contains: ok, json: { status: ok }, headers: { content-type: application/json } }',
+    '      retries: 1',
+    '      timeout: 5s',
+    '    - name: deployed version',
+    `      run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"`,
+    '      timeout: 10s',
   ];
   if (opts.metricsUrl) {
     lines.push(
-      '      metrics:',
-      `        url: ${opts.metricsUrl}`,
-      '        window: 2s',
-      '        interval: 1s',
-      '        checks:',
-      '          - name: 5xx ratio',
-      '            query: sum(rate(demo_http_requests_total{code=~"5.."}[5s])) / sum(rate(demo_http_requests_total[5s]))',
-      '            max: 0.01',
+      '  metrics:',
+      `    url: ${opts.metricsUrl}`,
+      '    window: 2s',
+      '    interval: 1s',
+      '    checks:',
+      '      - name: 5xx ratio',
+      '        query: sum(rate(demo_http_requests_total{code=~"5.."}[5s]))',
+      '        max: 0.01',
     );
   }
-  lines.push(`    auto_rollback: ${opts.autoRollback ?? true}`);
+  lines.push(`auto_rollback: ${opts.autoRollback ?? true}`);
   return `${lines.join('\n')}\n`;
 }
 
-async function closedLoopbackPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+let repoCount = 0;
+/** A fresh repository with one verified release deployed (the rollback target), as two real runs would leave it. */
+async function withVerifiedRelease(): Promise<{ repo: string; first: { deploymentId: number; merge: string } }> {
+  const repo = await actionRepo(w, `shop${++repoCount}`);
+  const p = await mergedPromotion(w, repo, { 'release.txt': 'v1\n' });
+  const { deploymentId, run } = await appDeploys(w, repo, p, stageYaml());
+  expect(run.conclusion).toBe('success');
+  return { repo, first: { deploymentId, merge: p.merge } };
 }
 
-const env = (): Record<string, string> => ({ DEPLOY_LOG: ws.deployLog, FAIL_SHAS: ws.failShas, DEMO_URL: demo.url });
-
 beforeAll(async () => {
-  gh = new MockGitHub();
-  await gh.start();
+  tmp = await mkdtemp(join(tmpdir(), 'stagegate-bundle-'));
+  failShas = join(tmp, 'fail-shas');
+  await writeFile(failShas, '');
   demo = await startDemoService();
-  closedPort = await closedLoopbackPort();
-  ws = await makeWorkspace({});
-  // Config files are written after the commit would change HEAD, so commit them in the workspace.
-  const files: Record<string, string> = {
-    '.github/stagegate.yml': stageYaml(),
-    'cfg/no-rollback-prom-down.yml': stageYaml({ autoRollback: false, metricsUrl: `http://127.0.0.1:${closedPort}` }),
-    'cfg/prom-down.yml': stageYaml({ metricsUrl: `http://127.0.0.1:${closedPort}` }),
-    'cfg/slow.yml': stageYaml().replace('command: bash ./deploy.sh', 'command: echo slow-deploy-started; sleep 3; touch "$DEPLOY_LOG.late"'),
-    'cfg/extends.yml': '_extends: .github\nstages:\n  - name: staging\n    branch: staging\n    from: master\n    auto_rollback: false\n',
-    'cfg/invalid.yml': 'stages:\n  - name: staging\n    branch: staging\n    from: master\n    deploy:\n      comand: ./deploy.sh\n',
-  };
-  await ws.cleanup();
-  ws = await makeWorkspace(files);
+  w = await startActionWorld({ DEMO_URL: demo.url, FAIL_SHAS: failShas });
 }, 60_000);
 
 afterAll(async () => {
-  await gh?.stop();
+  await w?.stop();
   await demo?.stop();
-  await ws?.cleanup();
+  await rm(tmp, { recursive: true, force: true });
 });
 
-function inputs(deploymentId: number, extra: Record<string, string> = {}): Record<string, string> {
-  return { token: 'ghs_testtoken', environment: 'staging', sha: ws.sha, 'deployment-id': String(deploymentId), 'pull-request': '42', ...extra };
-}
+describe('the bundled action in a run of the deploy workflow', () => {
+  it('healthy deploy: deployment success with the environment URL, a comment whose checks all passed, outputs, summary', async () => {
+    const { repo, first } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    const { deploymentId, run } = await appDeploys(w, repo, p, stageYaml());
 
-describe('the bundled action (node dist/index.js)', () => {
-  test('healthy deploy: deployment success with the environment URL, a comment whose checks all passed, outputs, summary', async () => {
-    const previous = gh.addDeployment({ sha: randomSha(), environment: 'staging', states: ['in_progress', 'success'] });
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { stage: 'staging', pull_request: 42 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { 'pull-request': '' }), env: env() });
+    expect(w.sb.violations).toEqual([]);
+    expect(run.conclusion).toBe('success');
+    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['success', 'ok']);
+    const report = JSON.parse(run.outputs.report ?? '{}') as { previousSha: string; mode: string };
+    expect(report).toMatchObject({ previousSha: first.merge, mode: 'dispatch' });
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'success']);
+    const final = w.sb.repo(repo).deployments.get(deploymentId)!.statuses.at(-1)!;
+    expect(final.environmentUrl).toBe('https://staging.example.com');
+    expect(final.logUrl).toBe(`${w.sb.url}/${repo}/actions/runs/${run.id}`);
+    expect(final.description).toBe(`success: ok (verified ${p.merge.slice(0, 7)})`);
+    expect(final.creator.login).toBe('github-actions[bot]');
 
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.result).toBe('success');
-    expect(run.outputs['reason-code']).toBe('ok');
-    expect(run.report.result).toBe('success');
-    expect(run.report.previousSha).toBe(previous.sha);
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress', 'success']);
-    const final = gh.statusesOf(dep.id).at(-1)!;
-    expect(final.environment_url).toBe('https://staging.example.com');
-    expect(final.log_url).toBe('https://github.com/acme/shop/actions/runs/777');
-    expect(final.description.startsWith('success: ok')).toBe(true);
+    // The deploy command got the STAGEGATE_* variables, not the token; it ran the release's own code.
+    expect(deploysOf(run)).toEqual([['staging', p.merge, first.merge, String(deploymentId), 'false', 'no-token', 'release=v2']]);
+    expect(demo.release().version).toBe(p.merge);
 
-    // The deploy command got the STAGEGATE_* variables and not the token.
-    expect(await ws.deploys()).toEqual([['staging', ws.sha, previous.sha, String(dep.id), 'false', 'no-token']]);
-    expect(run.stdout).toContain(`deploying ${ws.sha} to staging`);
-    expect(demo.release().version).toBe(ws.sha);
-
-    // One comment on PR 42 (found through the deployment payload), upserted in place.
-    const comments = gh.comments.filter((c) => c.issue_number === 42 && c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`));
+    // One comment on the promotion PR (named by the payload), by the workflow's own identity, upserted in place.
+    const comments = reportComments(w, repo, p.pr, deploymentId);
     expect(comments).toHaveLength(1);
+    expect(comments[0]!.author).toBe('github-actions[bot]');
     const body = comments[0]!.body;
     expect(body).toContain('all checks passed');
     expect(body).toContain('| smoke: health | HTTP 200 |');
     expect(body).toContain('| smoke (command): deployed version | exit 0 |');
     expect(body).not.toContain('❌');
-    expect(body).toContain(`https://github.com/acme/shop/compare/${previous.sha}...${ws.sha}`);
-    expect(body).toContain('https://github.com/acme/shop/actions/runs/777');
-    const verdicts = [...body.matchAll(/^\|[^|]+\|[^|]+\|[^|]+\| (✅ pass|❌ fail) \|/gm)].map((m) => m[1]);
-    expect(verdicts).toEqual(['✅ pass', '✅ pass', '✅ pass']);
-    const patched = gh.requests.filter((r) => r.operationId === 'issues/update-comment');
-    expect(patched).toHaveLength(1);
-    // The job summary holds the same table, without the marker.
+    expect(body).toContain(`/${repo}/compare/${first.merge}...${p.merge}`);
+    expect(body).toContain(`/${repo}/actions/runs/${run.id}`);
+    expect([...body.matchAll(/^\|[^|]+\|[^|]+\|[^|]+\| (✅ pass|❌ fail) \|/gm)].map((m) => m[1])).toEqual(['✅ pass', '✅ pass', '✅ pass']);
     expect(run.summary).toContain('| smoke: health | HTTP 200 |');
     expect(run.summary).not.toContain('<!-- stagegate:');
-  });
+  }, 120_000);
 
-  test('the comment is found by its marker beyond the first page of comments and updated in place', async () => {
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 99 } });
-    for (let i = 0; i < 130; i++) gh.addComment(99, i === 120 ? `<!-- stagegate:deployment:${dep.id} -->\nold report` : `comment ${i}`);
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { 'pull-request': '99' }), env: env() });
-    expect(gh.violations).toEqual([]);
+  it('the report is found beyond the first page of comments and updated in place; a planted marker in someone else’s comment is left alone', async () => {
+    const { repo } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    const r = w.sb.repo(repo);
+    const mallory = w.sb.account('mallory');
+    // The deployment id is the next one the sandbox gives out: plant the marker for it before the app creates it.
+    for (let i = 0; i < 125; i++) await w.sb.addComment(r, p.pr, mallory, `comment ${i}`);
+    const { deploymentId, run } = await appDeploys(w, repo, p, stageYaml());
+    const planted = await w.sb.addComment(r, p.pr, mallory, `<!-- stagegate:deployment:${deploymentId} -->\nmallory was here`);
+    // A second report for the same deployment (a re-run refused as already deployed) updates the Action's own comment.
+    const again = await dispatch(w, w.app, repo, 'staging', dispatchInputs({ environment: 'staging', sha: p.merge, deploymentId, pullRequest: p.pr }));
     expect(run.outputs.result).toBe('success');
-    const ours = gh.comments.filter((c) => c.issue_number === 99 && c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`));
+    expect(again.outputs['reason-code']).toBe('already-deployed');
+    expect(planted.body).toBe(`<!-- stagegate:deployment:${deploymentId} -->\nmallory was here`);
+    const ours = reportComments(w, repo, p.pr, deploymentId).filter((c) => c.author === 'github-actions[bot]');
     expect(ours).toHaveLength(1);
-    expect(ours[0]!.body).toContain('all checks passed');
-    expect(gh.comments.filter((c) => c.issue_number === 99)).toHaveLength(130);
-  });
+    expect(ours[0]!.body).toContain('already-deployed');
+    // The refused re-run did not touch the deployment's verdict.
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'success']);
+  }, 120_000);
 
-  test('a deployment for another commit is refused: status error, nothing deployed', async () => {
-    const otherSha = randomSha();
-    const dep = gh.addDeployment({ sha: otherSha, environment: 'staging', payload: { pull_request: 42 } });
-    const before = (await ws.deploys()).length;
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id), env: env() });
+  it('a writer’s own deployment and dispatch is refused: not-approved, status error, nothing deployed', async () => {
+    const { repo } = await withVerifiedRelease();
+    const [owner, name] = repo.split('/') as [string, string];
+    const mallory = userClient(w, 'mallory');
+    const sha = await w.sb.push(repo, { branch: 'staging', files: { 'release.txt': 'unreviewed\n' }, message: 'sneak', author: 'mallory' });
+    const { data } = await mallory.repos.createDeployment({
+      owner,
+      repo: name,
+      ref: sha,
+      environment: 'staging',
+      auto_merge: false,
+      required_contexts: [],
+      payload: { stagegate: 1, kind: 'promotion', pull_request: 1 },
+    });
+    const id = (data as { id: number }).id;
+    const run = await dispatch(w, mallory, repo, 'staging', dispatchInputs({ environment: 'staging', sha, deploymentId: id, pullRequest: 1 }));
 
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs.result).toBe('failure');
-    expect(run.outputs['reason-code']).toBe('sha-mismatch');
-    expect(gh.statesOf(dep.id)).toEqual(['error']);
-    expect(gh.statusesOf(dep.id)[0]!.description).toMatch(/^failure: sha-mismatch \(deployment \d+ is for /);
-    expect((await ws.deploys()).length).toBe(before);
+    expect(w.sb.violations).toEqual([]);
+    expect(run.conclusion).toBe('failure');
+    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['failure', 'not-approved']);
+    expect(deploysOf(run)).toEqual([]);
+    expect(statesOf(w, repo, id)).toEqual(['error']);
+    expect(descriptionsOf(w, repo, id)[0]).toMatch(/^failure: not-approved \(deployment \d+ was created by mallory, not by the Stagegate app/);
     expect(run.stdout).toContain('::error::');
-    expect(run.report.message).toContain('only the approved commit deploys');
-  });
+  }, 120_000);
 
-  test('a checkout of another commit is refused even when the deployment matches the input', async () => {
-    const sha = randomSha();
-    const dep = gh.addDeployment({ sha, environment: 'staging' });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { sha }), env: env() });
-    expect(gh.violations).toEqual([]);
+  it('a deployment the app created for another commit is refused (sha-mismatch): nothing deployed', async () => {
+    const { repo } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    const { deploymentId } = await appDeploys(w, repo, p, stageYaml());
+    const other = await w.sb.push(repo, { branch: 'master', files: { 'release.txt': 'v3\n' }, message: 'v3', author: 'alice' });
+    const run = await dispatch(w, w.app, repo, 'staging', dispatchInputs({ environment: 'staging', sha: other, deploymentId, pullRequest: p.pr }));
     expect(run.outputs['reason-code']).toBe('sha-mismatch');
-    expect(run.report.message).toContain('the workspace has');
-    expect(gh.statesOf(dep.id)).toEqual(['error']);
-  });
+    expect(JSON.parse(run.outputs.report ?? '{}').message).toContain('only the approved commit deploys');
+    expect(deploysOf(run)).toEqual([]);
+  }, 120_000);
 
-  test('Prometheus down is never success (no rollback configured): failure, metrics-unavailable', async () => {
-    gh.addDeployment({ sha: randomSha(), environment: 'staging', states: ['success'] });
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 42 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/no-rollback-prom-down.yml' }), env: env() });
-
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs.result).toBe('failure');
-    expect(run.outputs['reason-code']).toBe('metrics-unavailable');
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress', 'failure']);
-    expect(gh.statusesOf(dep.id).at(-1)!.description).toMatch(/^failure: metrics-unavailable \(5xx ratio: Prometheus at .* cannot be reached/);
-    const body = gh.comments.find((c) => c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`))!.body;
+  it('Prometheus down is never success (no rollback configured): failure, metrics-unavailable', async () => {
+    const { repo } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    const { deploymentId, run } = await appDeploys(w, repo, p, stageYaml({ autoRollback: false, metricsUrl: 'http://127.0.0.1:9' }));
+    expect([run.conclusion, run.outputs.result, run.outputs['reason-code']]).toEqual(['failure', 'failure', 'metrics-unavailable']);
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'failure']);
+    expect(descriptionsOf(w, repo, deploymentId).at(-1)).toMatch(/^failure: metrics-unavailable \(5xx ratio: Prometheus at .* cannot be reached/);
+    const body = reportComments(w, repo, p.pr, deploymentId)[0]!.body;
     expect(body).toContain('| metric: 5xx ratio | Prometheus unavailable | ≤ 0.01 | ❌ fail |');
     expect(body).toContain('auto_rollback is off');
-  });
+  }, 120_000);
 
-  test('a failed rollback is reported loudly: rollback-failed, both deployments failure', async () => {
-    const previous = gh.addDeployment({ sha: randomSha(), environment: 'staging', states: ['success'] });
-    await writeFile(ws.failShas, `${previous.sha}\n`);
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 42 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/prom-down.yml' }), env: env() });
-    await writeFile(ws.failShas, '');
+  it('a failed rollback is reported loudly: rollback-failed, both deployments failure', async () => {
+    const { repo, first } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    await writeFile(failShas, `${first.merge}\n`);
+    const { deploymentId, run } = await appDeploys(w, repo, p, stageYaml({ metricsUrl: 'http://127.0.0.1:9' }));
+    await writeFile(failShas, '');
 
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs.result).toBe('failure');
-    expect(run.outputs['reason-code']).toBe('rollback-failed');
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress', 'failure']);
-    const rollback = gh.deployments.find((d) => d.payload.rollback_of === dep.id)!;
-    expect(rollback.sha).toBe(previous.sha);
-    expect(rollback.environment).toBe('staging');
-    expect(rollback.payload).toEqual({ rollback_of: dep.id, stage: 'staging', pull_request: 42 });
-    expect(gh.statesOf(rollback.id)).toEqual(['in_progress', 'failure']);
-    expect(gh.statusesOf(rollback.id).at(-1)!.description).toMatch(/^failure: rollback-failed \(deploy-failed: deploy command: exit 3/);
-    const body = gh.comments.find((c) => c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`))!.body;
+    expect(w.sb.violations).toEqual([]);
+    expect([run.conclusion, run.outputs.result, run.outputs['reason-code']]).toEqual(['failure', 'failure', 'rollback-failed']);
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'failure']);
+    const rollback = [...w.sb.repo(repo).deployments.values()].find((d) => parseDeploymentPayload(d.payload).kind === 'rollback')!;
+    expect(rollback.sha).toBe(first.merge);
+    expect(parseDeploymentPayload(rollback.payload)).toMatchObject({
+      kind: 'rollback',
+      payload: { rollback_of: deploymentId, target_deployment: first.deploymentId, stage: 'staging', pull_request: p.pr },
+    });
+    expect(rollback.creator.login).toBe('github-actions[bot]');
+    expect(statesOf(w, repo, rollback.id)).toEqual(['in_progress', 'failure']);
+    expect(descriptionsOf(w, repo, rollback.id).at(-1)).toMatch(/^failure: rollback-failed \(deploy-failed: rollback command: exit 3/);
+    const body = reportComments(w, repo, p.pr, deploymentId)[0]!.body;
     expect(body).toContain('ROLLBACK FAILED');
     expect(body).toContain('image not found');
     expect(run.stdout).toMatch(/::error::stagegate: ROLLBACK FAILED/);
-  });
+  }, 120_000);
 
-  test('invalid configuration: config-invalid naming file:line:key, status error, nothing deployed', async () => {
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging' });
-    const before = (await ws.deploys()).length;
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/invalid.yml' }), env: env() });
-    expect(gh.violations).toEqual([]);
-    expect(run.outputs['reason-code']).toBe('config-invalid');
-    expect(run.report.message).toContain('cfg/invalid.yml:6:7: stages[0].deploy.comand: unknown key "comand" (did you mean "command"?)');
-    expect(gh.statesOf(dep.id)).toEqual(['error']);
-    expect((await ws.deploys()).length).toBe(before);
-  });
-
-  test('_extends: the org defaults are read through the GitHub contents API and merged', async () => {
-    gh.files.set('acme/.github:.github/stagegate.yml', stageYaml().replace('auto_rollback: true', 'auto_rollback: true'));
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 42 } });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/extends.yml' }), env: env() });
-    expect(gh.violations).toEqual([]);
-    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['success', 'ok']);
-    expect(gh.requests.some((r) => r.operationId === 'repos/get-content' && decodeURIComponent(r.path) === '/repos/acme/.github/contents/.github/stagegate.yml')).toBe(true);
-    expect((run.report.attempt as { smoke: unknown[] }).smoke).toHaveLength(2);
-  });
-
-  test('_extends naming a repository that cannot be read is config-invalid', async () => {
-    gh.files.clear();
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging' });
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { config: 'cfg/extends.yml' }), env: env() });
-    expect(gh.violations).toEqual([]);
-    expect(run.outputs['reason-code']).toBe('config-invalid');
-    expect(run.report.message).toBe('cfg/extends.yml:1:11: _extends: acme/.github:.github/stagegate.yml does not exist or is not readable by the app');
-    expect(gh.statesOf(dep.id)).toEqual(['error']);
-  });
-
-  test('dry run: validates, then changes nothing on GitHub and runs nothing', async () => {
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging', payload: { pull_request: 42 } });
-    const writesBefore = gh.requests.filter((r) => r.method !== 'GET').length;
-    const before = (await ws.deploys()).length;
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: inputs(dep.id, { 'dry-run': 'true' }), env: env() });
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.result).toBe('success');
-    expect(run.outputs['reason-code']).toBe('dry-run');
-    expect(gh.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
-    expect((await ws.deploys()).length).toBe(before);
-  });
-
-  test('a cancelled job (SIGTERM) stops the deploy command it started', async () => {
-    const dep = gh.addDeployment({ sha: ws.sha, environment: 'staging' });
-    const run = await runBundle({
-      apiUrl: gh.apiUrl,
-      workspace: ws.dir,
-      inputs: inputs(dep.id, { config: 'cfg/slow.yml' }),
-      env: env(),
-      cancel: { whenStdoutHas: 'slow-deploy-started', signal: 'SIGTERM' },
-    });
-    expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('::error::stagegate: cancelled (SIGTERM); stopped 1 running command(s)');
+  it('a cancelled job stops the deploy command it started; the deployment is left in_progress, never success', async () => {
+    const { repo } = await withVerifiedRelease();
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'v2\n' });
+    const marker = join(tmp, `late-${repoCount}`);
+    const started = join(tmp, `started-${repoCount}`);
+    const cancelled = appDeploys(w, repo, p, stageYaml({ deploy: `touch ${started}; sleep 3; touch ${marker}` }));
+    await w.sb.waitFor(() => (existsSync(started) ? true : null), 60_000, 'the deploy command to start');
+    const run = w.sb.runner.runs.find((r) => r.repo === repo && r.status !== 'completed')!;
+    const [owner, name] = repo.split('/') as [string, string];
+    await w.app.actions.cancelWorkflowRun({ owner, repo: name, run_id: run.id });
+    const { deploymentId } = await cancelled;
+    expect(run.conclusion).toBe('cancelled');
+    expect(run.stdout).toContain('::error::stagegate: cancelled (SIGINT); stopped 1 running command(s)');
     await new Promise((r) => setTimeout(r, 3500));
-    expect(existsSync(`${ws.deployLog}.late`)).toBe(false);
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress']);
-  }, 30_000);
+    expect(existsSync(marker)).toBe(false);
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress']);
+  }, 120_000);
+});
 
-  test('a missing required input fails with input-invalid and all three outputs', async () => {
-    const run = await runBundle({ apiUrl: gh.apiUrl, workspace: ws.dir, inputs: { token: 't', environment: 'staging', 'deployment-id': '1' }, env: env() });
+describe('the bundled action as a process', () => {
+  it('a missing required input fails with input-invalid and all three outputs, before any request', async () => {
+    const ws = await makeWorkspace({});
+    const run = await runBundle({ apiUrl: 'http://127.0.0.1:9/api/v3', workspace: ws.dir, inputs: { token: 't', app: 'stagegate', environment: 'staging', 'deployment-id': '1' } });
+    await ws.cleanup();
     expect(run.exitCode).toBe(1);
     expect(run.outputs.result).toBe('failure');
     expect(run.outputs['reason-code']).toBe('input-invalid');

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACTION_INPUTS, ACTION_OUTPUTS, readBooleanInput, readInput } from '../../action/inputs.js';
+import { RUN_NAME_EXPRESSION, RUN_NAME_EXPRESSION_PROTECTED } from '../../src/protocol/dispatch.js';
 import { REASON_CODE_LIST } from '../../src/protocol/status.js';
+import { deployWorkflow } from '../../sandbox/stack.js';
 import { ROOT } from './harness.js';
 
 // action.yml is what GitHub reads; the code reads ACTION_INPUTS and writes ACTION_OUTPUTS. They
@@ -29,7 +31,7 @@ describe('action.yml ↔ code', () => {
 
   test('declares exactly the inputs the code reads, with the same required flags, defaults and descriptions', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(ACTION_INPUTS).sort());
-    expect(Object.keys(action.inputs).sort()).toEqual(['config', 'deployment-id', 'dry-run', 'environment', 'pull-request', 'sha', 'token']);
+    expect(Object.keys(action.inputs).sort()).toEqual(['app', 'deployment-id', 'dry-run', 'environment', 'pull-request', 'sha', 'token']);
     for (const [name, spec] of Object.entries(ACTION_INPUTS)) {
       const yml = action.inputs[name]!;
       expect({ name, required: yml.required ?? false, default: yml.default, description: yml.description }).toEqual({
@@ -76,21 +78,31 @@ describe('docs/action.md', () => {
     expect(codes).toEqual(REASON_CODE_LIST);
   });
 
-  test('shows the workflow users add: workflow_dispatch with the four inputs the app sends, mapped to the action', () => {
-    const yml = /```yaml\n(# \.github\/workflows\/stagegate-deploy\.yml[\s\S]*?)```/.exec(docs)?.[1];
-    expect(yml).toBeDefined();
-    const wf = parse(yml!) as { on: { workflow_dispatch: { inputs: Record<string, unknown> } }; jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }> };
-    expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual(['deployment_id', 'environment', 'pull_request', 'sha']);
-    const steps = Object.values(wf.jobs)[0]!.steps;
-    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
-    expect(checkout.with?.ref).toBe('${{ inputs.sha }}');
-    const gate = steps.find((s) => s.with && 'deployment-id' in s.with)!;
-    expect(gate.with).toMatchObject({
-      environment: '${{ inputs.environment }}',
-      sha: '${{ inputs.sha }}',
-      'deployment-id': '${{ inputs.deployment_id }}',
-      'pull-request': '${{ inputs.pull_request }}',
-    });
-    for (const key of Object.keys(gate.with!)) expect(Object.keys(ACTION_INPUTS)).toContain(key);
+  test('shows both workflows users add, exactly as the sandbox runs them, with the run name the protocol parses', () => {
+    const blocks = [...docs.matchAll(/```yaml\n# \.github\/workflows\/stagegate-deploy\.yml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toEqual([deployWorkflow('your-org/stagegate@v1'), deployWorkflow('your-org/stagegate@v1', { mode: 'protection_rule', secrets: ['DEPLOY_TOKEN'] })]);
+    for (const [yml, expr] of [
+      [blocks[0]!, RUN_NAME_EXPRESSION],
+      [blocks[1]!, RUN_NAME_EXPRESSION_PROTECTED],
+    ] as const) {
+      const wf = parse(yml) as {
+        'run-name': string;
+        on: { workflow_dispatch: { inputs: Record<string, unknown> } };
+        jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>;
+      };
+      expect(wf['run-name']).toBe(expr);
+      expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual(['deployment_id', 'environment', 'pull_request', 'sha']);
+      const steps = Object.values(wf.jobs)[0]!.steps;
+      expect(steps.find((x) => x.uses?.startsWith('actions/checkout'))!.with?.ref).toBe('${{ inputs.sha }}');
+      const gate = steps.find((x) => x.with && 'deployment-id' in x.with)!;
+      expect(gate.with).toMatchObject({
+        app: 'stagegate',
+        environment: '${{ inputs.environment }}',
+        sha: '${{ inputs.sha }}',
+        'deployment-id': '${{ inputs.deployment_id }}',
+        'pull-request': '${{ inputs.pull_request }}',
+      });
+      for (const key of Object.keys(gate.with!)) expect(Object.keys(ACTION_INPUTS)).toContain(key);
+    }
   });
 });

@@ -20,7 +20,8 @@ export const randomSha = (): string => randomBytes(20).toString('hex');
 export const DEPLOY_SCRIPT = `#!/usr/bin/env bash
 set -eu
 echo "deploying $STAGEGATE_SHA to $STAGEGATE_ENVIRONMENT"
-printf '%s %s %s %s %s %s\\n' "$STAGEGATE_ENVIRONMENT" "$STAGEGATE_SHA" "\${STAGEGATE_PREVIOUS_SHA:-none}" "$STAGEGATE_DEPLOYMENT_ID" "$STAGEGATE_ROLLBACK" "\${INPUT_TOKEN:-no-token}" >> "$DEPLOY_LOG"
+echo "DEPLOYED $STAGEGATE_ENVIRONMENT $STAGEGATE_SHA \${STAGEGATE_PREVIOUS_SHA:-none} $STAGEGATE_DEPLOYMENT_ID $STAGEGATE_ROLLBACK \${INPUT_TOKEN:-no-token} release=$(cat release.txt 2>/dev/null || echo none)"
+if [ -n "\${DEPLOY_LOG:-}" ]; then echo "$STAGEGATE_SHA" >> "$DEPLOY_LOG"; fi
 if [ -f "\${FAIL_SHAS:-/nonexistent}" ] && grep -qx "$STAGEGATE_SHA" "$FAIL_SHAS"; then
   echo "deploy of $STAGEGATE_SHA failed: image not found" >&2
   exit 3

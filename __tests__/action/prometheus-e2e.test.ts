@@ -1,70 +1,65 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { MockGitHub } from '../../action/testing/mock-github.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseDeploymentPayload } from '../../src/protocol/deployment-payload.js';
 import { startDemoService, type DemoService, type Traffic } from '../../sandbox/services/demo-service.js';
 import { startPrometheus, type PrometheusServer } from '../../sandbox/services/prometheus.js';
-import { makeWorkspace, randomSha, runBundle, type Workspace } from './harness.js';
+import { actionRepo, appDeploys, deploysOf, descriptionsOf, mergedPromotion, reportComments, startActionWorld, statesOf, type ActionWorld } from './action-world.js';
 
-// The bundle against a REAL Prometheus (Debian package, started here on loopback) scraping a
-// demo service every second. The deploy command switches the demo service's release; the bad
-// release answers 30% of its requests with 500, which only the metric check can see.
+// The bundle, in real workflow runs of the sandbox, against a REAL Prometheus (Debian package, started
+// here on loopback) scraping a demo service every second. The deploy command switches the demo
+// service's release; the bad release answers 30% of its requests with 500, which only the metric
+// check can see.
 
 const RATIO = 'sum(rate(demo_http_requests_total{route="api",code=~"5.."}[4s])) / sum(rate(demo_http_requests_total{route="api"}[4s]))';
 
-let gh: MockGitHub;
+let w: ActionWorld;
 let demo: DemoService;
 let prom: PrometheusServer;
 let traffic: Traffic;
-let healthyWs: Workspace;
-let badWs: Workspace;
-const badSha: string[] = [];
+let repo: string;
+const releases: Record<string, number> = {};
+let healthy: { deploymentId: number; merge: string };
 
-function config(): string {
-  return `stages:
-  - name: production
-    branch: production
-    from: staging
-    deploy:
-      command: bash ./deploy.sh
-      timeout: 30s
-    verify:
-      smoke:
-        - name: health
-          url: ${demo.url}/healthz
-          expect: { status: 200, json: { status: ok } }
-          retries: 2
-          timeout: 5s
-        - name: deployed version
-          run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"
-      metrics:
-        url: ${prom.url}
-        window: 6s
-        interval: 1s
-        checks:
-          - name: 5xx ratio
-            query: ${RATIO}
-            max: 0.05
-          - name: traffic
-            query: sum(rate(demo_http_requests_total{route="api"}[4s]))
-            min: 1
-    auto_rollback: true
+function stage(): string {
+  return `name: production
+branch: production
+from: master
+deploy:
+  command: bash ./deploy.sh
+  timeout: 30s
+verify:
+  smoke:
+    - name: health
+      url: ${demo.url}/healthz
+      expect: { status: 200, json: { status: ok } }
+      retries: 2
+      timeout: 5s
+    - name: deployed version
+      run: node ./http.mjs GET ${demo.url}/version "$STAGEGATE_SHA"
+  metrics:
+    url: ${prom.url}
+    window: 6s
+    interval: 1s
+    checks:
+      - name: 5xx ratio
+        query: ${RATIO}
+        max: 0.05
+      - name: traffic
+        query: sum(rate(demo_http_requests_total{route="api"}[4s]))
+        min: 1
+auto_rollback: true
 `;
 }
 
 beforeAll(async () => {
-  gh = new MockGitHub();
-  await gh.start();
-  // Versions are SHAs; the bad release's SHA is only known after its workspace is committed,
-  // so the demo service looks its error ratio up at deploy time through this list.
-  const releases: Record<string, number> = {};
+  // Versions are SHAs; the bad release's is known once its promotion is merged: the demo service
+  // looks its error ratio up at deploy time through this map.
   demo = await startDemoService({ releases });
   prom = await startPrometheus({ targets: [demo.target], scrapeInterval: '1s' });
   traffic = demo.startTraffic({ rps: 40, maxDurationMs: 170_000 });
-  healthyWs = await makeWorkspace({ '.github/stagegate.yml': config(), 'release.txt': 'healthy\n' });
-  badWs = await makeWorkspace({ '.github/stagegate.yml': config(), 'release.txt': 'bad\n' });
-  releases[badWs.sha] = 0.3;
-  badSha.push(badWs.sha);
+  w = await startActionWorld({ DEMO_URL: demo.url });
+  repo = await actionRepo(w, 'metrics', 'production');
   await prom.waitForTargets(60_000);
-  // rate() needs two scrapes: wait until the ratio and the traffic have data.
+  // rate() needs two scrapes: wait until the traffic has data.
   await prom.waitForQuery(`sum(rate(demo_http_requests_total{route="api"}[4s]))`, (v) => v.length === 1 && v[0]! > 1, 60_000);
 }, 150_000);
 
@@ -72,29 +67,20 @@ afterAll(async () => {
   traffic?.stop();
   await prom?.stop();
   await demo?.stop();
-  await gh?.stop();
-  await healthyWs?.cleanup();
-  await badWs?.cleanup();
+  await w?.stop();
 });
 
-const env = (ws: Workspace): Record<string, string> => ({ DEPLOY_LOG: ws.deployLog, FAIL_SHAS: ws.failShas, DEMO_URL: demo.url });
-
 describe('metric checks measured by a real Prometheus', () => {
-  test('a healthy release passes: deployment success, the comment shows the observed values', async () => {
-    const first = gh.addDeployment({ sha: randomSha(), environment: 'production', states: ['success'] });
-    const dep = gh.addDeployment({ sha: healthyWs.sha, environment: 'production', payload: { pull_request: 7 } });
-    const run = await runBundle({
-      apiUrl: gh.apiUrl,
-      workspace: healthyWs.dir,
-      inputs: { token: 't0k', environment: 'production', sha: healthyWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' },
-      env: env(healthyWs),
-    });
+  it('a healthy release passes: deployment success, the comment shows the observed values', async () => {
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'healthy\n' }, 'production');
+    const { deploymentId, run } = await appDeploys(w, repo, p, stage());
+    healthy = { deploymentId, merge: p.merge };
 
-    expect(gh.violations).toEqual([]);
-    expect({ result: run.outputs.result, code: run.outputs['reason-code'], message: run.report.message }).toMatchObject({ result: 'success', code: 'ok' });
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress', 'success']);
-    expect(run.report.previousSha).toBe(first.sha);
-    const metrics = (run.report.attempt as { metrics: { name: string; verdict: string; evidence: { samples: number; max?: number; min?: number } }[] }).metrics;
+    expect(w.sb.violations).toEqual([]);
+    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['success', 'ok']);
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'success']);
+    const report = JSON.parse(run.outputs.report ?? '{}') as { attempt: { metrics: { name: string; verdict: string; evidence: { samples: number; max?: number; min?: number } }[] } };
+    const metrics = report.attempt.metrics;
     expect(metrics.map((m) => [m.name, m.verdict])).toEqual([
       ['5xx ratio', 'pass'],
       ['traffic', 'pass'],
@@ -102,47 +88,42 @@ describe('metric checks measured by a real Prometheus', () => {
     expect(metrics[0]!.evidence.samples).toBeGreaterThanOrEqual(6);
     expect(metrics[0]!.evidence.max).toBe(0);
     expect(metrics[1]!.evidence.min).toBeGreaterThan(1);
-    const body = gh.comments.find((c) => c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`))!.body;
-    expect(body).toMatch(/\| metric: 5xx ratio \| 0 \(\d+ samples\) \| ≤ 0\.05 \| ✅ pass \|/);
-    expect(demo.release().version).toBe(healthyWs.sha);
+    expect(reportComments(w, repo, p.pr, deploymentId)[0]!.body).toMatch(/\| metric: 5xx ratio \| 0 \(\d+ samples\) \| ≤ 0\.05 \| ✅ pass \|/);
+    expect(demo.release().version).toBe(p.merge);
   }, 90_000);
 
-  test('an unhealthy release fails on its 5xx ratio and is rolled back to the previous SHA, reported', async () => {
-    const dep = gh.addDeployment({ sha: badWs.sha, environment: 'production', payload: { pull_request: 7 } });
-    const run = await runBundle({
-      apiUrl: gh.apiUrl,
-      workspace: badWs.dir,
-      inputs: { token: 't0k', environment: 'production', sha: badWs.sha, 'deployment-id': String(dep.id), 'pull-request': '7' },
-      env: env(badWs),
-    });
+  it('an unhealthy release fails on its 5xx ratio and is rolled back to the previous verified release, reported', async () => {
+    const p = await mergedPromotion(w, repo, { 'release.txt': 'bad\n' }, 'production');
+    releases[p.merge] = 0.3;
+    const { deploymentId, run } = await appDeploys(w, repo, p, stage());
 
-    expect(gh.violations).toEqual([]);
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs.result).toBe('rolled_back');
-    expect(run.outputs['reason-code']).toBe('metrics-failed');
-    expect(run.report.previousSha).toBe(healthyWs.sha);
-    // The failed deployment is marked failure; a NEW deployment of the previous SHA succeeded.
-    expect(gh.statesOf(dep.id)).toEqual(['in_progress', 'failure']);
-    expect(gh.statusesOf(dep.id).at(-1)!.description).toMatch(/^failure: metrics-failed \(5xx ratio 0\.\d+ > 0\.05; rolling back to [0-9a-f]{7}\)$/);
-    const rollback = gh.deployments.find((d) => d.payload.rollback_of === dep.id)!;
-    expect(rollback.sha).toBe(healthyWs.sha);
-    expect(gh.statesOf(rollback.id)).toEqual(['in_progress', 'success']);
-    // What runs now is the previous release; the deploy script saw both deploys.
-    expect(demo.release().version).toBe(healthyWs.sha);
-    const deploys = await badWs.deploys();
-    expect(deploys.map((d) => [d[1], d[4]])).toEqual([
-      [badWs.sha, 'false'],
-      [healthyWs.sha, 'true'],
+    expect(w.sb.violations).toEqual([]);
+    expect(run.conclusion).toBe('failure');
+    expect([run.outputs.result, run.outputs['reason-code']]).toEqual(['rolled_back', 'metrics-failed']);
+    const report = JSON.parse(run.outputs.report ?? '{}') as { previousSha: string; attempt: { metrics: { name: string; verdict: string; evidence: { max?: number } }[] } };
+    expect(report.previousSha).toBe(healthy.merge);
+    // The failed deployment is marked failure; a NEW deployment of the previous verified release succeeded.
+    expect(statesOf(w, repo, deploymentId)).toEqual(['queued', 'in_progress', 'failure']);
+    expect(descriptionsOf(w, repo, deploymentId).at(-1)).toMatch(/^failure: metrics-failed \(5xx ratio 0\.\d+ > 0\.05; rolling back to [0-9a-f]{7}\)$/);
+    const rollback = [...w.sb.repo(repo).deployments.values()].find((d) => {
+      const pp = parseDeploymentPayload(d.payload);
+      return pp.kind === 'rollback' && pp.payload.rollback_of === deploymentId;
+    })!;
+    expect(rollback.sha).toBe(healthy.merge);
+    expect(statesOf(w, repo, rollback.id)).toEqual(['in_progress', 'success']);
+    // What runs now is the previous release — its own code (release.txt of that commit) ran for the rollback.
+    expect(demo.release().version).toBe(healthy.merge);
+    expect(deploysOf(run).map((d) => [d[1], d[4], d[6]])).toEqual([
+      [p.merge, 'false', 'release=bad'],
+      [healthy.merge, 'true', 'release=healthy'],
     ]);
-    expect(deploys[1]![2]).toBe(badWs.sha);
-    // The observed ratio is in the report and the comment.
-    const ratio = (run.report.attempt as { metrics: { name: string; verdict: string; evidence: { max?: number } }[] }).metrics[0]!;
+    const ratio = report.attempt.metrics[0]!;
     expect(ratio.verdict).toBe('fail');
     expect(ratio.evidence.max).toBeGreaterThan(0.05);
-    const body = gh.comments.find((c) => c.body.includes(`<!-- stagegate:deployment:${dep.id} -->`))!.body;
+    const body = reportComments(w, repo, p.pr, deploymentId)[0]!.body;
     expect(body).toContain('rolled back to');
     expect(body).toMatch(/\| metric: 5xx ratio \| [^|]+ \| ≤ 0\.05 \| ❌ fail \|/);
-    expect(body).toContain(`Rolled back the changes`);
+    expect(body).toContain('Rolled back the changes');
     expect(body).toContain(`as deployment ${rollback.id}`);
   }, 90_000);
 });
