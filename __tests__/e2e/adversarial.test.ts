@@ -43,7 +43,7 @@ async function promotion(
 }
 
 function stagegateDeployments(repo: string): number {
-  return world.sb.deploymentsOf(repo).filter((d) => d.description !== 'deployed before Stagegate' && (d.payload as { rollback_of?: number }).rollback_of === undefined).length;
+  return world.sb.deploymentsOf(repo).filter((d) => d.description !== 'an earlier Stagegate release' && (d.payload as { kind?: string }).kind !== 'rollback').length;
 }
 
 describe('adversarial promotions', () => {

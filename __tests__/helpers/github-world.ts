@@ -339,7 +339,16 @@ export class GitHubWorld {
           });
       return {
         status: 200,
-        body: listed.map((a, i) => ({ id: i + 1, node_id: `A${i}`, before: a.before, after: a.after, ref: `refs/heads/${ref}`, timestamp: '2026-11-20T10:00:00Z', activity_type: a.activity_type ?? 'push', actor: this.user(a.actor) })),
+        body: listed.map((a: { before: string; after: string; ref: string; actor: string; activity_type?: string }, i) => ({
+          id: i + 1,
+          node_id: `A${i}`,
+          before: a.before,
+          after: a.after,
+          ref: `refs/heads/${ref}`,
+          timestamp: '2026-11-20T10:00:00Z',
+          activity_type: a.activity_type ?? 'push',
+          actor: this.user(a.actor),
+        })),
       };
     });
     this.route('GET', `${prefix}/actions/runs/{run_id}`, ({ params }) => {
@@ -360,7 +369,9 @@ export class GitHubWorld {
     this.route('GET', `${prefix}/issues/{issue_number}/comments`, ({ params, url }) =>
       this.page(
         url,
-        this.comments.filter((c) => c.issue === Number(params.issue_number)).map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : (c.author ?? 'someone'), c.bot ? 'Bot' : 'User') })),
+        this.comments
+          .filter((c) => c.issue === Number(params.issue_number))
+          .map((c) => ({ id: c.id, body: c.body, user: this.user(c.bot ? 'stagegate[bot]' : (c.author ?? 'someone'), c.bot ? 'Bot' : 'User') })),
       ),
     );
     this.route('POST', `${prefix}/issues/{issue_number}/comments`, ({ params, body }) => {

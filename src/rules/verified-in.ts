@@ -102,9 +102,9 @@ export const verifiedInRule: Rule = {
     const run = runId === null ? undefined : await readFact(`workflow run ${runId}`, () => ctx.facts.workflowRun(runId));
     const v = judgeVerification(d, origin, statuses, run, trust);
     // A success whose run is still finishing is looked at again shortly, also if no webhook comes.
-    if (v.kind === 'pending') return result('pending', `${env} ${ref} of ${same}: ${v.why}`, [ref], run ? new Date(ctx.now.getTime() + RUN_RECHECK_MS).toISOString() : undefined);
-    if (v.kind === 'failed') return result('blocked', `${env} ${ref} of ${same}: ${v.why}`, [ref]);
-    if (v.kind === 'untrusted') return result('blocked', `${env} ${ref} of ${same} is not verified: untrusted success — ${v.why}`, [ref]);
+    if (v.kind === 'pending') return result('pending', `${env} ${ref} of ${same}: ${v.why}${passedOver}`, [ref], run ? new Date(ctx.now.getTime() + RUN_RECHECK_MS).toISOString() : undefined);
+    if (v.kind === 'failed') return result('blocked', `${env} ${ref} of ${same}: ${v.why}${passedOver}`, [ref]);
+    if (v.kind === 'untrusted') return result('blocked', `${env} ${ref} of ${same} is not verified: untrusted success — ${v.why}${passedOver}`, [ref]);
 
     const verifiedAt = Date.parse(v.verifiedAt);
     const soak = ctx.stage.soak ? durationMs(ctx.stage.soak) : 0;
@@ -113,8 +113,8 @@ export const verifiedInRule: Rule = {
     const by = `by run ${v.run.id}`;
     if (elapsed < soak) {
       const until = new Date(verifiedAt + soak).toISOString();
-      return result('pending', `${same} verified in ${env} ${by} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})`, [ref], until);
+      return result('pending', `${same} verified in ${env} ${by} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})${passedOver}`, [ref], until);
     }
-    return result('passed', `${same} verified in ${env} ${by} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}`, [ref]);
+    return result('passed', `${same} verified in ${env} ${by} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}${passedOver}`, [ref]);
   }),
 };
