@@ -121,6 +121,7 @@ async function main(): Promise<void> {
         repo,
         workflowPath: '.github/workflows/stagegate-deploy.yml',
         workflowName: 'stagegate-deploy',
+        concurrencyGroup: null,
         displayTitle: runName({ deploymentId: id, sha, environment: 'staging' }),
         event: 'workflow_dispatch',
         ref: 'refs/heads/staging',

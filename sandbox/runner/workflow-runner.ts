@@ -59,7 +59,18 @@ export class WorkflowRunner {
     const runNameExpr = typeof (doc as { 'run-name'?: unknown })['run-name'] === 'string' ? String((doc as { 'run-name'?: unknown })['run-name']) : null;
     // run-name may use inputs and the github context, as GitHub evaluates it when the run is created.
     const displayTitle = runNameExpr
-      ? substitute(runNameExpr, { inputs, token: '', secrets: new Map(), sha, ref: `refs/heads/${branch}`, repository: repo, actor: actor.login, runId: id, workflow: workflowName, stepOutputs: () => undefined })
+      ? substitute(runNameExpr, {
+          inputs,
+          token: '',
+          secrets: new Map(),
+          sha,
+          ref: `refs/heads/${branch}`,
+          repository: repo,
+          actor: actor.login,
+          runId: id,
+          workflow: workflowName,
+          stepOutputs: () => undefined,
+        })
       : workflowName;
     const now = new Date().toISOString();
     const run: WorkflowRun = {

@@ -218,7 +218,10 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
   });
 
   const deploymentStatuses = memo(async (id: string): Promise<Listing<DeploymentStatusFact>> => {
-    const res = await conditionalPages(client, cache, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...base, deployment_id: Number(id) }, (d) => d, { reuseMs: reuse('deployments'), maxPages: 3 });
+    const res = await conditionalPages(client, cache, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...base, deployment_id: Number(id) }, (d) => d, {
+      reuseMs: reuse('deployments'),
+      maxPages: 3,
+    });
     const items: DeploymentStatusFact[] = res.items.map((st) => ({
       id: Number(st.id),
       state: st.state,
@@ -263,7 +266,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
     if (!range.complete) return incomplete([], range.reason);
     return attributePushes(range.items, pr.headRef, async (cursor) => {
       const res = await client.request('GET /repos/{owner}/{repo}/activity', { ...base, ref: `refs/heads/${pr.headRef}`, per_page: 100, ...(cursor ? { after: cursor } : {}) });
-      return { items: res.data as unknown as ApiActivity[], next: nextCursor(res.headers as Record<string, unknown>) };
+      return { items: res.data.map((a): ApiActivity => ({ id: a.id, before: a.before, after: a.after, ref: a.ref, timestamp: a.timestamp, activity_type: a.activity_type, actor: a.actor })), next: nextCursor(res.headers as Record<string, unknown>) };
     });
   });
 

@@ -1,15 +1,10 @@
 import type { CommitFact, Listing, PushFact } from '../facts/types.js';
+import type { RouteData } from './client.js';
 
-/** One entry of GitHub's repository activity log (`GET /repos/{owner}/{repo}/activity`). */
-export interface ApiActivity {
-  id: number;
-  before: string;
-  after: string;
-  ref: string;
-  timestamp: string;
-  activity_type: 'push' | 'force_push' | 'branch_deletion' | 'branch_creation' | 'pr_merge' | 'merge_queue_merge';
+/** One entry of GitHub's repository activity log (`GET /repos/{owner}/{repo}/activity`), the fields attribution reads. */
+export type ApiActivity = Pick<RouteData<'GET /repos/{owner}/{repo}/activity'>[number], 'id' | 'before' | 'after' | 'ref' | 'timestamp' | 'activity_type'> & {
   actor: { login: string } | null;
-}
+};
 
 /** The `after` cursor of the `rel="next"` link, if any (the activity log pages by cursor). */
 export function nextCursor(headers: Record<string, unknown>): string | null {

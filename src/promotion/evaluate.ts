@@ -56,7 +56,15 @@ export async function evaluatePullRequest(input: {
 }): Promise<PullEvaluation> {
   const { client, owner, repo, pullNumber, cache } = input;
   const events = input.events;
-  const facts = createGitHubFacts({ client, owner, repo, pullNumber, ...(events ? { events } : {}), ...(cache ? { cache } : {}), ...(input.approvedRunOf ? { approvedRunOf: input.approvedRunOf } : {}) });
+  const facts = createGitHubFacts({
+    client,
+    owner,
+    repo,
+    pullNumber,
+    ...(events ? { events } : {}),
+    ...(cache ? { cache } : {}),
+    ...(input.approvedRunOf ? { approvedRunOf: input.approvedRunOf } : {}),
+  });
   const pr = await facts.pullRequest();
   if (pr.state !== 'open') return { kind: 'closed', pr, facts };
   const source = cache ? githubConfigSource(client, { cache, reuseMs: reuseWindow(cache, events, 'policy') }) : undefined;
