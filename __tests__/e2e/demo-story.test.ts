@@ -58,7 +58,10 @@ describe('the demo story', () => {
     const exported = await runBin(['audit', 'export', '--repo', REPO, '--format', 'json', ...store]);
     expect(exported.code).toBe(0);
     const rows = JSON.parse(exported.stdout) as ExportRow[];
-    const ours = [...r.deployments.values()].filter((d) => d.viaApp?.id === sb.app.id);
+    // The world starts with the current releases deployed by an earlier Stagegate (before this audit trail began).
+    const earlier = new Set(sb.runner.history.map((run) => Number(run.inputs.deployment_id)));
+    const ours = [...r.deployments.values()].filter((d) => d.viaApp?.id === sb.app.id && !earlier.has(d.id));
+    expect(earlier.size).toBe(2);
     expect(rows.map((x) => x.deploymentId)).toEqual(ours.map((d) => String(d.id)));
     for (const row of rows) {
       const d = r.deployments.get(Number(row.deploymentId))!;

@@ -85,7 +85,7 @@ describe('request economy of the app server', () => {
     expect(s.writes).toBe(0);
     expect(s.requests).toBeGreaterThan(0);
     expect(s.requests).toBeLessThanOrEqual(7);
-    expect(again.every((e) => e.conditional && e.status === 304)).toBe(true);
+    expect(again.filter((e) => !(e.conditional && e.status === 304)).map((e) => `${e.method} ${e.route} ${e.status} ${e.conditional}`)).toEqual([]);
     const after = [...sb.repo('acme/shop').comments.values()].find((c) => c.issueNumber === pr);
     expect({ comment: after?.body, updated: after?.updatedAt, checks: sb.checkRunsFor('acme/shop', head).length }).toEqual(before);
     expect(after?.body).not.toMatch(/Evaluated at/);

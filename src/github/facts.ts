@@ -25,7 +25,7 @@ import { cachedRange, diffTrees, tooLargeMessage, type RangeRead } from './range
 export { coAuthorTrailers } from './commits.js';
 
 /** Facts that change without their SHA changing, and so are revalidated (conditionally) rather than kept. */
-export type ChangeableFact = 'reviews' | 'check-runs' | 'statuses' | 'deployments' | 'policy';
+export type ChangeableFact = 'reviews' | 'check-runs' | 'statuses' | 'deployments' | 'policy' | 'activity';
 
 /**
  * The events that can change each changeable fact. An evaluation triggered only by other events
@@ -38,8 +38,10 @@ export const CHANGED_BY: Record<ChangeableFact, readonly GateEvent[]> = {
   // Not `check_suite`: a suite completes when its runs do, and each run's own `check_run.completed` revalidates.
   'check-runs': ['check_run'],
   statuses: ['status'],
-  deployments: ['deployment_status'],
+  deployments: ['deployment_status', 'workflow_run'],
   policy: [],
+  // Pushes to the head branch arrive as `pull_request` (synchronize), which revalidates everything.
+  activity: [],
 };
 
 /** How long an evaluation triggered by `events` may reuse a copy of `fact` (0: revalidate). */
@@ -238,7 +240,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
   const workflowRun = memo(async (id: string): Promise<WorkflowRunFact | null> => {
     const read = async (): Promise<WorkflowRunFact | null> => {
       try {
-        const r = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...base, run_id: Number(id) })).data;
+        const r = (await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...base, run_id: Number(id) }, { reuseMs: reuse('deployments') })).data;
         return {
           id: Number(r.id),
           repository: r.repository.full_name,
@@ -257,16 +259,18 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
         throw err;
       }
     };
-    // A completed run never changes again: kept by id.
-    return cache.immutable(`workflow-run:${repoKey(repository)}:${id}`, read, (r) => r !== null && r.status === 'completed');
+    // Not kept as immutable: a completed run can be re-run (same id, new attempt, new conclusion). 304s are free.
+    return read();
   });
 
   const pushes = memo(async (): Promise<Listing<PushFact>> => {
     const [pr, range] = await Promise.all([pullRequest(), commits('')]);
     if (!range.complete) return incomplete([], range.reason);
     return attributePushes(range.items, pr.headRef, async (cursor) => {
-      const res = await client.request('GET /repos/{owner}/{repo}/activity', { ...base, ref: `refs/heads/${pr.headRef}`, per_page: 100, ...(cursor ? { after: cursor } : {}) });
-      return { items: res.data.map((a): ApiActivity => ({ id: a.id, before: a.before, after: a.after, ref: a.ref, timestamp: a.timestamp, activity_type: a.activity_type, actor: a.actor })), next: nextCursor(res.headers as Record<string, unknown>) };
+      const params = { ...base, ref: `refs/heads/${pr.headRef}`, per_page: 100, ...(cursor ? { after: cursor } : {}) };
+      const res = await conditionalGet(client, cache, 'GET /repos/{owner}/{repo}/activity', params, { reuseMs: reuse('activity') });
+      const items = res.data.map((a): ApiActivity => ({ id: a.id, before: a.before, after: a.after, ref: a.ref, timestamp: a.timestamp, activity_type: a.activity_type, actor: a.actor }));
+      return { items, next: nextCursor({ link: res.link }) };
     });
   });
 
