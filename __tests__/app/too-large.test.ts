@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { GATE_MARKER } from '../../src/render/gate.js';
+import { GATE_MARKER } from '../../src/protocol/markers.js';
 import { AppHarness, useAppHarness, ciCheck, promotion, review } from '../helpers/app-harness.js';
 
 const harness = useAppHarness();
