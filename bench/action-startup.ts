@@ -7,7 +7,7 @@ import { Octokit } from '@octokit/rest';
 import { stageSchema } from '../src/config/schema.js';
 import { promotionPayload } from '../src/protocol/deployment-payload.js';
 import { runName } from '../src/protocol/dispatch.js';
-import { GitHubSandbox } from '../sandbox/index.js';
+import { GitHubSandbox, summarize, type LedgerEntry } from '../sandbox/index.js';
 
 // Start-up time of the bundled Action: from spawning `node dist/index.js` (with a runner's
 // environment, against a local GitHub stand-in) to the first byte of the deploy command's output.
@@ -21,6 +21,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const TOKEN = 'STAGEGATE-FIRST-DEPLOY-BYTE';
 
 interface Sample {
+  /** When the process was spawned (Date.now(), to cut the sandbox's request ledger). */
+  startedAt: number;
   firstByteMs: number;
   exitMs: number;
 }
@@ -34,6 +36,7 @@ function stats(values: number[]): string {
 function runOnce(env: NodeJS.ProcessEnv, cwd: string, token: string | null): Promise<Sample> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
+    const startedAt = Date.now();
     let firstByteMs = -1;
     let seen = '';
     const child = spawn(process.execPath, [BUNDLE], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -47,7 +50,7 @@ function runOnce(env: NodeJS.ProcessEnv, cwd: string, token: string | null): Pro
     child.on('close', (code) => {
       const exitMs = performance.now() - started;
       if (token !== null && firstByteMs < 0) return reject(new Error(`the deploy command's output never arrived (exit ${code})`));
-      resolvePromise({ firstByteMs, exitMs });
+      resolvePromise({ startedAt, firstByteMs, exitMs });
     });
   });
 }
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     // Warm the file system cache once.
     await runOnce({ ...base_env, INPUT_SHA: '' }, ws, null);
     const deploys: Sample[] = [];
+    const beforeByte: LedgerEntry[][] = [];
     const loads: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
       const { data } = await app.repos.createDeployment({ owner: 'acme', repo: 'bench', ref: sha, environment: 'staging', auto_merge: false, required_contexts: [], payload: { ...payload } });
@@ -144,7 +148,10 @@ async function main(): Promise<void> {
       });
       await writeFile(join(runner, 'output'), '');
       await writeFile(join(runner, 'summary'), '');
-      deploys.push(await runOnce({ ...base_env, GITHUB_RUN_ID: String(runId), 'INPUT_DEPLOYMENT-ID': String(id) }, ws, TOKEN));
+      const mark = sb.ledger.mark();
+      const sample = await runOnce({ ...base_env, GITHUB_RUN_ID: String(runId), 'INPUT_DEPLOYMENT-ID': String(id) }, ws, TOKEN);
+      deploys.push(sample);
+      beforeByte.push(sb.ledger.since(mark, (e) => e.at <= sample.startedAt + sample.firstByteMs));
       const last = sb.repo(repo).deployments.get(id)?.statuses.at(-1)?.state;
       if (last !== 'success') throw new Error(`bench run ${i} did not succeed (deployment status ${last ?? 'none'})`);
       // Bundle load alone: a run that stops at the first input check.
@@ -162,6 +169,12 @@ async function main(): Promise<void> {
     console.log(`  process start → exit (deploy done): ${stats(deploys.map((d) => d.exitMs))}`);
     console.log(`  bundle load → exit on input error:  ${stats(loads.map((d) => d.exitMs))}`);
     console.log(`  bare node start (node -e ''):        ${stats(bare)}`);
+    const first = beforeByte[beforeByte.length - 1] ?? [];
+    console.log(
+      `  requests before the first deploy byte (last run): ${first.length} — ${summarize(first)
+        .byRoute.map((r) => `${r.requests}× ${r.route}`)
+        .join(', ')}`,
+    );
   } finally {
     await sb.stop();
     await rm(ws, { recursive: true, force: true });
