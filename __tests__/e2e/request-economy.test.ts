@@ -22,11 +22,13 @@ let head = '';
 
 const fromApp = (e: LedgerEntry): boolean => !e.actor.startsWith('user:');
 
+// Quiet for a second: an evaluation can think without a request for a while on a loaded machine, and its
+// late writes must not be counted in the next step.
 async function step(act: () => Promise<unknown>): Promise<LedgerEntry[]> {
-  await sb.settled(60_000, 400);
+  await sb.settled(60_000, 1000);
   const mark = sb.ledger.mark();
   await act();
-  await sb.settled(60_000, 400);
+  await sb.settled(60_000, 1000);
   return sb.ledger.since(mark, fromApp);
 }
 
@@ -68,7 +70,7 @@ describe('request economy of the app server', () => {
 
     const reviewed = await step(async () => {
       await sb.review({ repo: 'acme/shop', pr, user: 'bob', event: 'APPROVE' });
-      await sb.settled(60_000, 400);
+      await sb.settled(60_000, 1000);
       await sb.review({ repo: 'acme/shop', pr, user: 'carol', event: 'APPROVE' });
     });
     expect(route(reviewed, '/repos/{owner}/{repo}/compare/{basehead}')).toHaveLength(0);
@@ -76,6 +78,7 @@ describe('request economy of the app server', () => {
   }, 120_000);
 
   it('makes no write and only conditional reads when an unchanged event is delivered again', async () => {
+    await sb.waitFor(() => (gate()?.conclusion === 'success' ? true : null), 60_000, 'the green gate');
     const last = [...sb.deliveries].reverse().find((d) => d.event === 'pull_request_review');
     expect(last).toBeDefined();
     const comment = [...sb.repo('acme/shop').comments.values()].find((c) => c.issueNumber === pr);
@@ -85,7 +88,11 @@ describe('request economy of the app server', () => {
     expect(s.writes).toBe(0);
     expect(s.requests).toBeGreaterThan(0);
     expect(s.requests).toBeLessThanOrEqual(7);
-    expect(again.filter((e) => !(e.conditional && e.status === 304)).map((e) => `${e.method} ${e.route} ${e.status} ${e.conditional}`)).toEqual([]);
+    expect(again.filter((e) => !e.conditional).map((e) => `${e.method} ${e.route} ${e.status}`)).toEqual([]);
+    // Every read is answered 304, except the check runs of the head once they are revalidated (past the 10 s reuse
+    // window on a slow machine): the app's own last check run changed that listing after it was read.
+    const changed = again.filter((e) => e.status !== 304 && e.route !== '/repos/{owner}/{repo}/commits/{ref}/check-runs');
+    expect(changed.map((e) => `${e.method} ${e.route} ${e.status}`)).toEqual([]);
     const after = [...sb.repo('acme/shop').comments.values()].find((c) => c.issueNumber === pr);
     expect({ comment: after?.body, updated: after?.updatedAt, checks: sb.checkRunsFor('acme/shop', head).length }).toEqual(before);
     expect(after?.body).not.toMatch(/Evaluated at/);
