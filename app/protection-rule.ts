@@ -1,3 +1,4 @@
+import { RELEASE_NOTES_DEFAULTS } from '../src/config/schema.js';
 import type { StageConfig } from '../src/config/schema.js';
 import { workflowPath } from '../src/protocol/deployment-payload.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
@@ -70,7 +71,7 @@ export async function reviewProtectionRule(deps: AppDeps, req: ProtectionRuleReq
     if (run.head_branch !== policy.workflow.ref) reasons.push(`run ${runId} runs on ${run.head_branch ?? 'no branch'}, not on ${policy.workflow.ref}`);
     if (run.head_sha.toLowerCase() !== sha) reasons.push(`run ${runId} is for ${run.head_sha.slice(0, 7)}, not the deployment's ${sha.slice(0, 7)}`);
     const facts = createGitHubFacts({ client, owner, repo, pullNumber: 0 });
-    const config = { stages: [policy.stage], risk: [], deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const } };
+    const config = { stages: [policy.stage], risk: [], deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const }, release_notes: RELEASE_NOTES_DEFAULTS };
     const timing = await evaluateGate({ config, stage: policy.stage, facts, now: deps.now() }, { rules: [windowsRule, freezeRule] });
     for (const r of timing.rules) if (r.state !== 'passed') reasons.push(`${r.title}: ${r.reason}`);
   }

@@ -263,7 +263,7 @@ describe('cross-field problems are reported together with the rest', () => {
       'a window key in a stage',
       minimal('  - { name: a, branch: a, from: x, timezone: UTC }\n'),
       'stages[0].timezone',
-      'unknown key "timezone" here; it belongs in stages[].windows[] or stages[].freeze[]',
+      'unknown key "timezone" here; it belongs in stages[].windows[] or stages[].freeze[] or rotation',
     ],
   ])('says where %s belongs', (_what, text, path, message) => {
     const r = parseConfig(text);

@@ -101,7 +101,7 @@ describe('gate comment', () => {
   });
 
   it('stays within GitHub’s limit, cutting with a note', () => {
-    const many = Array.from({ length: 3000 }, (_, i) => ({ number: i + 1, title: `Change number ${i} `.repeat(4), author: 'alice', htmlUrl: '', commits: [] }));
+    const many = Array.from({ length: 3000 }, (_, i) => ({ number: i + 1, title: `Change number ${i} `.repeat(30), author: 'alice', htmlUrl: '', commits: [] }));
     const body = renderGateComment(view({ mergedPulls: { complete: true, items: many } }));
     expect(body.length).toBeLessThanOrEqual(GITHUB_TEXT_LIMIT);
     expect(body).toMatch(/_Truncated to fit GitHub's size limit; the full record is in the audit trail._$/);

@@ -112,6 +112,14 @@ export interface ExportRow {
   rollback: ExportRollback | null;
   bypass: boolean;
   bypassReasons: string[];
+  /** The promotion PR was opened by Stagegate (a standing PR), when recorded. */
+  standingPr: boolean;
+  /** Stagegate merged the promotion itself (`auto_merge`), why, and how. */
+  autoMerged: { via: string; why: string; at: string } | null;
+  /** Teams (or users) on duty requested to review the promotion. */
+  dutyRequested: string[];
+  /** The GitHub Release published for this deployment (verified), if any. */
+  release: { tag: string; url: string; at: string } | null;
   /**
    * `verified`: the chain was verified intact before the export (and this row's record with it);
    * `after-break`: built from a record at or after the first broken one; `unverified`: rows read
@@ -123,7 +131,38 @@ export interface ExportRow {
   auditHash: string;
 }
 
-const FOLLOW_KINDS: readonly AuditKind[] = ['deployment.status', 'verification.result', 'rollback'];
+const FOLLOW_KINDS: readonly AuditKind[] = ['deployment.status', 'verification.result', 'rollback', 'release.published'];
+
+/** Records of continuous promotion, joined to rows by pull request: few per promotion, read once per export. */
+const PROMOTION_KINDS: readonly AuditKind[] = ['promotion.opened', 'promotion.auto_merged', 'duty.requested'];
+
+interface PromotionExtras {
+  standing: Set<number>;
+  autoMerged: Map<string, { via: string; why: string; at: string }>;
+  duty: Map<number, string[]>;
+}
+
+async function promotionExtras(store: AuditDatabase, repository: string): Promise<PromotionExtras> {
+  const out: PromotionExtras = { standing: new Set(), autoMerged: new Map(), duty: new Map() };
+  let afterSeq = 0;
+  for (;;) {
+    const page = await store.scan(repository, { afterSeq, limit: 500, kinds: PROMOTION_KINDS });
+    for (const r of page) {
+      const d = r.details;
+      const pr = typeof d['pullRequest'] === 'number' ? d['pullRequest'] : r.pullRequest;
+      if (pr === null) continue;
+      if (r.kind === 'promotion.opened') out.standing.add(pr);
+      else if (r.kind === 'promotion.auto_merged') out.autoMerged.set(`${pr}@${str(d['headSha']) ?? ''}`, { via: str(d['via']) ?? 'app', why: str(d['why']) ?? '', at: r.at });
+      else if (r.kind === 'duty.requested' && d['outcome'] === 'requested') {
+        const team = str(d['team']);
+        if (team && !(out.duty.get(pr) ?? []).includes(team)) out.duty.set(pr, [...(out.duty.get(pr) ?? []), team]);
+      }
+    }
+    const last = page[page.length - 1];
+    if (!last || page.length < 500) return out;
+    afterSeq = last.seq;
+  }
+}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -223,6 +262,7 @@ function rowIdentity(r: AuditRecord, opts: ExportOptions) {
  */
 export async function* exportRows(store: AuditDatabase, opts: ExportOptions): AsyncGenerator<ExportRow> {
   const pageSize = opts.pageSize ?? 500;
+  const extras = await promotionExtras(store, opts.repository);
   let afterSeq = 0;
   for (;;) {
     const page = await store.scan(opts.repository, {
@@ -255,15 +295,18 @@ export async function* exportRows(store: AuditDatabase, opts: ExportOptions): As
     for (const r of page) {
       const key = promotionKeyOf(r);
       const promotion = key === null ? null : (promotions.get(key) ?? null);
-      if (r.kind === 'merge.bypassed') yield bypassRow(r, promotion, opts);
+      if (r.kind === 'merge.bypassed') yield withExtras(bypassRow(r, promotion, opts), extras);
       else {
         const id = deploymentIdOf(r.details) as string;
-        yield deploymentRow(
-          r,
-          id,
-          (follow.get(id) ?? []).filter((f) => f.seq > r.seq),
-          promotion,
-          opts,
+        yield withExtras(
+          deploymentRow(
+            r,
+            id,
+            (follow.get(id) ?? []).filter((f) => f.seq > r.seq),
+            promotion,
+            opts,
+          ),
+          extras,
         );
       }
     }
@@ -273,11 +316,22 @@ export async function* exportRows(store: AuditDatabase, opts: ExportOptions): As
   }
 }
 
+function withExtras(row: ExportRow, x: PromotionExtras): ExportRow {
+  if (row.pullRequest === null) return row;
+  return {
+    ...row,
+    standingPr: x.standing.has(row.pullRequest),
+    autoMerged: x.autoMerged.get(`${row.pullRequest}@${row.headSha ?? ''}`) ?? null,
+    dutyRequested: x.duty.get(row.pullRequest) ?? [],
+  };
+}
+
 function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promotion: PromotionSummary | null, opts: ExportOptions): ExportRow {
   const d = r.details;
   const statuses: ExportStatus[] = [];
   let verification: ExportVerification | null = null;
   let rollback: ExportRollback | null = null;
+  let release: ExportRow['release'] = null;
   for (const f of later) {
     const fd = f.details;
     if (f.kind === 'deployment.status') {
@@ -293,6 +347,8 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
         runUrl: str(fd['runUrl']),
         checks: arr(fd['checks']).map(obj),
       };
+    } else if (f.kind === 'release.published') {
+      release = { tag: str(fd['tag']) ?? '', url: str(fd['url']) ?? '', at: f.at };
     } else if (f.kind === 'rollback') {
       rollback = { rollbackDeploymentId: str(fd['rollbackDeploymentId']), sha: str(fd['sha']) ?? '', state: str(fd['state']) ?? 'unknown', at: f.at };
     }
@@ -328,6 +384,10 @@ function deploymentRow(r: AuditRecord, id: string, later: AuditRecord[], promoti
     rollback,
     bypass: false,
     bypassReasons: [],
+    standingPr: false,
+    autoMerged: null,
+    dutyRequested: [],
+    release,
     auditSeq: r.seq,
     auditHash: r.hash,
   };
@@ -360,6 +420,10 @@ function bypassRow(r: AuditRecord, promotion: PromotionSummary | null, opts: Exp
     bypassReasons: arr(d['reasons'])
       .map(str)
       .filter((v): v is string => v !== null),
+    standingPr: false,
+    autoMerged: null,
+    dutyRequested: [],
+    release: null,
     auditSeq: r.seq,
     auditHash: r.hash,
   };

@@ -14,6 +14,10 @@ export type AuditKind =
   | 'merge.approved'
   | 'protection_rule.reviewed'
   | 'deploy.refused'
+  | 'promotion.opened'
+  | 'promotion.auto_merged'
+  | 'release.published'
+  | 'duty.requested'
   | 'override';
 
 /** Every kind, in a stable order (for validation and documentation). */
@@ -31,6 +35,10 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'merge.approved',
   'protection_rule.reviewed',
   'deploy.refused',
+  'promotion.opened',
+  'promotion.auto_merged',
+  'release.published',
+  'duty.requested',
   'override',
 ];
 
@@ -341,6 +349,56 @@ export type MergeBypassedDetails = {
   reasons: string[];
 };
 
+/** `promotion.opened`: the app opened the standing promotion PR of a stage (`promotion_pr: open`). */
+export type PromotionOpenedDetails = {
+  pullRequest: number;
+  title: string;
+  /** The `from` branch tip that had commits the stage branch lacked. */
+  fromSha: string;
+  baseSha: string;
+  ahead: number;
+};
+
+/** `promotion.auto_merged`: the app merged a promotion itself (`auto_merge: true`, no manual sign-off needed, gate green). */
+export type PromotionAutoMergedDetails = {
+  pullRequest: number;
+  /** The head the gate passed on; the merge was pinned to it. */
+  headSha: string;
+  mergeCommitSha: string | null;
+  /** `app`: the app's own merge; `github`: GitHub's auto-merge the app enabled. */
+  via: 'app' | 'github';
+  /** The policy in force (where it was read, its blob sha) and why no manual sign-off was needed. */
+  policy: { ref: string; path: string; blobSha: string | null };
+  why: string;
+};
+
+/** `release.published`: a GitHub Release for a deployment whose verification is trusted. */
+export type ReleasePublishedDetails = {
+  deploymentId: number;
+  releaseId: number;
+  tag: string;
+  url: string;
+  sha: string;
+  /** The previous verified deployment the notes start from (null: the first). */
+  previousDeploymentId: number | null;
+  previousSha: string | null;
+  pullRequests: number[];
+  /** The workflow run whose success is the evidence. */
+  runId: number;
+};
+
+/** `duty.requested`: the team (or user) on duty was requested to review a promotion. */
+export type DutyRequestedDetails = {
+  pullRequest: number;
+  team: string;
+  /** The turn's start (the request is made once per PR and turn). */
+  since: string | null;
+  until: string | null;
+  /** `requested`, or `failed` with GitHub's answer (e.g. the team has no access to the repository). */
+  outcome: 'requested' | 'failed';
+  error?: string;
+};
+
 /** Details of each kind. `override` is free-form. */
 export interface AuditDetailsByKind {
   'gate.result': GateResultDetails;
@@ -356,6 +414,10 @@ export interface AuditDetailsByKind {
   'merge.approved': MergeApprovedDetails;
   'protection_rule.reviewed': ProtectionRuleReviewedDetails;
   'deploy.refused': DeployRefusedDetails;
+  'promotion.opened': PromotionOpenedDetails;
+  'promotion.auto_merged': PromotionAutoMergedDetails;
+  'release.published': ReleasePublishedDetails;
+  'duty.requested': DutyRequestedDetails;
   override: Record<string, unknown>;
 }
 

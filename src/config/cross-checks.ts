@@ -84,6 +84,34 @@ export function crossChecks(doc: unknown): CrossProblem[] {
     ...cycles(stages, 'verified_in', 'verified_in forms a cycle, so none of these stages can ever be verified first'),
   );
 
+  const lowTiers = list(doc.risk).filter((r) => isObj(r) && r.level === 'low');
+  stages.forEach((s, i) => {
+    if (!isObj(s) || s.auto_merge !== true) return;
+    const approvals = isObj(s.signoff) && typeof s.signoff.approvals === 'number' ? s.signoff.approvals : 1;
+    const name = text(s.name);
+    const low = lowTiers.some((r) => isObj(r) && (r.stages === undefined || list(r.stages).includes(name)));
+    if (approvals > 0 && !low)
+      out.push({
+        path: ['stages', i, 'auto_merge'],
+        message: `can never merge: the stage requires ${approvals} approval${approvals === 1 ? '' : 's'} and no low-risk tier applies to it (set signoff.approvals: 0, or add a risk tier with level: low)`,
+      });
+  });
+
+  const rotation = isObj(doc.rotation) ? doc.rotation : null;
+  if (rotation) {
+    list(rotation.stages).forEach((st, j) => {
+      if (typeof st === 'string') nameProblem(['rotation', 'stages', j], st);
+    });
+    const zone = typeof rotation.timezone === 'string' && IANAZone.isValidZone(rotation.timezone) ? rotation.timezone : 'UTC';
+    list(rotation.overrides).forEach((o, j) => {
+      if (!isObj(o)) return;
+      const start = freezeEdge(o.from, zone, 'from');
+      const end = freezeEdge(o.to, zone, 'to');
+      if (start !== null && end !== null && end <= start)
+        out.push({ path: ['rotation', 'overrides', j, 'to'], message: `is before from (${String(o.from)}): the override would never start; swap from and to` });
+    });
+  }
+
   list(doc.risk).forEach((r, i) => {
     if (!isObj(r)) return;
     list(r.stages).forEach((st, j) => {

@@ -93,6 +93,36 @@ export const freezeSchema = z
   })
   .describe('Freeze period');
 
+/** A text template: `{stage}`, `{from}`, `{branch}`, `{date}`, `{n}` (where the key says) are replaced. */
+const templateText = z.string().min(1).max(1000);
+
+/** The standing promotion PR of a stage. */
+export const promotionPrSchema = z
+  .union([
+    z.enum(['manual', 'open']),
+    z.strictObject({
+      mode: z.enum(['manual', 'open']).default('open').describe('`open`: the app opens and keeps current the promotion PR; `manual`: people open it'),
+      title: templateText.default('Promote {from} → {branch}').describe('Title of the PR the app opens ({stage}, {from}, {branch})'),
+      body: templateText.optional().describe('Text put above the pending changes in the PR body ({stage}, {from}, {branch})'),
+      when_empty: z.enum(['keep', 'close']).default('keep').describe('When nothing is pending any more: keep the PR open saying so, or close it'),
+    }),
+  ])
+  .describe(
+    '`manual` (default: people open promotion PRs) or `open` (the app keeps one open whenever the from branch has commits the stage branch lacks), or a mapping with mode, title, body, when_empty',
+  );
+
+/** Publishing a GitHub Release when a deployment of the stage is verified. */
+export const releaseSchema = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      enabled: z.boolean().default(true).describe('Publish Releases for this stage'),
+      tag: templateText.default('{stage}-{date}.{n}').describe('Tag template: {stage}, {date} (YYYY-MM-DD in UTC, the verification day) and {n} (1, 2, … within the day)'),
+      name: templateText.optional().describe('Release title template (default: the tag)'),
+    }),
+  ])
+  .describe('Publish a GitHub Release (notes, links to the promotion PR and the deployment) when a deployment of this stage is deployed and verified; default true for the final stage');
+
 /** One deployment stage. */
 export const stageSchema = z
   .strictObject({
@@ -129,6 +159,14 @@ export const stageSchema = z
     soak: durationSchema.optional().describe('How long ago the verified deployment must have succeeded'),
     windows: z.array(windowSchema).default([]).describe('Deploy windows; none means always open'),
     freeze: z.array(freezeSchema).default([]).describe('Freeze periods'),
+    promotion_pr: promotionPrSchema.default('manual'),
+    auto_merge: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Merge the promotion as soon as its gate is green, with no human, when its requirement needs no manual sign-off (no approvals configured, or a low-risk-only range); windows, freezes and locks still hold it. A stage with manual sign-off never self-merges',
+      ),
+    release: releaseSchema.optional(),
   })
   .describe('A deployment stage');
 
@@ -149,6 +187,49 @@ export const riskSchema = z
   })
   .describe('Risk tier');
 
+/** A release-notes category: merged PRs with one of its labels. */
+export const releaseCategorySchema = z
+  .strictObject({
+    title: z.string().min(1).describe('Heading of the category'),
+    labels: z.array(z.string().min(1)).min(1).describe('PRs with any of these labels belong here (the first matching category wins)'),
+  })
+  .describe('Release-notes category');
+
+/** Release notes when the policy says nothing about them. */
+export const RELEASE_NOTES_DEFAULTS = { categories: [], uncategorized: 'Other changes', exclude_labels: [], mentions: false };
+
+/** How release notes are built (the gate comment, the standing PR, the Action report, the Release). */
+export const releaseNotesSchema = z
+  .strictObject({
+    categories: z.array(releaseCategorySchema).default([]).describe('Label categories, in order; PRs matching none go under `uncategorized`'),
+    uncategorized: z.string().min(1).default('Other changes').describe('Heading of PRs that match no category'),
+    exclude_labels: z.array(z.string().min(1)).default([]).describe('PRs with any of these labels are left out'),
+    mentions: z.boolean().default(false).describe('Name authors as @-mentions (which notify them) instead of plain names'),
+  })
+  .describe('Release notes');
+
+/** A holiday override of the rotation. */
+export const rotationOverrideSchema = z
+  .strictObject({
+    from: dateSchema.describe('First day (or instant) of the override, in the rotation time zone'),
+    to: dateSchema.describe('Last day (inclusive) or instant it ends'),
+    team: login.describe('Who is on duty instead'),
+  })
+  .describe('Rotation override');
+
+/** Deploy-duty rotation. */
+export const rotationSchema = z
+  .strictObject({
+    teams: z.array(login).min(1).describe('Teams (`@org/team`) or users on duty in turn'),
+    period: durationSchema.default('1w').describe('How long each turn lasts (whole days and weeks follow the local calendar, across DST)'),
+    start: dateSchema.describe('When the first of `teams` starts its turn (a date: midnight; a date-time: that local time), in `timezone`'),
+    timezone: timezone.default('UTC'),
+    require: z.boolean().default(false).describe('Also require one approval from the team on duty'),
+    stages: z.array(z.string().min(1)).optional().describe('Stages whose promotions the team on duty is asked to review (default: every stage with manual sign-off)'),
+    overrides: z.array(rotationOverrideSchema).default([]).describe('Who is on duty instead, for a while (holidays)'),
+  })
+  .describe('Deploy-duty rotation');
+
 /** The whole `.github/stagegate.yml`. */
 export const configSchema = z
   .strictObject({
@@ -167,6 +248,8 @@ export const configSchema = z
           ),
       })
       .default({ workflow: 'stagegate-deploy.yml', mode: 'dispatch' }),
+    release_notes: releaseNotesSchema.default(RELEASE_NOTES_DEFAULTS),
+    rotation: rotationSchema.optional(),
   })
   .describe('Stagegate configuration (.github/stagegate.yml)');
 
@@ -190,6 +273,40 @@ export type MetricCheck = z.output<typeof metricCheckSchema>;
 export type DeployWindow = z.output<typeof windowSchema>;
 /** A freeze period. */
 export type Freeze = z.output<typeof freezeSchema>;
+
+/** Release-notes settings. */
+export type ReleaseNotesConfig = Config['release_notes'];
+/** The rotation. */
+export type RotationConfig = NonNullable<Config['rotation']>;
+
+/** The standing-PR settings of a stage, resolved. */
+export interface PromotionPrSettings {
+  mode: 'manual' | 'open';
+  title: string;
+  body?: string;
+  whenEmpty: 'keep' | 'close';
+}
+
+/** A stage's `promotion_pr`, shorthand resolved. */
+export function promotionPrOf(stage: StageConfig): PromotionPrSettings {
+  const p = stage.promotion_pr;
+  if (typeof p === 'string') return { mode: p, title: 'Promote {from} → {branch}', whenEmpty: 'keep' };
+  return { mode: p.mode, title: p.title, ...(p.body ? { body: p.body } : {}), whenEmpty: p.when_empty };
+}
+
+/** The final stage: no stage promotes from its branch. */
+export function isFinalStage(config: Config, stage: StageConfig): boolean {
+  return !config.stages.some((s) => s.from === stage.branch);
+}
+
+/** A stage's Release settings, default resolved (on for the final stage), or null when off. */
+export function releaseOf(config: Config, stage: StageConfig): { tag: string; name?: string } | null {
+  const r = stage.release;
+  if (r === undefined) return isFinalStage(config, stage) ? { tag: '{stage}-{date}.{n}' } : null;
+  if (typeof r === 'boolean') return r ? { tag: '{stage}-{date}.{n}' } : null;
+  if (!r.enabled) return null;
+  return { tag: r.tag, ...(r.name ? { name: r.name } : {}) };
+}
 
 /** Is this smoke check an HTTP check? */
 export function isHttpSmoke(c: SmokeCheck): c is HttpSmokeCheck {

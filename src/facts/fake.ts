@@ -289,6 +289,8 @@ export function fakeDeployment(id: number, sha: string, environment: string, cre
               checks: [],
               windows: [],
               freeze: [],
+              promotion_pr: 'manual',
+              auto_merge: false,
             },
             pullRequest: 7,
             base: '0'.repeat(40),

@@ -116,8 +116,20 @@ export interface MergedPullFact {
   title: string;
   author: string;
   htmlUrl: string;
-  /** Commits of the range that belong to it. */
+  /**
+   * Commits of the range known to belong to it: its merge (or squash) commit, and the commits a
+   * rebase merge wrote. The commits a true merge brings in are found from the merge's parents.
+   */
   commits: string[];
+  /** Label names. */
+  labels?: string[];
+  /** `merge_commit_sha`: the merge, squash or (rebase) last rebased commit. */
+  mergeCommitSha?: string | null;
+  mergedAt?: string | null;
+  /** Branches it merged from and into, and whether its head was in this repository (a promotion PR is `from → branch` of a stage). */
+  headRef?: string;
+  baseRef?: string;
+  sameRepo?: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@ import { assessApprovals } from '../rules/approvals.js';
 import { earliest, errorMessage } from '../rules/common.js';
 import { rules as allRules, approvalsRule, riskRule } from '../rules/index.js';
 import { assessRisk } from '../rules/risk.js';
-import { worst, type ApprovalVerdict, type GateEvent, type GateResult, type RiskSummary, type Rule, type RuleContext, type RuleResult } from './types.js';
+import { worst, type ApprovalVerdict, type GateEvent, type GateResult, type RiskSummary, type SignoffSummary, type Rule, type RuleContext, type RuleResult } from './types.js';
 
 /** Options of {@link evaluateGate}. */
 export interface EvaluateOptions {
@@ -70,6 +70,7 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
   const candidates = options.rules ?? allRules;
 
   let verdicts: ApprovalVerdict[] = [];
+  let signoff: SignoffSummary | null = null;
   let risk: RiskSummary | null = null;
   const run = async (rule: Rule): Promise<RuleResult> => {
     const blocked = (reason: string): RuleResult => ({ id: rule.id, title: rule.title, state: 'blocked', reason, matched: [] });
@@ -78,6 +79,10 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
         try {
           const a = await assessApprovals(shared);
           verdicts = a.verdicts;
+          signoff = {
+            required: a.requirements.reduce((n, r) => n + r.approvals, 0),
+            requirements: a.requirements.map((r) => ({ label: r.label, kind: r.kind, approvals: r.approvals, waived: r.waived })),
+          };
           return a.result;
         } catch (err) {
           return blocked(errorMessage(err));
@@ -121,6 +126,7 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
     rules: ruleResults,
     approvals: verdicts,
     risk,
+    signoff,
     ...(nextChangeAt ? { nextChangeAt } : {}),
   };
 }

@@ -84,6 +84,13 @@ export interface RiskSummary {
   policyChanged: string[];
 }
 
+/** The sign-off this range needs: each requirement (the stage's, touched risk tiers', the team on duty's) and its count. */
+export interface SignoffSummary {
+  /** Approvals needed in all (0: no manual sign-off). */
+  required: number;
+  requirements: { label: string; kind: 'stage' | 'risk' | 'duty'; approvals: number; waived: boolean }[];
+}
+
 /** The gate's result for one evaluation. */
 export interface GateResult {
   repository: string;
@@ -96,6 +103,8 @@ export interface GateResult {
   rules: RuleResult[];
   approvals: ApprovalVerdict[];
   risk: RiskSummary | null;
+  /** What sign-off the range needs; null when the approvals rule could not tell (it is then blocked). */
+  signoff?: SignoffSummary | null;
   /** When the gate waits only on time (a window or soak), when it may next change. */
   nextChangeAt?: string;
 }

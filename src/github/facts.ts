@@ -16,6 +16,7 @@ import type {
 import type { GateEvent } from '../gate/types.js';
 import { budgeted, BudgetExceeded, RequestBudget } from './budget.js';
 import { isNotFound, memo, type GitHubRequester, type RouteData } from './client.js';
+import { listMergedPulls } from '../release-notes/github.js';
 import { loginOf } from './commits.js';
 import { conditionalGet, conditionalPages } from './conditional.js';
 import { FactCache, permissionKey, repoKey, teamKey } from './fact-cache.js';
@@ -337,25 +338,4 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
     permission: (login) => permission(login.toLowerCase()),
     mergedPulls: () => mergedPulls(''),
   };
-}
-
-/** Pull requests whose merge commit is in the range: closed PRs, most recently updated first, until older than the range. */
-async function listMergedPulls(client: GitHubRequester, owner: string, repo: string, self: number, commits: readonly { sha: string; author: { date: string } }[]): Promise<Listing<MergedPullFact>> {
-  const inRange = new Set(commits.map((c) => c.sha));
-  const oldest = commits.reduce<string>((min, c) => (c.author.date && (!min || c.author.date < min) ? c.author.date : min), '');
-  const found: MergedPullFact[] = [];
-  const seen = new Set<number>();
-  for (let page = 1; page <= 10; page++) {
-    const list = (await client.request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100, page })).data;
-    for (const p of list) {
-      if (!p.merged_at || !p.merge_commit_sha || p.number === self || seen.has(p.number)) continue;
-      if (inRange.has(p.merge_commit_sha)) {
-        seen.add(p.number);
-        found.push({ number: p.number, title: p.title, author: loginOf(p.user) ?? 'ghost', htmlUrl: p.html_url, commits: [p.merge_commit_sha] });
-      }
-    }
-    const last = list[list.length - 1];
-    if (list.length < 100 || (last && oldest && last.updated_at < oldest)) return { complete: true, items: found };
-  }
-  return incomplete(found, 'not every merged pull request could be listed');
 }

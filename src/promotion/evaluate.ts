@@ -6,6 +6,7 @@ import { githubConfigSource } from '../github/config-source.js';
 import type { FactCache } from '../github/fact-cache.js';
 import { createGitHubFacts, reuseWindow } from '../github/facts.js';
 import type { GateView } from '../render/gate.js';
+import { buildReleaseNotes } from '../release-notes/model.js';
 import { matchPromotion, type PromotionMatch } from './match.js';
 
 /** Repository web URL from a PR's web URL (works for GitHub Enterprise hosts too). */
@@ -24,7 +25,8 @@ async function settle<T>(p: Promise<T>): Promise<T | null> {
 /** Builds the render view; facts the rules already read are memoised, so this costs little. */
 export async function gateView(facts: PromotionFacts, pr: PullRequestFact, match: Extract<PromotionMatch, { kind: 'promotion' }>, result: GateResult): Promise<GateView> {
   const [commits, mergedPulls] = await Promise.all([settle(facts.commits()), settle<Listing<MergedPullFact>>(facts.mergedPulls())]);
-  return { result, pullRequest: pr, commits, mergedPulls, configOrigin: match.origin, repoUrl: repoUrlOf(pr) };
+  const releaseNotes = commits ? buildReleaseNotes({ range: { from: pr.baseSha, to: pr.headSha }, commits, pulls: mergedPulls, config: match.config }) : null;
+  return { result, pullRequest: pr, commits, mergedPulls, releaseNotes, configOrigin: match.origin, repoUrl: repoUrlOf(pr) };
 }
 
 /** What evaluating a pull request's gate found. */

@@ -3,6 +3,9 @@ import { formatConfigError } from '../config/load.js';
 import type { CommitFact, Listing, MergedPullFact, PullRequestFact } from '../facts/types.js';
 import type { ApprovalVerdict, GateResult, RuleResult, RuleState } from '../gate/types.js';
 import { GATE_MARKER, MERGE_MARKER } from '../protocol/markers.js';
+import { RELEASE_NOTES_DEFAULTS } from '../config/schema.js';
+import { buildReleaseNotes, type ReleaseNotes } from '../release-notes/model.js';
+import { renderReleaseNotes } from '../release-notes/render.js';
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from './limits.js';
 
 /** Everything the gate comment and check run show; built by the outer layer, rendered purely. */
@@ -13,6 +16,8 @@ export interface GateView {
   commits: Listing<CommitFact> | null;
   /** Merged PRs in the range, for release notes; null when they could not be read. */
   mergedPulls: Listing<MergedPullFact> | null;
+  /** The release notes of the range (src/release-notes); absent: built from `commits` and `mergedPulls` with default settings. */
+  releaseNotes?: ReleaseNotes | null;
   configOrigin: ConfigOrigin;
   /** Web URL of the repository, e.g. https://github.com/acme/app. */
   repoUrl: string;
@@ -106,24 +111,15 @@ function riskLines(result: GateResult): string[] {
 function releaseNotes(view: GateView): string[] {
   const commits = view.commits;
   if (!commits) return ['_Release notes unavailable: the commits could not be read._'];
-  const pulls = view.mergedPulls;
-  const lines: string[] = [];
-  const covered = new Set<string>();
-  if (pulls) {
-    for (const p of pulls.items) {
-      lines.push(`- #${p.number} ${p.title.replace(/\r?\n/g, ' ')} — @${p.author}`);
-      p.commits.forEach((c) => covered.add(c));
-    }
-  }
-  const direct = commits.items.filter((c) => !covered.has(c.sha) && c.parents.length < 2);
-  if (pulls && direct.length > 0) {
-    lines.push('', '<details><summary>Commits not in a merged pull request</summary>', '');
-    for (const c of direct) lines.push(`- \`${short(c.sha)}\` ${(c.message.split('\n')[0] ?? '').trim()} — ${c.author.login ? `@${c.author.login}` : c.author.name}`);
-    lines.push('', '</details>');
-  }
-  if (!pulls) lines.unshift('_Merged pull requests could not be listed; commits only._');
-  else if (!pulls.complete) lines.push('', `_Release notes may be incomplete: ${pulls.reason}._`);
-  return lines.length ? lines : ['_No changes._'];
+  const notes =
+    view.releaseNotes ??
+    buildReleaseNotes({
+      range: { from: view.result.baseSha, to: view.result.headSha },
+      commits,
+      pulls: view.mergedPulls,
+      config: { stages: [], release_notes: RELEASE_NOTES_DEFAULTS },
+    });
+  return renderReleaseNotes(notes, { repoUrl: view.repoUrl, headingLevel: 4, maxEntries: 200 });
 }
 
 function rangeLine(view: GateView): string {

@@ -1,6 +1,7 @@
 import type { ReviewFact, TeamMembership } from '../facts/types.js';
 import { worst, type ApprovalVerdict, type RefusalReason, type Rule, type RuleContext, type RuleResult } from '../gate/types.js';
-import { errorMessage, failClosed, humanList, readAll, readFact, shortSha } from './common.js';
+import { dutyAt, dutyStages } from '../rotation/schedule.js';
+import { earliest, errorMessage, failClosed, humanList, readAll, readFact, shortSha } from './common.js';
 import { rangePeople, type RangePeople, type RangeRole } from './people.js';
 import { applicableTiers, matchRisk } from './risk.js';
 
@@ -11,7 +12,7 @@ const TITLE = 'Approvals';
 export interface SignoffRequirement {
   /** `production` or the tier's name. */
   label: string;
-  kind: 'stage' | 'risk';
+  kind: 'stage' | 'risk' | 'duty';
   /** Approvals needed (0 when waived because only low-risk paths changed). */
   approvals: number;
   /** Users and `@org/team`s whose approvals count; undefined means any reviewer. */
@@ -24,6 +25,8 @@ export interface SignoffRequirement {
 export interface ApprovalsAssessment {
   result: RuleResult;
   verdicts: ApprovalVerdict[];
+  /** Every requirement judged, with its count (0 when waived or none is configured). */
+  requirements: SignoffRequirement[];
 }
 
 type Eligibility = { kind: 'yes'; via: string } | { kind: 'no'; why: string } | { kind: 'unknown'; why: string };
@@ -88,6 +91,8 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
     waived: lowOnly && stage.signoff.approvals > 0,
   });
   requirements.push(...tierRequirements);
+  const duty = dutyRequirement(config, stage, ctx.now);
+  if (duty) requirements.push(duty.requirement);
 
   let people: RangePeople | null = null;
   if (stage.signoff.separation_of_duties) {
@@ -161,7 +166,7 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
   const notEligible = new Map<string, string[]>();
   const children: RuleResult[] = [];
   for (const req of requirements) {
-    const title = req.kind === 'stage' ? `Sign-off for ${req.label}` : `Sign-off for risk tier ${req.label}`;
+    const title = req.kind === 'stage' ? `Sign-off for ${req.label}` : req.kind === 'duty' ? `Sign-off by ${req.label}` : `Sign-off for risk tier ${req.label}`;
     const counted: string[] = [];
     const unknown: string[] = [];
     for (const r of freshApprovals) {
@@ -198,7 +203,7 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
       state = 'pending';
       reason = `${tally} from ${describeReviewers(req.reviewers)}${counted.length > 0 ? ` (so far: ${humanList(counted)})` : ''}`;
     }
-    children.push({ id: ID, title, state, reason, matched: counted });
+    children.push({ id: ID, title, state, reason, matched: counted, ...(req.kind === 'duty' && duty?.until ? { nextChangeAt: duty.until } : {}) });
   }
 
   const verdicts: ApprovalVerdict[] = [];
@@ -232,7 +237,24 @@ export async function assessApprovals(ctx: RuleContext): Promise<ApprovalsAssess
   const state = worst(children.map((c) => c.state));
   const reason = children.length === 1 ? children[0]!.reason : children.map((c) => `${c.title.replace(/^Sign-off for /, '')}: ${c.reason}`).join('; ');
   const matched = [...new Set(children.flatMap((c) => c.matched))];
-  return { result: { id: ID, title: TITLE, state, reason, matched, children }, verdicts };
+  const nextChangeAt = children.reduce<string | undefined>((acc, c) => earliest(acc, c.nextChangeAt), undefined);
+  return { result: { id: ID, title: TITLE, state, reason, matched, children, ...(nextChangeAt ? { nextChangeAt } : {}) }, verdicts, requirements };
+}
+
+/**
+ * `rotation.require`: one approval of the head from the team (or user) on duty, on the stages the
+ * rotation covers. Before the rotation starts nobody is on duty and nothing extra is required. The
+ * requirement changes at the hand-over (`until`), so the gate is evaluated again then.
+ */
+function dutyRequirement(config: RuleContext['config'], stage: RuleContext['stage'], now: Date): { requirement: SignoffRequirement; until: string | null } | null {
+  const r = config.rotation;
+  if (!r?.require || !dutyStages(config).some((s) => s.name === stage.name)) return null;
+  const duty = dutyAt(r, now);
+  if (!duty.team) return null;
+  return {
+    requirement: { label: `${duty.team} (on duty)`, kind: 'duty', approvals: 1, reviewers: [duty.team], waived: false },
+    until: duty.until ? duty.until.toISOString() : null,
+  };
 }
 
 /** Approvals (see {@link assessApprovals}). */
