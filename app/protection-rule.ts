@@ -1,10 +1,10 @@
-import { RELEASE_NOTES_DEFAULTS } from '../src/config/schema.js';
-import type { StageConfig } from '../src/config/schema.js';
+import { DEFAULT_COMMANDS, RELEASE_NOTES_DEFAULTS, type StageConfig } from '../src/config/schema.js';
 import { workflowPath } from '../src/protocol/deployment-payload.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
-import { freezeRule, windowsRule } from '../src/rules/index.js';
+import { stateHolds } from '../src/locks/holds.js';
+import { freezeRule, lockRule, windowsRule } from '../src/rules/index.js';
 import { mergeApprovalKey, protectionApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 
@@ -71,8 +71,15 @@ export async function reviewProtectionRule(deps: AppDeps, req: ProtectionRuleReq
     if (run.head_branch !== policy.workflow.ref) reasons.push(`run ${runId} runs on ${run.head_branch ?? 'no branch'}, not on ${policy.workflow.ref}`);
     if (run.head_sha.toLowerCase() !== sha) reasons.push(`run ${runId} is for ${run.head_sha.slice(0, 7)}, not the deployment's ${sha.slice(0, 7)}`);
     const facts = createGitHubFacts({ client, owner, repo, pullNumber: 0 });
-    const config = { stages: [policy.stage], risk: [], deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const }, release_notes: RELEASE_NOTES_DEFAULTS };
-    const timing = await evaluateGate({ config, stage: policy.stage, facts, now: deps.now() }, { rules: [windowsRule, freezeRule] });
+    const config = {
+      stages: [policy.stage],
+      risk: [],
+      deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const },
+      release_notes: RELEASE_NOTES_DEFAULTS,
+      commands: { ...DEFAULT_COMMANDS },
+      locks: {},
+    };
+    const timing = await evaluateGate({ config, stage: policy.stage, facts, now: deps.now(), holds: stateHolds(deps.chatops, repository, deps.now) }, { rules: [windowsRule, freezeRule, lockRule] });
     for (const r of timing.rules) if (r.state !== 'passed') reasons.push(`${r.title}: ${r.reason}`);
   }
   const state = reasons.length === 0 ? 'approved' : 'rejected';

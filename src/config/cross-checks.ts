@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { parseDuration } from './duration.js';
 import { DATE, HOURS } from './formats.js';
 import { suggestValue } from './suggest.js';
 
@@ -119,6 +120,17 @@ export function crossChecks(doc: unknown): CrossProblem[] {
     });
     if (r.level === 'low' && r.signoff !== undefined) out.push({ path: ['risk', i, 'signoff'], message: 'a low tier cannot require sign-off (low means the paths need no manual sign-off)' });
   });
+  const breakGlass = isObj(doc.break_glass) ? doc.break_glass : null;
+  list(breakGlass?.stages).forEach((st, j) => {
+    if (typeof st === 'string') nameProblem(['break_glass', 'stages', j], st);
+  });
+  const locks = isObj(doc.locks) ? doc.locks : null;
+  const lockDefault = typeof locks?.default_duration === 'string' ? parseDuration(locks.default_duration) : null;
+  const lockMax = typeof locks?.max_duration === 'string' ? parseDuration(locks.max_duration) : null;
+  if (lockDefault !== null && lockMax !== null && lockDefault > lockMax) {
+    out.push({ path: ['locks', 'default_duration'], message: `is longer than max_duration (${String(locks?.max_duration)}): a lock without --for could never be taken` });
+  }
+  if (lockMax === 0) out.push({ path: ['locks', 'max_duration'], message: 'is zero: no lock could ever be taken' });
   return out;
 }
 

@@ -230,6 +230,70 @@ export const rotationSchema = z
   })
   .describe('Deploy-duty rotation');
 
+/** A repository role, weakest first: what GitHub reports as the user's role on the repository. */
+export const permissionLevelSchema = z.enum(['read', 'triage', 'write', 'maintain', 'admin']).describe('A repository role: read, triage, write, maintain or admin (each includes the ones before it)');
+
+/** ChatOps comment commands (`/stagegate …` on a promotion PR): who may run which, and how `deploy` merges. */
+export const commandsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Read `/stagegate` commands in pull request comments; false ignores every comment'),
+    merge_method: z.enum(['merge', 'squash', 'rebase']).default('merge').describe('How `/stagegate deploy` merges an open promotion whose gate is green'),
+    help: permissionLevelSchema.default('read').describe('Least role that may run `/stagegate help`'),
+    status: permissionLevelSchema.default('read').describe('Least role that may run `/stagegate status`'),
+    recheck: permissionLevelSchema.default('write').describe('Least role that may run `/stagegate recheck`'),
+    deploy: permissionLevelSchema.default('write').describe('Least role that may run `/stagegate deploy`'),
+    rollback: permissionLevelSchema.default('write').describe('Least role that may run `/stagegate rollback`'),
+    lock: permissionLevelSchema.default('write').describe('Least role that may run `/stagegate lock`'),
+    unlock: permissionLevelSchema.default('write').describe("Least role that may run `/stagegate unlock` (the lock's holder, or an admin)"),
+  })
+  .describe('ChatOps comment commands');
+
+/** The commands section when the file has none: every command on, with the default roles. */
+export const DEFAULT_COMMANDS = {
+  enabled: true,
+  merge_method: 'merge',
+  help: 'read',
+  status: 'read',
+  recheck: 'write',
+  deploy: 'write',
+  rollback: 'write',
+  lock: 'write',
+  unlock: 'write',
+} as const satisfies z.output<typeof commandsSchema>;
+
+/** Stage locks (`/stagegate lock`): how long they may last. */
+export const locksSchema = z
+  .strictObject({
+    default_duration: durationSchema.optional().describe('How long a lock without `--for` lasts (default: until unlocked)'),
+    max_duration: durationSchema.optional().describe('The longest lock allowed; a longer `--for` is refused (default: no limit)'),
+  })
+  .describe('Stage locks');
+
+/** Rules that break-glass may waive. */
+export const BREAK_GLASS_WAIVABLE = ['signoff', 'windows', 'freeze', 'verified_in', 'lock', 'checks'] as const;
+
+/** Break-glass (`/stagegate break-glass <reason>`): the emergency path, and the follow-up it owes. */
+export const breakGlassSchema = z
+  .strictObject({
+    teams: z.array(login).min(1).describe('Teams (`@org/team-slug`) or users whose members may break glass'),
+    stages: z.array(z.string().min(1)).optional().describe('Stages break-glass may be used for (default: every stage)'),
+    waive: z
+      .array(z.enum(BREAK_GLASS_WAIVABLE))
+      .default(['signoff', 'windows', 'freeze'])
+      .describe(
+        'Rules the gate passes without: `signoff` (approvals, separation of duties, risk tiers), `windows`, `freeze`, `verified_in` (and soak), `lock`, `checks` (required checks; never waived unless listed)',
+      ),
+    follow_up: z
+      .strictObject({
+        approvals: z.number().int().min(1).max(20).default(1).describe('Approvals (`/stagegate approve` on the follow-up issue) the break-glass needs afterwards'),
+        deadline: durationSchema.default('24h').describe('Time after the break-glass within which the follow-up must be approved; later it is flagged overdue'),
+        reviewers: z.array(login).optional().describe("Users or teams whose approval counts (default: the stage's signoff.reviewers, else anyone with write access)"),
+      })
+      .default({ approvals: 1, deadline: '24h' })
+      .describe('The follow-up issue opened for every break-glass'),
+  })
+  .describe('Break-glass: emergency deploys by named teams, with a follow-up review');
+
 /** The whole `.github/stagegate.yml`. */
 export const configSchema = z
   .strictObject({
@@ -250,6 +314,9 @@ export const configSchema = z
       .default({ workflow: 'stagegate-deploy.yml', mode: 'dispatch' }),
     release_notes: releaseNotesSchema.default(RELEASE_NOTES_DEFAULTS),
     rotation: rotationSchema.optional(),
+    commands: commandsSchema.default(DEFAULT_COMMANDS),
+    locks: locksSchema.default({}),
+    break_glass: breakGlassSchema.optional(),
   })
   .describe('Stagegate configuration (.github/stagegate.yml)');
 
@@ -307,6 +374,17 @@ export function releaseOf(config: Config, stage: StageConfig): { tag: string; na
   if (!r.enabled) return null;
   return { tag: r.tag, ...(r.name ? { name: r.name } : {}) };
 }
+
+/** The ChatOps commands section. */
+export type CommandsConfig = z.output<typeof commandsSchema>;
+/** A repository role. */
+export type PermissionLevel = z.output<typeof permissionLevelSchema>;
+/** The locks section. */
+export type LocksConfig = z.output<typeof locksSchema>;
+/** The break-glass section. */
+export type BreakGlassConfig = z.output<typeof breakGlassSchema>;
+/** A rule break-glass may waive. */
+export type Waivable = (typeof BREAK_GLASS_WAIVABLE)[number];
 
 /** Is this smoke check an HTTP check? */
 export function isHttpSmoke(c: SmokeCheck): c is HttpSmokeCheck {
