@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
+import { withProcessMutex } from '../audit/locks.js';
+import { chatopsMigrations, type ChatopsDialect, type ChatopsSchema } from './schema.js';
+import type { ChatopsDb } from './store.js';
+
+/** Kysely's migration bookkeeping of the ChatOps tables. */
+export const CHATOPS_MIGRATION_TABLE = 'stagegate_chatops_migration';
+export const CHATOPS_MIGRATION_LOCK_TABLE = 'stagegate_chatops_migration_lock';
+
+/**
+ * The app's ChatOps state — stage locks, break-glasses and their follow-ups, the command history —
+ * in the audit trail's database (the embedded file, or PostgreSQL), shared by every app process.
+ * Table modules are plain functions over a {@link ChatopsDb}, used inside `read` or `transaction`.
+ */
+export interface ChatopsState {
+  readonly dialect: ChatopsDialect;
+  readonly location: string;
+  /** Runs reads (and single writes) outside a transaction. */
+  read<T>(fn: (db: ChatopsDb) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one write transaction (SQLite: BEGIN IMMEDIATE). Transient lock errors retry. */
+  transaction<T>(fn: (tx: ChatopsDb) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 6;
+
+function isTransient(dialect: ChatopsDialect, error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED)/.test(code) : code === '40001' || code === '40P01' || code === '23505';
+}
+
+class KyselyChatopsState implements ChatopsState {
+  #closed = false;
+  constructor(
+    private readonly db: Kysely<ChatopsSchema>,
+    readonly dialect: ChatopsDialect,
+    readonly location: string,
+    /** SQLite: this process's turn on the file, shared with the audit store's writers (better-sqlite3 waits for locks synchronously). */
+    private readonly turn: <T>(fn: () => Promise<T>) => Promise<T>,
+  ) {}
+
+  read<T>(fn: (db: ChatopsDb) => Promise<T>): Promise<T> {
+    this.#open();
+    return this.turn(() => fn(this.db));
+  }
+
+  async transaction<T>(fn: (tx: ChatopsDb) => Promise<T>): Promise<T> {
+    this.#open();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.turn(() => this.#once(fn));
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isTransient(this.dialect, error)) throw error;
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.floor(Math.random() * 10)));
+      }
+    }
+  }
+
+  #once<T>(fn: (tx: ChatopsDb) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.db.transaction().execute(fn);
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error(`ChatOps state ${this.location} is closed`);
+  }
+}
+
+async function migrate(db: Kysely<ChatopsSchema>, dialect: ChatopsDialect, location: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => chatopsMigrations(dialect) },
+    migrationTableName: CHATOPS_MIGRATION_TABLE,
+    migrationLockTableName: CHATOPS_MIGRATION_LOCK_TABLE,
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    const code = String((error as { code?: unknown }).code ?? '');
+    const raced = dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code) : code === '23505' || code === '40P01' || code === '42P07';
+    if (raced && attempt < 8) {
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
+      continue;
+    }
+    await db.destroy().catch(() => undefined);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`ChatOps state migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** Opens the ChatOps state in the database the audit trail uses (same options: `DATABASE_URL` wins, else `<dataDir>/stagegate.db`) and migrates it. */
+export async function openChatopsState(opts: Pick<OpenAuditStoreOptions, 'databaseUrl' | 'dataDir' | 'env' | 'cwd'> = {}): Promise<ChatopsState> {
+  const target = resolveAuditStoreTarget(opts);
+  if (target.dialect === 'postgres') {
+    const location = redactUrl(target.databaseUrl);
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 3, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => {
+      // An idle client lost its connection; the next query reports it.
+    });
+    const db = new Kysely<ChatopsSchema>({ dialect: new PostgresDialect({ pool }) });
+    await migrate(db, 'postgres', location);
+    return new KyselyChatopsState(db, 'postgres', location, (fn) => fn());
+  }
+  const file = target.file;
+  mkdirSync(resolve(file, '..'), { recursive: true, mode: 0o700 });
+  const { default: Database } = await import('better-sqlite3');
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 10000');
+  const db = new Kysely<ChatopsSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // The audit store's writers of this process take turns under this very name (src/audit/open.ts).
+  const name = `sqlite:${resolve(file)}`;
+  const turn = <T>(fn: () => Promise<T>): Promise<T> => withProcessMutex(name, fn);
+  await turn(() => migrate(db, 'sqlite', file));
+  return new KyselyChatopsState(db, 'sqlite', file, turn);
+}
