@@ -1,6 +1,7 @@
 import type { AuditStore } from '../src/audit/types.js';
 import type { Config } from '../src/config/schema.js';
 import type { FactCache } from '../src/github/fact-cache.js';
+import type { ChatopsState } from '../src/locks/open.js';
 
 /** Minimal logger (Probot's pino logger fits). */
 export interface AppLogger {
@@ -23,6 +24,8 @@ export interface AppDeps {
   self: () => Promise<AppSelf>;
   /** Append-only audit trail. */
   store: AuditStore;
+  /** Locks, break-glasses and the command history (same database as the audit trail): the lock rule and break-glass read it. */
+  chatops: ChatopsState;
   /** The clock; tests pass a fixed one. */
   now: () => Date;
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { withAnchor } from '../src/audit/anchor.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
+import { stateHolds } from '../src/locks/holds.js';
 import { evaluatePullRequest } from '../src/promotion/evaluate.js';
 import { GATE_MARKER } from '../src/protocol/markers.js';
 import { renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
@@ -79,6 +80,7 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     events: [input.event],
     app: { id: self.id, slug: self.slug },
     approvedRunOf: approvedRunLookup(deps, `${owner}/${repo}`),
+    holds: stateHolds(deps.chatops, `${owner}/${repo}`, deps.now),
     ...(cache ? { cache } : {}),
   });
   const { pr } = evaluation;

@@ -83,6 +83,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
   const deps: AppDeps = {
     self,
     store: options.store,
+    chatops: options.chatops,
     now: options.now,
     cache: options.cache ?? new FactCache(),
     onPolicy: (repository, config) => policyHints.set(repository, { config, at: Date.now() }),

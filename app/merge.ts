@@ -8,6 +8,7 @@ import type { GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
 import { repoUrlOf } from '../src/promotion/evaluate.js';
+import { stateHolds } from '../src/locks/holds.js';
 import { matchPromotion } from '../src/promotion/match.js';
 import { parseDeploymentPayload, promotionPayload } from '../src/protocol/deployment-payload.js';
 import { dispatchInputs } from '../src/protocol/dispatch.js';
@@ -99,7 +100,10 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
 
   const { stage, config } = match;
   const self = await deps.self();
-  const [result, lastCheck] = await Promise.all([evaluateGate({ config, stage, facts, now, app: { id: self.id, slug: self.slug } }), latestOwnCheck(client, { owner, repo, sha: pr.headSha })]);
+  const [result, lastCheck] = await Promise.all([
+    evaluateGate({ config, stage, facts, now, app: { id: self.id, slug: self.slug }, holds: stateHolds(deps.chatops, repository, deps.now) }),
+    latestOwnCheck(client, { owner, repo, sha: pr.headSha }),
+  ]);
   const decision = decide(result);
   const reasons = [...decision.reasons];
   if (lastCheck?.conclusion !== 'success') reasons.push(`the last published stagegate check on ${pr.headSha.slice(0, 7)} was ${lastCheck ? (lastCheck.conclusion ?? lastCheck.status) : 'missing'}`);

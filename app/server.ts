@@ -1,5 +1,6 @@
 import { run } from 'probot';
 import { openAuditStore } from '../src/audit/open.js';
+import { openChatopsState } from '../src/locks/open.js';
 import { createApp } from './index.js';
 
 /**
@@ -16,10 +17,15 @@ async function main(): Promise<void> {
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
     dataDir: process.env.STAGEGATE_DATA_DIR ?? '.data',
   });
+  const chatops = await openChatopsState({
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    dataDir: process.env.STAGEGATE_DATA_DIR ?? '.data',
+  });
   const appId = Number(process.env.APP_ID);
-  const server = await run(createApp({ store, now: () => new Date(), ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}) }));
+  const server = await run(createApp({ store, chatops, now: () => new Date(), ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}) }));
   const stop = async () => {
     await server.stop();
+    await chatops.close();
     await store.close();
     process.exit(0);
   };

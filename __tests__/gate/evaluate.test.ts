@@ -44,6 +44,7 @@ describe('evaluateGate', () => {
       ['verified-in', 'passed'],
       ['windows', 'passed'],
       ['freeze', 'passed'],
+      ['lock', 'passed'],
     ]);
     expect(result.approvals.map((v) => [v.login, v.counted, v.refusal])).toEqual([
       ['ivan', false, 'stale-commit'],
@@ -83,7 +84,7 @@ describe('evaluateGate', () => {
     const facts = fakeFacts(green());
     const result = await evaluateGate(ctxOf(config, 'staging', facts, NOW));
     // The risk rule always runs: a change to the policy or a workflow is always a high-risk tier.
-    expect(result.rules.map((r) => r.id)).toEqual(['approvals', 'risk']);
+    expect(result.rules.map((r) => r.id)).toEqual(['approvals', 'risk', 'lock']);
     // With no reviewers list, each fresh approver's repository permission is read once.
     expect(facts.log.filter((l) => l !== 'files()')).toEqual(['pullRequest()', 'reviews()', 'permission(anna)', 'permission(tom)', 'permission(pia)', 'permission(paul)', 'permission(alice)']);
     expect(facts.calls.files).toBe(1);
@@ -174,8 +175,9 @@ describe('rulesAffectedBy', () => {
     ['workflow_run', 'production', ['verified-in']],
     ['deployment_status', 'staging', []],
     ['deployment_status', 'production', ['verified-in']],
-    ['time', 'staging', []],
-    ['time', 'production', ['verified-in', 'windows', 'freeze']],
+    ['time', 'staging', ['lock']],
+    ['time', 'production', ['verified-in', 'windows', 'freeze', 'lock']],
+    ['command', 'staging', ['lock']],
     ['pull_request', 'staging', ['approvals', 'separation-of-duties', 'risk']],
     ['pull_request', 'production', ['approvals', 'separation-of-duties', 'risk', 'required-checks', 'verified-in']],
   ])('%s on %s', (event, stage, expected) => {

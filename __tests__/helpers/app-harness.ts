@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from '@jest/globals';
 import { Probot, ProbotOctokit } from 'probot';
 import { openAuditStore } from '../../src/audit/open.js';
+import { openChatopsState, type ChatopsState } from '../../src/locks/open.js';
 import type { AuditDatabase, AuditRecord } from '../../src/audit/types.js';
 import { createApp, type Handled } from '../../app/index.js';
 import { GitHubWorld, type WorldCommit } from './github-world.js';
@@ -60,6 +61,7 @@ export class AppHarness {
   /** Re-evaluations the app scheduled, run by the test when it moves the clock. */
   scheduled: { at: Date; task: () => void; cancelled: boolean }[] = [];
   store!: AuditDatabase;
+  chatops!: ChatopsState;
   probot!: Probot;
   now = new Date('2026-11-24T10:00:00Z');
   private dir = '';
@@ -68,6 +70,7 @@ export class AppHarness {
   async start(): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'stagegate-app-'));
     this.store = await openAuditStore({ dataDir: this.dir });
+    this.chatops = await openChatopsState({ dataDir: this.dir, env: {} });
     this.probot = new Probot({
       appId: 123,
       privateKey,
@@ -78,6 +81,7 @@ export class AppHarness {
     await this.probot.load(
       createApp({
         store: this.store,
+        chatops: this.chatops,
         appId: 123,
         now: () => this.now,
         onHandled: (h) => this.handled.push(h),
@@ -93,6 +97,7 @@ export class AppHarness {
 
   async stop(): Promise<void> {
     this.world.stop();
+    await this.chatops.close();
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

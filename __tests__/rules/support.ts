@@ -1,7 +1,8 @@
 import { configSchema, type Config, type StageConfig } from '../../src/config/schema.js';
 import { FAKE_APP } from '../../src/facts/fake.js';
 import type { PromotionFacts } from '../../src/facts/types.js';
-import type { RuleContext } from '../../src/gate/types.js';
+import type { RuleContext, StageHolds } from '../../src/gate/types.js';
+import { memoryHolds } from '../../src/locks/holds.js';
 
 /** Head of the promotion PR in the tests. */
 export const HEAD = '5d6e7f8000000000000000000000000000000000';
@@ -43,6 +44,6 @@ export function stageOf(config: Config, name: string): StageConfig {
 }
 
 /** A rule context: Tuesday 2026-11-24 10:00 Berlin unless `now` is given. */
-export function ctxOf(config: Config, stage: string, facts: PromotionFacts, now = new Date('2026-11-24T09:00:00Z')): RuleContext {
-  return { config, stage: stageOf(config, stage), facts, now, app: { id: FAKE_APP.id, slug: FAKE_APP.slug ?? null } };
+export function ctxOf(config: Config, stage: string, facts: PromotionFacts, now = new Date('2026-11-24T09:00:00Z'), holds: StageHolds = memoryHolds({ now: () => now })): RuleContext {
+  return { config, stage: stageOf(config, stage), facts, now, app: { id: FAKE_APP.id, slug: FAKE_APP.slug ?? null }, holds };
 }

@@ -1,3 +1,4 @@
+import { applyBreakGlass } from '../break-glass/apply.js';
 import type { Config, StageConfig } from '../config/schema.js';
 import type { PromotionFacts, PullRequestFact } from '../facts/types.js';
 import { assessApprovals } from '../rules/approvals.js';
@@ -115,7 +116,7 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
 
   const state = worst([...ruleResults.map((r) => r.state), prOk ? 'passed' : 'blocked']);
   const nextChangeAt = ruleResults.reduce<string | undefined>((acc, r) => earliest(acc, r.nextChangeAt), undefined);
-  return {
+  const result: GateResult = {
     repository: ctx.facts.repository,
     stage: ctx.stage.name,
     pullRequest: prOk ? pr.number : 0,
@@ -129,4 +130,7 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
     signoff,
     ...(nextChangeAt ? { nextChangeAt } : {}),
   };
+  // A break-glass (the app's own record, bound to this head) lets the rules it waives pass; an unreadable one lets nothing pass.
+  const grant = prOk && ctx.holds ? await ctx.holds.breakGlass(ctx.stage.name, pr.number, pr.headSha).catch(() => null) : null;
+  return grant ? applyBreakGlass(result, grant) : result;
 }

@@ -1,5 +1,7 @@
 import type { Config, StageConfig } from '../config/schema.js';
+import type { BreakGlass } from '../break-glass/types.js';
 import type { PromotionFacts } from '../facts/types.js';
+import type { StageLock } from '../locks/types.js';
 
 /** Rule states, ordered: the gate's state is the worst of its rules'. */
 export type RuleState = 'passed' | 'pending' | 'blocked';
@@ -13,10 +15,11 @@ export function worst(states: readonly RuleState[]): RuleState {
 }
 
 /** Rule identifiers. */
-export type RuleId = 'approvals' | 'separation-of-duties' | 'verified-commits' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'config';
+export type RuleId = 'approvals' | 'separation-of-duties' | 'verified-commits' | 'risk' | 'required-checks' | 'verified-in' | 'windows' | 'freeze' | 'lock' | 'config';
 
 /** Events whose arrival can change a rule's result. */
-export type GateEvent = 'pull_request' | 'pull_request_review' | 'check_run' | 'check_suite' | 'status' | 'deployment_status' | 'workflow_run' | 'time';
+/** `command`: a ChatOps command changed the app's own state (a lock taken or released, a break-glass): no GitHub fact changed. */
+export type GateEvent = 'pull_request' | 'pull_request_review' | 'check_run' | 'check_suite' | 'status' | 'deployment_status' | 'workflow_run' | 'time' | 'command';
 
 /** Why an approval was refused. */
 export type RefusalReason = 'stale-commit' | 'author' | 'committer' | 'co-author' | 'pusher' | 'not-eligible' | 'superseded' | 'pr-author';
@@ -64,6 +67,17 @@ export interface AppIdentity {
   slug: string | null;
 }
 
+/**
+ * What the app's own database says about a stage and a promotion: facts no one on GitHub can post.
+ * Reads throw when the database cannot be read (the lock rule then fails closed).
+ */
+export interface StageHolds {
+  /** The stage's active lock (expired ones excluded), or null. */
+  lock(stage: string): Promise<StageLock | null>;
+  /** The break-glass in force for this promotion's head, or null. */
+  breakGlass(stage: string, pullRequest: number, headSha: string): Promise<BreakGlass | null>;
+}
+
 /** What a rule sees. */
 export interface RuleContext {
   config: Config;
@@ -72,6 +86,8 @@ export interface RuleContext {
   now: Date;
   /** The Stagegate app; rules that need evidence fail closed without it. */
   app?: AppIdentity;
+  /** Locks and break-glass from the app's database; without it the lock rule fails closed. */
+  holds?: StageHolds;
 }
 
 /** The risk tiers a range touches. */
@@ -107,6 +123,18 @@ export interface GateResult {
   signoff?: SignoffSummary | null;
   /** When the gate waits only on time (a window or soak), when it may next change. */
   nextChangeAt?: string;
+  /** Set when a break-glass let this head through: who, why, and the rules it waived. */
+  breakGlass?: BreakGlassSummary;
+}
+
+/** A break-glass as the gate shows it. */
+export interface BreakGlassSummary {
+  by: string;
+  reason: string;
+  at: string;
+  /** Rules that were not passed and passed only because of the break-glass. */
+  waived: RuleId[];
+  followUp: { issueNumber: number | null; issueUrl: string | null; deadline: string; approvals: number; approvalsRequired: number };
 }
 
 /** What the outer layer should do: data, not side effects. */

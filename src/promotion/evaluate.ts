@@ -1,6 +1,6 @@
 import type { Listing, MergedPullFact, PromotionFacts, PullRequestFact } from '../facts/types.js';
 import { evaluateGate } from '../gate/evaluate.js';
-import type { AppIdentity, GateEvent, GateResult } from '../gate/types.js';
+import type { AppIdentity, GateEvent, GateResult, StageHolds } from '../gate/types.js';
 import type { GitHubRequester } from '../github/client.js';
 import { githubConfigSource } from '../github/config-source.js';
 import type { FactCache } from '../github/fact-cache.js';
@@ -55,6 +55,8 @@ export async function evaluatePullRequest(input: {
   app?: AppIdentity;
   /** The app's own record of protection-rule approvals (run id per job deployment). */
   approvedRunOf?: (deploymentId: number) => Promise<number | null>;
+  /** Locks and break-glass from the app's database; without them the lock rule is not passed. */
+  holds?: StageHolds;
 }): Promise<PullEvaluation> {
   const { client, owner, repo, pullNumber, cache } = input;
   const events = input.events;
@@ -73,7 +75,7 @@ export async function evaluatePullRequest(input: {
   const match = await matchPromotion({ client, owner, repo, pr, defaultBranch: input.defaultBranch, ...(source ? { source } : {}) });
   if (match.kind === 'none') return { kind: 'not-promotion', pr, facts, match };
   if (match.kind === 'invalid-config') return { kind: 'invalid-config', pr, facts, match };
-  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now: input.now, ...(input.app ? { app: input.app } : {}) });
+  const result = await evaluateGate({ config: match.config, stage: match.stage, facts, now: input.now, ...(input.app ? { app: input.app } : {}), ...(input.holds ? { holds: input.holds } : {}) });
   const view = await gateView(facts, pr, match, result);
   return { kind: 'evaluated', pr, facts, match, result, view };
 }

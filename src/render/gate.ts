@@ -71,6 +71,19 @@ function headline(r: GateResult): string {
   return `${r.state} — ${open.map((x) => x.title.toLowerCase()).join(', ')}`;
 }
 
+/** The break-glass banner: who, why, what it waived, and what it still owes. */
+function breakGlassLines(r: GateResult): string[] {
+  const bg = r.breakGlass;
+  if (!bg) return [];
+  const followUp = bg.followUp.issueUrl ? `[follow-up #${bg.followUp.issueNumber}](${bg.followUp.issueUrl})` : 'a follow-up issue (not opened yet)';
+  return [
+    `> [!CAUTION]`,
+    `> **BREAK-GLASS** by @${bg.by} at ${bg.at}: “${bg.reason.replace(/\r?\n/g, ' ')}”.`,
+    `> Waived: ${bg.waived.length ? bg.waived.map((w) => `\`${w}\``).join(', ') : 'nothing (every rule passed on its own)'}. It owes ${followUp}: ${bg.followUp.approvals} of ${bg.followUp.approvalsRequired} approval${bg.followUp.approvalsRequired === 1 ? '' : 's'} by ${bg.followUp.deadline}.`,
+    '',
+  ];
+}
+
 function signoffLines(approvals: ApprovalVerdict[]): string[] {
   if (approvals.length === 0) return ['_No reviews yet._'];
   return approvals.map((a) =>
@@ -142,8 +155,9 @@ export function renderGateComment(view: GateView): string {
   const { result } = view;
   const body = [
     GATE_MARKER,
-    `## ${ICON[result.state]} Stagegate: promotion to \`${result.stage}\` is ${headline(result)}`,
+    `## ${ICON[result.state]} Stagegate: ${result.breakGlass ? 'BREAK-GLASS ' : ''}promotion to \`${result.stage}\` is ${headline(result)}`,
     '',
+    ...breakGlassLines(result),
     rangeLine(view),
     '',
     rulesTable(result.rules),
@@ -165,12 +179,12 @@ export function renderGateComment(view: GateView): string {
 /** The `stagegate` check run's output: success only when every rule passed. */
 export function renderGateCheck(view: GateView): CheckOutput {
   const { result } = view;
-  const summary = [rangeLine(view), '', rulesTable(result.rules), '', originLine(view.configOrigin)].join('\n');
+  const summary = [...breakGlassLines(result), rangeLine(view), '', rulesTable(result.rules), '', originLine(view.configOrigin)].join('\n');
   const text = ['### Sign-off', ...signoffLines(result.approvals), '', '### Risk tiers touched', ...riskLines(result)].join('\n');
   return {
     ...(result.state === 'pending' ? {} : { conclusion: result.state === 'passed' ? ('success' as const) : ('failure' as const) }),
     status: result.state === 'pending' ? 'in_progress' : 'completed',
-    title: `${result.stage}: ${headline(result)}`.slice(0, 255),
+    title: `${result.breakGlass ? 'BREAK-GLASS — ' : ''}${result.stage}: ${headline(result)}`.slice(0, 255),
     summary: truncateMarkdown(summary),
     text: truncateMarkdown(text),
   };
