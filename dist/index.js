@@ -59547,6 +59547,26 @@ var freezeSchema = external_exports.strictObject({
   reason: external_exports.string().optional().describe("Shown on the gate"),
   timezone: timezoneSchema.default("UTC")
 }).describe("Freeze period");
+var templateText = external_exports.string().min(1).max(1e3);
+var promotionPrSchema = external_exports.union([
+  external_exports.enum(["manual", "open"]),
+  external_exports.strictObject({
+    mode: external_exports.enum(["manual", "open"]).default("open").describe("`open`: the app opens and keeps current the promotion PR; `manual`: people open it"),
+    title: templateText.default("Promote {from} → {branch}").describe("Title of the PR the app opens ({stage}, {from}, {branch})"),
+    body: templateText.optional().describe("Text put above the pending changes in the PR body ({stage}, {from}, {branch})"),
+    when_empty: external_exports.enum(["keep", "close"]).default("keep").describe("When nothing is pending any more: keep the PR open saying so, or close it")
+  })
+]).describe(
+  "`manual` (default: people open promotion PRs) or `open` (the app keeps one open whenever the from branch has commits the stage branch lacks), or a mapping with mode, title, body, when_empty"
+);
+var releaseSchema = external_exports.union([
+  external_exports.boolean(),
+  external_exports.strictObject({
+    enabled: external_exports.boolean().default(true).describe("Publish Releases for this stage"),
+    tag: templateText.default("{stage}-{date}.{n}").describe("Tag template: {stage}, {date} (YYYY-MM-DD in UTC, the verification day) and {n} (1, 2, … within the day)"),
+    name: templateText.optional().describe("Release title template (default: the tag)")
+  })
+]).describe("Publish a GitHub Release (notes, links to the promotion PR and the deployment) when a deployment of this stage is deployed and verified; default true for the final stage");
 var stageSchema = external_exports.strictObject({
   name: external_exports.string().min(1).describe("GitHub Deployments environment name"),
   branch: external_exports.string().min(1).describe("PRs into this branch promote to this stage"),
@@ -59571,7 +59591,12 @@ var stageSchema = external_exports.strictObject({
   verified_in: external_exports.string().optional().describe("Stage in which the head commit must have been deployed and verified"),
   soak: durationSchema.optional().describe("How long ago the verified deployment must have succeeded"),
   windows: external_exports.array(windowSchema).default([]).describe("Deploy windows; none means always open"),
-  freeze: external_exports.array(freezeSchema).default([]).describe("Freeze periods")
+  freeze: external_exports.array(freezeSchema).default([]).describe("Freeze periods"),
+  promotion_pr: promotionPrSchema.default("manual"),
+  auto_merge: external_exports.boolean().default(false).describe(
+    "Merge the promotion as soon as its gate is green, with no human, when its requirement needs no manual sign-off (no approvals configured, or a low-risk-only range); windows, freezes and locks still hold it. A stage with manual sign-off never self-merges"
+  ),
+  release: releaseSchema.optional()
 }).describe("A deployment stage");
 var riskSchema = external_exports.strictObject({
   name: external_exports.string().optional().describe("Name shown on the gate (defaults to the globs)"),
@@ -59583,6 +59608,31 @@ var riskSchema = external_exports.strictObject({
     reviewers: external_exports.array(loginSchema).optional()
   }).optional().describe("Extra sign-off required when the range touches these paths")
 }).describe("Risk tier");
+var releaseCategorySchema = external_exports.strictObject({
+  title: external_exports.string().min(1).describe("Heading of the category"),
+  labels: external_exports.array(external_exports.string().min(1)).min(1).describe("PRs with any of these labels belong here (the first matching category wins)")
+}).describe("Release-notes category");
+var RELEASE_NOTES_DEFAULTS = { categories: [], uncategorized: "Other changes", exclude_labels: [], mentions: false };
+var releaseNotesSchema = external_exports.strictObject({
+  categories: external_exports.array(releaseCategorySchema).default([]).describe("Label categories, in order; PRs matching none go under `uncategorized`"),
+  uncategorized: external_exports.string().min(1).default("Other changes").describe("Heading of PRs that match no category"),
+  exclude_labels: external_exports.array(external_exports.string().min(1)).default([]).describe("PRs with any of these labels are left out"),
+  mentions: external_exports.boolean().default(false).describe("Name authors as @-mentions (which notify them) instead of plain names")
+}).describe("Release notes");
+var rotationOverrideSchema = external_exports.strictObject({
+  from: dateSchema.describe("First day (or instant) of the override, in the rotation time zone"),
+  to: dateSchema.describe("Last day (inclusive) or instant it ends"),
+  team: loginSchema.describe("Who is on duty instead")
+}).describe("Rotation override");
+var rotationSchema = external_exports.strictObject({
+  teams: external_exports.array(loginSchema).min(1).describe("Teams (`@org/team`) or users on duty in turn"),
+  period: durationSchema.default("1w").describe("How long each turn lasts (whole days and weeks follow the local calendar, across DST)"),
+  start: dateSchema.describe("When the first of `teams` starts its turn (a date: midnight; a date-time: that local time), in `timezone`"),
+  timezone: timezoneSchema.default("UTC"),
+  require: external_exports.boolean().default(false).describe("Also require one approval from the team on duty"),
+  stages: external_exports.array(external_exports.string().min(1)).optional().describe("Stages whose promotions the team on duty is asked to review (default: every stage with manual sign-off)"),
+  overrides: external_exports.array(rotationOverrideSchema).default([]).describe("Who is on duty instead, for a while (holidays)")
+}).describe("Deploy-duty rotation");
 var permissionLevelSchema = external_exports.enum(["read", "triage", "write", "maintain", "admin"]).describe("A repository role: read, triage, write, maintain or admin (each includes the ones before it)");
 var commandsSchema = external_exports.strictObject({
   enabled: external_exports.boolean().default(true).describe("Read `/stagegate` commands in pull request comments; false ignores every comment"),
@@ -59634,6 +59684,8 @@ var configSchema = external_exports.strictObject({
       "`dispatch`: on merge the app creates the deployment and dispatches the workflow, and the Action deploys only deployments the app created. `protection_rule`: the workflow job uses `environment:`, GitHub creates the deployment and asks the app (a custom deployment protection rule), which approves only merge commits of green promotions"
     )
   }).default({ workflow: "stagegate-deploy.yml", mode: "dispatch" }),
+  release_notes: releaseNotesSchema.default(RELEASE_NOTES_DEFAULTS),
+  rotation: rotationSchema.optional(),
   commands: commandsSchema.default(DEFAULT_COMMANDS),
   locks: locksSchema.default({}),
   break_glass: breakGlassSchema.optional()
@@ -60097,6 +60149,32 @@ function crossChecks(doc) {
     ...cycles(stages, "from", "the stages form a cycle (each promotes from the branch of the next)"),
     ...cycles(stages, "verified_in", "verified_in forms a cycle, so none of these stages can ever be verified first")
   );
+  const lowTiers = list(doc.risk).filter((r) => isObj(r) && r.level === "low");
+  stages.forEach((s2, i) => {
+    if (!isObj(s2) || s2.auto_merge !== true) return;
+    const approvals = isObj(s2.signoff) && typeof s2.signoff.approvals === "number" ? s2.signoff.approvals : 1;
+    const name = text(s2.name);
+    const low = lowTiers.some((r) => isObj(r) && (r.stages === void 0 || list(r.stages).includes(name)));
+    if (approvals > 0 && !low)
+      out.push({
+        path: ["stages", i, "auto_merge"],
+        message: `can never merge: the stage requires ${approvals} approval${approvals === 1 ? "" : "s"} and no low-risk tier applies to it (set signoff.approvals: 0, or add a risk tier with level: low)`
+      });
+  });
+  const rotation = isObj(doc.rotation) ? doc.rotation : null;
+  if (rotation) {
+    list(rotation.stages).forEach((st, j) => {
+      if (typeof st === "string") nameProblem(["rotation", "stages", j], st);
+    });
+    const zone = typeof rotation.timezone === "string" && IANAZone.isValidZone(rotation.timezone) ? rotation.timezone : "UTC";
+    list(rotation.overrides).forEach((o, j) => {
+      if (!isObj(o)) return;
+      const start = freezeEdge(o.from, zone, "from");
+      const end = freezeEdge(o.to, zone, "to");
+      if (start !== null && end !== null && end <= start)
+        out.push({ path: ["rotation", "overrides", j, "to"], message: `is before from (${String(o.from)}): the override would never start; swap from and to` });
+    });
+  }
   list(doc.risk).forEach((r, i) => {
     if (!isObj(r)) return;
     list(r.stages).forEach((st, j) => {

@@ -1,5 +1,6 @@
 import type { PromotionPayload } from '../protocol/deployment-payload.js';
-import { isFinalStage, timingHolds, workflowFile } from './timing.js';
+import { isFinalStage } from '../config/schema.js';
+import { timingHolds, workflowFile } from './timing.js';
 import type { CommandDecision, CommandDefinition, CommandContext } from './types.js';
 
 const short = (sha: string): string => sha.slice(0, 7);

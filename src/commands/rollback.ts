@@ -1,5 +1,6 @@
 import type { RollbackTarget } from './parse.js';
-import { isFinalStage, workflowFile } from './timing.js';
+import { isFinalStage } from '../config/schema.js';
+import { workflowFile } from './timing.js';
 import type { CommandDefinition, StageDeployment } from './types.js';
 
 const short = (sha: string): string => sha.slice(0, 7);

@@ -18,11 +18,6 @@ export async function timingHolds(stage: StageConfig, now: Date, holds: StageHol
   return results.filter((r) => r.state !== 'passed');
 }
 
-/** Whether no stage promotes from this one (its deployments are production deployments). */
-export function isFinalStage(config: Config, stage: StageConfig): boolean {
-  return !config.stages.some((s) => s.from === stage.branch);
-}
-
 /** The file name `workflow_dispatch` takes for a workflow path (`.github/workflows/x.yml` → `x.yml`). */
 export function workflowFile(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
