@@ -41,6 +41,7 @@ import * as checks from './world/checks.js';
 import { configureEnvironment } from './world/environments.js';
 import * as comments from './world/comments.js';
 import { merge, mergePull } from './world/merges.js';
+import { addLabels } from './world/review-requests.js';
 import * as protection from './world/protection.js';
 import * as pulls from './world/pulls.js';
 import * as refs from './world/refs.js';
@@ -277,12 +278,16 @@ export class GitHubSandbox extends SandboxPlumbing {
   mergePull(r: RepoState, pr: PullState, sender: Account, opts: Parameters<typeof mergePull>[4] = {}): Promise<string> {
     return mergePull(this, r, pr, sender, opts);
   }
-  merge(repo: string, number: number, user: string, opts: { sha?: string; method?: 'merge' | 'squash' } = {}): Promise<string> {
+  merge(repo: string, number: number, user: string, opts: { sha?: string; method?: 'merge' | 'squash' | 'rebase' } = {}): Promise<string> {
     return merge(this, repo, number, user, opts);
   }
   /** Submits a review as `user` (GitHub refuses approvals and change requests by the PR's author). */
   submitReview(r: RepoState, pr: PullState, user: Account, p: { event?: string; body?: string; commitId?: string }): Promise<ReviewState> {
     return reviews.submitReview(this, r, pr, user, p);
+  }
+  /** Adds labels to a pull request (creating unknown ones), as `POST .../issues/{n}/labels` does. */
+  addLabels(repo: string, number: number, labels: string[]): void {
+    addLabels(this.repo(repo), this.pull(repo, number), labels);
   }
   review(p: Parameters<typeof reviews.review>[1]): Promise<ReviewState> {
     return reviews.review(this, p);

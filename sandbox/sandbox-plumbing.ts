@@ -11,6 +11,7 @@ import { deploymentJson, deploymentStatusJson } from './json/deployments.js';
 import { commentJson, issueJson } from './json/issues.js';
 import { pullJson, pullRefsFor } from './json/pulls.js';
 import { releaseJson } from './json/releases.js';
+import { teamJson } from './json/teams.js';
 import { reviewJson } from './json/reviews.js';
 import { statusJson } from './json/statuses.js';
 import { orgJson } from './json/users.js';
@@ -29,6 +30,7 @@ import type {
   RepoState,
   ReviewState,
   StatusState,
+  TeamState,
 } from './state.js';
 import { settled, waitFor, waitForDelivery, waitForWorkflowRun } from './wait.js';
 import { emit } from './webhooks/emit.js';
@@ -74,6 +76,9 @@ export abstract class SandboxPlumbing {
   }
   deploymentStatusJson(this: GitHubSandbox, r: RepoState, d: DeploymentState, s: DeploymentStatusState): Record<string, unknown> {
     return deploymentStatusJson(this, r, d, s);
+  }
+  teamJson(this: GitHubSandbox, t: TeamState): Record<string, unknown> {
+    return teamJson(this.bases, t);
   }
   releaseJson(this: GitHubSandbox, r: RepoState, rel: ReleaseState): Record<string, unknown> {
     return releaseJson(this, r, rel);

@@ -71,6 +71,8 @@ export interface RepoState extends RepoData {
   statuses: StatusState[];
   deployments: Map<number, DeploymentState>;
   releases: Map<number, ReleaseState>;
+  /** Labels of the repository by lower-cased name (created on first use, as adding an unknown label does). */
+  labels: Map<string, { id: number; name: string; color: string; description: string | null }>;
   /** Branch protection rules by branch name. */
   protections: Map<string, BranchProtectionState>;
   /** Ref updates an admin made despite unsatisfied protection (GitHub's `protected_branch.policy_override`). */
@@ -130,6 +132,13 @@ export interface PullState {
   closedAt: string | null;
   mergedAt: string | null;
   maintainerCanModify: boolean;
+  /** Label names. */
+  labels: string[];
+  /** Pending review requests (a submitted review fulfils its author's). */
+  requestedReviewers: Account[];
+  requestedTeams: TeamState[];
+  /** `merge`, `squash` or `rebase`, once merged. */
+  mergeMethod?: 'merge' | 'squash' | 'rebase';
 }
 
 export interface CommentState {

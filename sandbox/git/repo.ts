@@ -124,6 +124,27 @@ export class GitRepo {
     return r.stdout.trim();
   }
 
+  /**
+   * The tree of `commit`'s change (against `parent`) applied onto `onto` — what a rebase writes —, or
+   * null when it does not apply. (git 2.39 has no `merge-tree --merge-base`: the patch is applied to a
+   * temporary index instead.)
+   */
+  async cherryPick(onto: string, commit: string, parent: string): Promise<string | null> {
+    const work = await mkdtemp(join(tmpdir(), 'sbx-pick-'));
+    const env = { GIT_INDEX_FILE: join(work, 'index') };
+    try {
+      await this.run(['read-tree', onto], { env });
+      const patch = (await this.run(['diff-tree', '-p', '--binary', parent, commit])).stdout;
+      if (patch.trim() !== '') {
+        const applied = await this.run(['apply', '--cached', '-'], { env, input: patch, allowCodes: [1] });
+        if (applied.code !== 0) return null;
+      }
+      return (await this.run(['write-tree'], { env })).stdout.trim();
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
   /** A three-way merge of `theirs` into `ours` done by git; the tree, or null on conflict. */
   async mergeTree(ours: string, theirs: string): Promise<string | null> {
     const r = await this.run(['merge-tree', '--write-tree', '--no-messages', ours, theirs], { allowCodes: [1] });

@@ -3,6 +3,7 @@ import type { GitHubSandbox } from '../github-sandbox.js';
 import type { PullState, RepoState } from '../state.js';
 import { nodeId } from './common.js';
 import { repoApiUrl, repoHtmlUrl, repoJson } from './repos.js';
+import { teamJson } from './teams.js';
 import { userJson } from './users.js';
 import { mergeBlockers } from '../world/protection.js';
 
@@ -41,9 +42,13 @@ export async function pullJson(sb: GitHubSandbox, r: RepoState, pr: PullState, f
     merge_commit_sha: pr.mergeCommitSha,
     assignee: null,
     assignees: [],
-    requested_reviewers: [],
-    requested_teams: [],
-    labels: [],
+    requested_reviewers: pr.requestedReviewers.map((u) => userJson(b, u)),
+    requested_teams: pr.requestedTeams.map((t) => teamJson(b, t)),
+    labels: pr.labels.map((name) => {
+      const l = r.labels.get(name.toLowerCase());
+      const id = l?.id ?? 0;
+      return { id, node_id: nodeId('Label', id), url: `${repoApiUrl(b, r)}/labels/${encodeURIComponent(name)}`, name, description: l?.description ?? '', color: l?.color ?? 'ededed', default: false };
+    }),
     milestone: null,
     draft: pr.draft,
     commits_url: `${url}/commits`,

@@ -1,6 +1,8 @@
 /** `pulls` REST operations (docs.github.com/rest/pulls): Pull requests and their reviews. */
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { commitJson, diffEntryJson } from '../json/commits.js';
+import { userJson } from '../json/users.js';
+import { removeReviewRequests, requestReviewers } from '../world/review-requests.js';
 import { actorAccount, repoOf, paginate, pullOf } from './helpers.js';
 import { HttpError, type RouteTable } from './route.js';
 
@@ -71,11 +73,30 @@ export const routes: RouteTable = {
     const pr = pullOf(r, ctx.params.pull_number);
     const opts: Parameters<GitHubSandbox['mergePull']>[3] = {};
     if (typeof ctx.body.sha === 'string') opts.sha = ctx.body.sha;
-    if (typeof ctx.body.merge_method === 'string') opts.method = ctx.body.merge_method as 'merge';
+    if (typeof ctx.body.merge_method === 'string') opts.method = ctx.body.merge_method as 'merge' | 'squash' | 'rebase';
     if (typeof ctx.body.commit_title === 'string') opts.title = ctx.body.commit_title;
     if (typeof ctx.body.commit_message === 'string') opts.message = ctx.body.commit_message;
     const sha = await sb.mergePull(r, pr, actorAccount(sb, ctx), opts);
     return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  },
+  'pulls/request-reviewers': async (sb, ctx) => {
+    const r = repoOf(sb, ctx, true);
+    const pr = pullOf(r, ctx.params.pull_number);
+    const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    await requestReviewers(sb, r, pr, actorAccount(sb, ctx), { reviewers: list(ctx.body.reviewers), teamReviewers: list(ctx.body.team_reviewers) });
+    return { status: 201, body: await sb.pullJson(r, pr, false, true) };
+  },
+  'pulls/list-requested-reviewers': async (sb, ctx) => {
+    const r = repoOf(sb, ctx);
+    const pr = pullOf(r, ctx.params.pull_number);
+    return { status: 200, body: { users: pr.requestedReviewers.map((u) => userJson(sb.bases, u)), teams: pr.requestedTeams.map((t) => sb.teamJson(t)) } };
+  },
+  'pulls/remove-requested-reviewers': async (sb, ctx) => {
+    const r = repoOf(sb, ctx, true);
+    const pr = pullOf(r, ctx.params.pull_number);
+    const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    removeReviewRequests(pr, { reviewers: list(ctx.body.reviewers), teamReviewers: list(ctx.body.team_reviewers) });
+    return { status: 200, body: await sb.pullJson(r, pr, false, true) };
   },
   'pulls/list-commits': async (sb, ctx) => {
     const r = repoOf(sb, ctx);

@@ -34,17 +34,29 @@ export async function mergePull(
     const message = `${opts.title ?? `${pr.title} (#${pr.number})`}\n\n${opts.message ?? ''}`.trim();
     sha = await r.git.commitTree(tree, [baseSha], message, sb.identity(pr.user.login), committer);
   } else {
-    throw new HttpError(405, 'Rebase merges are not allowed on this repository.');
+    // Each commit of the PR replayed onto the base, keeping its author, message and author date; committed by GitHub.
+    const mb = await r.git.mergeBase(baseSha, pr.headSha);
+    const own = await r.git.revList(mb, pr.headSha);
+    await r.git.prefetch(own);
+    let onto = baseSha;
+    for (const c of own) {
+      const info = await r.git.commitInfo(c);
+      if (!info || info.parents.length !== 1) throw new HttpError(405, 'This branch can’t be rebased: it contains merge commits.');
+      const next = await r.git.cherryPick(onto, c, info.parents[0]!);
+      if (!next) throw new HttpError(405, 'Merge conflict');
+      onto = await r.git.commitTree(next, [onto], info.message, info.author, committer);
+    }
+    sha = onto;
   }
   await r.git.updateRef(`refs/heads/${pr.baseRef}`, sha, baseSha);
   const now = iso();
-  Object.assign(pr, { merged: true, mergedBy: sender, mergeCommitSha: sha, baseShaAtMerge: baseSha, state: 'closed', closedAt: now, mergedAt: now, updatedAt: now });
+  Object.assign(pr, { mergeMethod: method, merged: true, mergedBy: sender, mergeCommitSha: sha, baseShaAtMerge: baseSha, state: 'closed', closedAt: now, mergedAt: now, updatedAt: now });
   await sb.emit(r, 'pull_request', { action: 'closed', number: pr.number, pull_request: await sb.pullJson(r, pr, true) }, sender);
   if (bypass) recordBypass(r, { ref: `refs/heads/${pr.baseRef}`, pullNumber: pr.number, before: baseSha, after: sha, actor: sender, reasons: blockers });
   await sb.afterRefMoved(r, pr.baseRef, baseSha, sha, sender);
   return sha;
 }
 
-export async function merge(sb: GitHubSandbox, repo: string, number: number, user: string, opts: { sha?: string; method?: 'merge' | 'squash' } = {}): Promise<string> {
+export async function merge(sb: GitHubSandbox, repo: string, number: number, user: string, opts: { sha?: string; method?: 'merge' | 'squash' | 'rebase' } = {}): Promise<string> {
   return sb.mergePull(sb.repo(repo), sb.pull(repo, number), sb.account(user), opts);
 }

@@ -61,6 +61,9 @@ export async function createPull(
     closedAt: null,
     mergedAt: null,
     maintainerCanModify: p.headRepo !== r,
+    labels: [],
+    requestedReviewers: [],
+    requestedTeams: [],
   };
   r.pulls.set(number, pr);
   await sb.emit(r, 'pull_request', { action: 'opened', number, pull_request: await sb.pullJson(r, pr, true) }, p.user);

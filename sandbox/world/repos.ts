@@ -67,6 +67,7 @@ export function newRepoState(sb: GitHubSandbox, owner: Account, name: string, gi
     statuses: [],
     deployments: new Map(),
     releases: new Map(),
+    labels: new Map(),
     protections: new Map(),
     bypasses: [],
     environments: new Map(),

@@ -1,4 +1,5 @@
 /** Pull request reviews: submitting (GitHub refuses the author's own approval), dismissing. */
+import { fulfilRequest } from './review-requests.js';
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
 import { HttpError } from '../routes/route.js';
@@ -22,6 +23,7 @@ export async function submitReview(sb: GitHubSandbox, r: RepoState, pr: PullStat
   const state: ReviewState['state'] = event === 'APPROVE' ? 'APPROVED' : event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : event === 'COMMENT' ? 'COMMENTED' : 'PENDING';
   const review: ReviewState = { id: sb.nextId() + 80000000, pullNumber: pr.number, user, body: p.body ?? '', state, commitId, submittedAt: state === 'PENDING' ? null : iso() };
   r.reviews.set(review.id, review);
+  if (state !== 'PENDING') fulfilRequest(pr, user);
   if (state !== 'PENDING') await sb.emit(r, 'pull_request_review', { action: 'submitted', review: sb.reviewJson(r, review, true), pull_request: await sb.pullJson(r, pr, true, true) }, user);
   return review;
 }
