@@ -8,6 +8,10 @@ import { GATE_MARKER } from '../src/protocol/markers.js';
 import { renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
 import { appendAll, gateRecords, gateResultRecord, protectionApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
+import { dutyFor } from './duty.js';
+import type { ConfigOrigin } from '../src/config/load.js';
+import type { Config, StageConfig } from '../src/config/schema.js';
+import type { PullRequestFact } from '../src/facts/types.js';
 import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
 
 /** One request to (re)evaluate a pull request's gate. */
@@ -29,7 +33,15 @@ export type GateRunOutcome =
   | { kind: 'invalid-config'; checkId: number | null }
   | { kind: 'revoked'; checkId: number | null }
   /** `checkId` is null when the same output was already published on this head. */
-  | { kind: 'evaluated'; result: GateResult; checkId: number | null; audited: boolean };
+  | {
+      kind: 'evaluated';
+      result: GateResult;
+      checkId: number | null;
+      audited: boolean;
+      /** The policy and stage it was judged under, and the PR (for the steps after an evaluation: duty, auto-merge). */
+      match: { config: Config; stage: StageConfig; origin: ConfigOrigin };
+      pr: PullRequestFact;
+    };
 
 /**
  * Publishes the `stagegate` check unless this process already published the identical output on the
@@ -103,7 +115,9 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
     return { kind: 'invalid-config', checkId };
   }
 
-  const { match, result, view } = evaluation;
+  const { match, result } = evaluation;
+  const duty = dutyFor(match.config, match.stage, now);
+  const view = { ...evaluation.view, ...(duty ? { duty: { team: duty.team, until: duty.label } } : {}) };
   deps.onPolicy?.(`${owner}/${repo}`, match.config);
   let output = renderGateCheck(view);
   let audited = true;
@@ -124,5 +138,5 @@ export async function runGate(deps: AppDeps, input: GateRunInput): Promise<GateR
   }
   const checkId = await publishOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
   await upsertComment(client, { author: self.login, owner, repo, issueNumber: pr.number, marker: GATE_MARKER, body: renderGateComment(view) }, cache);
-  return { kind: 'evaluated', result, checkId, audited };
+  return { kind: 'evaluated', result, checkId, audited, match: { config: match.config, stage: match.stage, origin: match.origin }, pr };
 }

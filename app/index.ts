@@ -17,6 +17,10 @@ import { KeyedQueue } from './keyed-queue.js';
 import { handleMerge, type MergeResult } from './merge.js';
 import { reviewProtectionRule, type ProtectionRuleOutcome } from './protection-rule.js';
 import { settleRun } from './workflow-run.js';
+import { autoMerge, type AutoMergeOutcome } from './auto-merge.js';
+import { requestDuty, type DutyOutcome } from './duty.js';
+import { publishRelease, type ReleaseOutcome } from './release.js';
+import { keepStandingPrs, type StandingOutcome } from './standing-pr.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -40,7 +44,10 @@ export type Handled =
   | { event: string; outcome: 'merge'; pullRequest: number; result: MergeResult }
   | { event: string; outcome: 'recorded'; appended: number }
   | { event: string; outcome: 'config-check'; pullRequest: number; result: ConfigCheckOutcome }
-  | { event: string; outcome: 'protection-rule'; result: ProtectionRuleOutcome };
+  | { event: string; outcome: 'protection-rule'; result: ProtectionRuleOutcome }
+  | { event: string; outcome: 'standing'; results: StandingOutcome[] }
+  | { event: string; outcome: 'continuous'; pullRequest: number; duty: DutyOutcome; autoMerge: AutoMergeOutcome }
+  | { event: string; outcome: 'release'; deploymentId: number; result: ReleaseOutcome };
 
 /** Options of {@link createApp}. */
 /** Timers longer than this are not set; the next webhook re-evaluates anyway. */
@@ -121,6 +128,16 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
         try {
           const result = await runGate(deps, { client, owner, repo, pullNumber, defaultBranch, event, actor: payload.sender?.login ?? null, ...extra });
           report({ event: context.name, outcome: 'gate', pullRequest: pullNumber, result });
+          if (result.kind === 'evaluated') {
+            // Continuous promotion: ask the team on duty, then merge a self-merging stage's green promotion.
+            const where = { owner, repo, pullNumber, baseSha: result.pr.baseSha, headSha: result.pr.headSha, author: result.pr.author };
+            const duty = await requestDuty(deps, client, where, result.match).catch((err: unknown): DutyOutcome => ({ kind: 'failed', team: '?', error: (err as Error).message }));
+            const merged = await autoMerge(deps, client, where, { ...result.match, result: result.result }).catch((err: unknown): AutoMergeOutcome => ({
+              kind: 'failed',
+              why: (err as Error).message,
+            }));
+            report({ event: context.name, outcome: 'continuous', pullRequest: pullNumber, duty, autoMerge: merged });
+          }
           timers.get(key)?.cancel();
           timers.delete(key);
           const next = result.kind === 'evaluated' && result.result.nextChangeAt ? new Date(result.result.nextChangeAt) : null;
@@ -272,11 +289,45 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
 
     probot.on('workflow_run.completed', async (context) => {
       const run = context.payload.workflow_run;
-      const { owner, repo } = repoOf(context.payload as unknown as RepoPayload);
+      const { owner, repo, defaultBranch } = repoOf(context.payload as unknown as RepoPayload);
       const settled = await settleRun(deps, clientOf(context), { owner, repo }, { id: run.id, displayTitle: run.display_title ?? '', path: run.path });
       if (settled.environments.length === 0) return report({ event: context.name, outcome: 'ignored', why: `run ${run.id} deploys no Stagegate deployment` });
       report({ event: context.name, outcome: 'recorded', appended: settled.recorded });
+      // A deployment verified by this run (trusted evidence) publishes its stage's Release.
+      for (const { deployment: d, verdict } of settled.verified) {
+        const info = {
+          id: d.id,
+          sha: d.sha,
+          ref: d.ref ?? d.sha,
+          environment: d.environment,
+          createdAt: d.created_at,
+          payload: d.payload,
+          creator: d.creator?.login ?? null,
+          performedViaApp: d.performed_via_github_app ? { id: d.performed_via_github_app.id, slug: d.performed_via_github_app.slug ?? null } : null,
+        };
+        const repoUrl = (context.payload.repository as { html_url: string }).html_url;
+        await queue.run(`${owner}/${repo}:release`, async () => {
+          const result = await publishRelease(deps, clientOf(context), { owner, repo, defaultBranch, repoUrl }, info, verdict).catch((err: unknown): ReleaseOutcome => ({
+            kind: 'failed',
+            why: (err as Error).message,
+          }));
+          report({ event: context.name, outcome: 'release', deploymentId: d.id, result });
+        });
+      }
       for (const env of settled.environments) await gateDependants(context, env, 'workflow_run');
+    });
+
+    probot.on('push', async (context) => {
+      const p = context.payload;
+      if (!p.ref.startsWith('refs/heads/') || p.deleted) return report({ event: context.name, outcome: 'ignored', why: 'not a branch update' });
+      const branch = p.ref.slice('refs/heads/'.length);
+      const { owner, repo, defaultBranch } = repoOf(p as unknown as RepoPayload);
+      const known = hint(p.repository.full_name);
+      if (known && !known.stages.some((s) => s.from === branch)) return report({ event: context.name, outcome: 'ignored', why: `no stage promotes from ${branch}` });
+      await queue.run(`${owner}/${repo}:standing:${branch}`, async () => {
+        const results = await keepStandingPrs(deps, { client: clientOf(context), owner, repo, defaultBranch, branch, after: p.after, repoUrl: p.repository.html_url });
+        report({ event: context.name, outcome: 'standing', results });
+      });
     });
 
     probot.on('deployment_protection_rule.requested', async (context) => {

@@ -1,6 +1,6 @@
 import type { GitHubRequester } from '../src/github/client.js';
 import { parseRunName } from '../src/protocol/dispatch.js';
-import { decisiveStatus } from '../src/protocol/evidence.js';
+import { decisiveStatus, type VerificationVerdict } from '../src/protocol/evidence.js';
 import type { AppDeps } from './deps.js';
 import { deploymentStatusRecords, judgeDeployment, type DeploymentStatusEvent } from './deployment-status.js';
 
@@ -20,9 +20,14 @@ type ApiStatus = DeploymentStatusEvent['status'];
  * deployment the run is bound to (by its run name) and returns their environments, whose
  * dependants (`verified_in`) are then evaluated again.
  */
-export async function settleRun(deps: AppDeps, client: GitHubRequester, repo: { owner: string; repo: string }, run: CompletedRun): Promise<{ environments: string[]; recorded: number }> {
+export async function settleRun(
+  deps: AppDeps,
+  client: GitHubRequester,
+  repo: { owner: string; repo: string },
+  run: CompletedRun,
+): Promise<{ environments: string[]; recorded: number; verified: { deployment: ApiDeployment; verdict: VerificationVerdict }[] }> {
   const named = parseRunName(run.displayTitle);
-  if (!named) return { environments: [], recorded: 0 };
+  if (!named) return { environments: [], recorded: 0, verified: [] };
   const repository = `${repo.owner}/${repo.repo}`;
   let candidates: ApiDeployment[];
   if (named.deploymentId !== null) {
@@ -36,9 +41,11 @@ export async function settleRun(deps: AppDeps, client: GitHubRequester, repo: { 
   }
   let recorded = 0;
   const environments = new Set<string>();
+  const verified: { deployment: ApiDeployment; verdict: VerificationVerdict }[] = [];
   for (const d of candidates) {
     const verdict = await judgeDeployment(deps, client, { repository, deployment: d });
     if (verdict.kind === 'pending') continue;
+    if (verdict.kind === 'verified') verified.push({ deployment: d, verdict });
     const statuses = (await client.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...repo, deployment_id: d.id, per_page: 100 })).data as ApiStatus[];
     const decisive = decisiveStatus(
       statuses.map((s) => ({
@@ -57,5 +64,5 @@ export async function settleRun(deps: AppDeps, client: GitHubRequester, repo: { 
     environments.add(d.environment);
     for (const r of deploymentStatusRecords({ repository, deployment: d, status }, verdict)) if ((await deps.store.append(r)).appended) recorded++;
   }
-  return { environments: [...environments], recorded };
+  return { environments: [...environments], recorded, verified };
 }

@@ -39,6 +39,14 @@ export async function createPull(
     await r.git.deleteRef(`refs/pull/${number}/head`);
     fail('', 'custom', `No commits between ${p.baseRef} and ${p.headRepo === r ? p.headRef : `${p.headRepo.owner.login}:${p.headRef}`}`);
   }
+  // Checked again after the awaits above: two concurrent requests must not both pass (GitHub's check is atomic).
+  for (const other of r.pulls.values()) {
+    if (other.state === 'open' && other.headRepo === p.headRepo && other.headRef === p.headRef && other.baseRef === p.baseRef) {
+      r.nextNumber = Math.max(r.nextNumber, number + 1);
+      await r.git.deleteRef(`refs/pull/${number}/head`);
+      fail('', 'custom', `A pull request already exists for ${p.headRepo.owner.login}:${p.headRef}.`);
+    }
+  }
   const now = iso();
   const pr: PullState = {
     id: sb.nextId(),

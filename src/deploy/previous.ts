@@ -1,6 +1,9 @@
 import { decisiveStatus, deploymentOrigin, GITHUB_ACTIONS_APP_SLUG, judgeVerification, runIdOf, type EvidenceRun, type TrustPolicy, type VerificationVerdict } from '../protocol/evidence.js';
 import type { DeployGitHub, DeploymentInfo } from './github.js';
 
+/** The reads the verdict and the previous-verified search need (the Action's port, or the app's adapter). */
+export type DeploymentReads = Pick<DeployGitHub, 'listDeployments' | 'listStatuses' | 'getRun'>;
+
 /** How many earlier deployments are examined when looking for the previous verified one. */
 export const PREVIOUS_SEARCH_LIMIT = 30;
 
@@ -22,7 +25,7 @@ export interface PreviousSearch {
  * a job deployment of a run of the protected workflow in protection-rule mode), its statuses, and
  * the run its success links to.
  */
-export async function verdictOf(gh: DeployGitHub, d: DeploymentInfo, trust: TrustPolicy, mode: 'dispatch' | 'protection_rule'): Promise<VerificationVerdict> {
+export async function verdictOf(gh: DeploymentReads, d: DeploymentInfo, trust: TrustPolicy, mode: 'dispatch' | 'protection_rule'): Promise<VerificationVerdict> {
   const statuses = await gh.listStatuses(d.id);
   // In protection-rule mode every job deployment in the environment needed the app's approval to
   // run at all; its run is the one GitHub's own statuses link to.
@@ -39,7 +42,7 @@ export async function verdictOf(gh: DeployGitHub, d: DeploymentInfo, trust: Trus
  * Stagegate deployed and verified (evidence, not a status string: see src/protocol/evidence.ts).
  * Rollback deployments, foreign deployments and unverified ones are passed over, and listed.
  */
-export async function findPreviousVerified(gh: DeployGitHub, current: DeploymentInfo, trust: TrustPolicy, mode: 'dispatch' | 'protection_rule'): Promise<PreviousSearch> {
+export async function findPreviousVerified(gh: DeploymentReads, current: DeploymentInfo, trust: TrustPolicy, mode: 'dispatch' | 'protection_rule'): Promise<PreviousSearch> {
   const list = await gh.listDeployments(current.environment, 100);
   const t = Date.parse(current.createdAt);
   const earlier = list

@@ -21,6 +21,8 @@ export interface GateView {
   configOrigin: ConfigOrigin;
   /** Web URL of the repository, e.g. https://github.com/acme/app. */
   repoUrl: string;
+  /** The team (or user) on deploy duty for the stage, and the next hand-over (src/rotation). */
+  duty?: { team: string; until: string | null } | null;
 }
 
 /** The check run's output. */
@@ -164,6 +166,7 @@ export function renderGateComment(view: GateView): string {
     '',
     '### Sign-off',
     ...signoffLines(result.approvals),
+    ...(view.duty ? ['', `**On deploy duty:** \`${view.duty.team.replace(/`/g, '')}\` (requested as reviewer)${view.duty.until ? `; next hand-over ${view.duty.until}` : ''}`] : []),
     '',
     '### Risk tiers touched',
     ...riskLines(result),
