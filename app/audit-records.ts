@@ -3,6 +3,9 @@ import type { AuditEventInput, AuditRecord, AuditStore } from '../src/audit/type
 import type { CommitFact, PushFact } from '../src/facts/types.js';
 import type { GateResult } from '../src/gate/types.js';
 
+/** Record keys shared with src/ (the export joins on them). */
+export { mergeApprovalKey, protectionApprovalKey } from '../src/audit/types.js';
+
 /** Fields every record of one promotion shares. */
 export interface PromotionRef {
   repository: string;
@@ -89,16 +92,6 @@ export async function gateResultRecord(store: AuditStore, ref: PromotionRef, res
     kind: 'gate.result',
     details: { state: result.state, conclusion: result.state === 'passed' ? 'success' : result.state === 'pending' ? 'pending' : 'failure', rules, fingerprint },
   };
-}
-
-/** The key of the record of the app approving a job deployment as a protection rule. */
-export function protectionApprovalKey(repository: string, deploymentId: number): string {
-  return `protection:${repository}:${deploymentId}:approved`;
-}
-
-/** The key of the record that a merge commit passed its gate and may deploy to a stage. */
-export function mergeApprovalKey(repository: string, stage: string, mergeSha: string): string {
-  return `merge:${repository}:${stage}@${mergeSha}:approved`;
 }
 
 /** Appends records in order; throws on the first failure (callers fail closed). */

@@ -98,7 +98,15 @@ export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: Verif
       ...common,
       key: `deployment:${repository}:${id}:refused:${e.status.id}`,
       kind: 'deploy.refused',
-      details: { deploymentId: id, reasonCode: parsed.code, description: e.status.description ?? '', creator: e.status.creator?.login ?? null, meaning: REASON_CODES[parsed.code] },
+      details: {
+        deploymentId: id,
+        sha: e.deployment.sha,
+        reasonCode: parsed.code,
+        description: e.status.description ?? '',
+        creator: e.status.creator?.login ?? null,
+        deploymentCreator: e.deployment.creator?.login ?? null,
+        meaning: REASON_CODES[parsed.code],
+      },
     });
     return out;
   }

@@ -1,4 +1,4 @@
-import { promotionEvidence } from '../src/audit/evidence.js';
+import { mergeDecisionEvidence } from '../src/audit/evidence.js';
 import type { AuditEventInput } from '../src/audit/types.js';
 import { CONFIG_PATH } from '../src/config/load.js';
 import type { Config, StageConfig } from '../src/config/schema.js';
@@ -137,6 +137,19 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     },
     workflow: { file: config.deploy.workflow, ref: config.deploy.ref ?? stage.branch },
   });
+  const evidence = mergeDecisionEvidence({
+    pr,
+    origin: match.origin,
+    path: CONFIG_PATH,
+    result,
+    requiredChecks: stage.checks,
+    mergedBy: pr.mergedBy,
+    commits: await facts.commits(),
+    checks: await facts.checks(pr.headSha).then(
+      (c) => (c.complete ? c.items : null),
+      () => null,
+    ),
+  });
   // The merge commit may deploy to the stage: the record a protection-rule request is checked against.
   await deps.store.append({
     ...common,
@@ -144,7 +157,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     stage: stage.name,
     actor: pr.mergedBy,
     kind: 'merge.approved',
-    details: { mergeCommitSha: mergeSha, mode: config.deploy.mode, policy: payload.policy, stage, approvers },
+    details: { mergeCommitSha: mergeSha, mode: config.deploy.mode, policy: payload.policy, stage, approvers, evidence },
   });
   if (config.deploy.mode === 'protection_rule') return dispatchForProtectionRule(deps, input, { config, stage, mergeSha, pr: pr.number, common, repoUrl });
 
@@ -188,8 +201,6 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     deploymentId = (created.data as { id: number }).id;
   }
 
-  const commits = await facts.commits();
-  const authors = [...new Set(commits.items.flatMap((c) => [c.author.login ?? c.author.name, ...c.coAuthors.map((a) => a.login ?? a.name)]))];
   const setStatus = (state: 'queued' | 'error', description: string) =>
     client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: deploymentId, state, description: description.slice(0, 140) });
 
@@ -200,30 +211,7 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
       stage: stage.name,
       actor: pr.mergedBy,
       kind: 'deployment.created',
-      details: {
-        deploymentId,
-        environment: stage.name,
-        sha: mergeSha,
-        mergedBy: pr.mergedBy,
-        approvers: result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, submittedAt: a.submittedAt, commitId: a.commitId })),
-        refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal, commitId: a.commitId, submittedAt: a.submittedAt })),
-        gateState: result.state,
-        // An incomplete listing is recorded as unknown, never as a smaller number.
-        commitCount: commits.complete ? commits.items.length : null,
-        ...(commits.complete ? {} : { commitsIncomplete: commits.reason }),
-        authors,
-        ...promotionEvidence({
-          pr,
-          origin: match.origin,
-          path: CONFIG_PATH,
-          result,
-          requiredChecks: stage.checks,
-          checks: await facts.checks(pr.headSha).then(
-            (c) => (c.complete ? c.items : null),
-            () => null,
-          ),
-        }),
-      },
+      details: { deploymentId, environment: stage.name, sha: mergeSha, ...evidence },
     });
   } catch (err) {
     const error = `the audit trail could not record the deployment (${(err as Error).message}); nothing was dispatched`;

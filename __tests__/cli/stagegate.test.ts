@@ -116,6 +116,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       const [staging, production, bypass] = rows;
       const values = (row: string[] | undefined) => Object.fromEntries(CSV_COLUMNS.map((c) => [c, col(row, c)]));
       expect(values(staging)).toEqual({
+        row_kind: 'deployment',
         repository: 'acme/shop',
         stage: 'staging',
         pull_request: '11',
@@ -165,6 +166,11 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
         duty_requested: '',
         release_tag: '',
         release_url: '',
+        refused_by: '',
+        refusal_reason_code: '',
+        refusal_reason: '',
+        refused_deployment_requested_by: '',
+        refused_run_id: '',
         integrity: 'verified',
         audit_seq: '6',
         audit_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -175,7 +181,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
       expect(col(production, 'verification_description')).toBe('5xx ratio, "too high", 0.04');
       expect([col(production, 'rollback_deployment_id'), col(production, 'rollback_sha'), col(production, 'rollback_state')]).toEqual(['103', SHA.p0, 'success']);
       expect(col(production, 'policy_path')).toBe('');
-      expect(col(bypass, 'bypass')).toBe('true');
+      expect([col(bypass, 'row_kind'), col(bypass, 'bypass')]).toEqual(['bypass', 'true']);
       expect(col(bypass, 'deployment_id')).toBe('');
       expect(col(bypass, 'deployed_sha')).toBe(SHA.m3);
       expect(col(bypass, 'bypass_reasons')).toBe('signoff: 0 of 1 approvals; checks: test failed');

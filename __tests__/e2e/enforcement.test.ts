@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
+import { exportRows, type ExportRow } from '../../src/audit/export.js';
 import { openAuditStore } from '../../src/audit/open.js';
 import type { AuditRecord } from '../../src/audit/types.js';
 import { dispatchInputs } from '../../src/protocol/dispatch.js';
@@ -34,6 +35,18 @@ async function records(repo: string, kind?: string): Promise<AuditRecord[]> {
   try {
     const out: AuditRecord[] = [];
     for await (const r of store.records(repo)) if (!kind || r.kind === kind) out.push(r);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The audit export's rows of one repository (the library the CLI's `audit export` runs). */
+async function exported(repo: string): Promise<ExportRow[]> {
+  const store = await openAuditStore({ dataDir: world.stack.app.dataDir, mustExist: true });
+  try {
+    const out: ExportRow[] = [];
+    for await (const row of exportRows(store, { repository: repo })) out.push(row);
     return out;
   } finally {
     await store.close();
@@ -111,7 +124,9 @@ describe('the deploy step is reached only through a green gate', () => {
         .statuses.map((s) => s.state),
     ).toEqual(['error']);
     const refused = await sb.waitFor(async () => (await records(repo, 'deploy.refused')).find((r) => r.details.deploymentId === id) ?? null, 20_000, 'the refusal in the audit trail');
-    expect(refused?.details).toMatchObject({ reasonCode: 'not-approved', creator: 'github-actions[bot]' });
+    expect(refused?.details).toMatchObject({ reasonCode: 'not-approved', creator: 'github-actions[bot]', deploymentCreator: 'mallory', sha });
+    const rows = (await exported(repo)).filter((r) => r.kind === 'refused');
+    expect(rows.map((r) => [r.deploymentId, r.sha, r.refusal?.by, r.refusal?.reasonCode, r.refusal?.requestedBy])).toEqual([[String(id), sha, 'action', 'not-approved', 'mallory']]);
   }, 180_000);
 
   it('a forged staging success does not make production green, and is named as untrusted', async () => {
@@ -216,12 +231,6 @@ describe('protection-rule mode: GitHub asks the app before the job starts', () =
     sb.createEnvironment(p.repo, 'staging', { protectionRules: ['stagegate'], secrets: { DEPLOY_TOKEN: secret }, branches: ['staging'] });
     const depsBefore = sb.deploymentsOf(p.repo).length;
     const { merge, run } = await approveAndMerge(p);
-    if (run.conclusion !== 'success') {
-      const d = sb.deliveries.filter((x) => x.event === 'deployment_protection_rule').map((x) => [x.status, x.responseBody?.slice(0, 200)]);
-      throw new Error(
-        `run failed: ${run.error} ${run.stderr.slice(-1500)} STDOUT ${run.stdout.slice(-2500)} OUT ${JSON.stringify(run.outputs).slice(0, 1500)} deliveries=${JSON.stringify(d)} unsub=${JSON.stringify(sb.unsubscribed.slice(-5))} app=${world.stack.app.logs().slice(-3000)}`,
-      );
-    }
     expect([run.conclusion, run.outputs.result, run.outputs['reason-code']]).toEqual(['success', 'success', 'ok']);
     expect(run.stdout).toContain(`secret-seen:${secret}`);
     expect(run.environments).toEqual([expect.objectContaining({ environment: 'staging', state: 'approved' })]);
@@ -232,6 +241,15 @@ describe('protection-rule mode: GitHub asks the app before the job starts', () =
     expect(world.staging.release().version).toBe(merge);
     const reviewed = await records(p.repo, 'protection_rule.reviewed');
     expect(reviewed.map((r) => [r.details.state, r.details.deploymentId])).toEqual([['approved', created[0]!.id]]);
+    // The auditor's row: GitHub's job deployment, with the decision the app recorded at the merge.
+    await sb.waitFor(async () => ((await exported(p.repo)).find((r) => r.kind === 'deployment')?.verification ? true : null), 20_000, 'the verification in the export');
+    const [row, ...others] = await exported(p.repo);
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ kind: 'deployment', deploymentId: String(created[0]!.id), sha: merge, mergedBy: 'carol', pullRequest: p.pr, gateState: 'passed', refusal: null });
+    expect(row!.approvals.map((a) => [a.login, a.commitId])).toEqual([['bob', p.head]]);
+    expect(row!.policy?.path).toBe('.github/stagegate.yml');
+    expect(row!.verification).toMatchObject({ result: 'success', trusted: true });
+    expect(row!.statuses.at(-1)?.state).toBe('success');
   }, 240_000);
 
   it('a manual dispatch of an unapproved commit waits for the app and is rejected before any step runs', async () => {
@@ -257,6 +275,9 @@ describe('protection-rule mode: GitHub asks the app before the job starts', () =
     expect(world.staging.release().version).toBe(before);
     const reviewed = await records(repo, 'protection_rule.reviewed');
     expect(reviewed.at(-1)!.details).toMatchObject({ state: 'rejected', sha });
+    const refused = (await exported(repo)).filter((r) => r.kind === 'refused');
+    expect(refused.map((r) => [r.sha, r.refusal?.by, r.refusal?.runId])).toEqual([[sha, 'protection-rule', run.id]]);
+    expect(refused[0]!.refusal?.reason).toContain('is not the merge commit of a promotion to staging whose gate was green');
   }, 180_000);
 
   it('a protection rule that never answers times the job out: nothing runs', async () => {

@@ -1,8 +1,8 @@
 import type { ConfigOrigin } from '../config/load.js';
-import type { CheckFact, PullRequestFact } from '../facts/types.js';
+import type { CheckFact, CommitFact, Listing, PullRequestFact } from '../facts/types.js';
 import type { GateResult } from '../gate/types.js';
 import { newestCheck, OWN_CHECK } from '../rules/required-checks.js';
-import type { PromotionEvidence, RequiredCheckEvidence } from './types.js';
+import type { MergeDecisionEvidence, PromotionEvidence, RequiredCheckEvidence } from './types.js';
 
 /** The required checks of a stage as they stood on the head: the newest run or status of each name. */
 export function requiredCheckEvidence(names: readonly string[], checks: readonly CheckFact[]): RequiredCheckEvidence[] {
@@ -42,5 +42,28 @@ export function promotionEvidence(p: {
     },
     rules: p.result.rules.map((r) => ({ id: r.id, title: r.title, state: r.state, reason: r.reason })),
     requiredChecks: p.checks === null ? null : requiredCheckEvidence(p.requiredChecks, p.checks),
+  };
+}
+
+/**
+ * The whole decision at a merge, as recorded on `merge.approved` and `deployment.created`: who merged,
+ * the approvals that counted and those refused (with the commit each approved), the gate's state, the
+ * range's commits (null when GitHub's listing was incomplete: never a smaller number), authors and
+ * co-authors, and {@link promotionEvidence}. Pure.
+ */
+export function mergeDecisionEvidence(
+  p: Parameters<typeof promotionEvidence>[0] & { result: Pick<GateResult, 'rules' | 'approvals' | 'state'>; mergedBy: string | null; commits: Listing<CommitFact> },
+): MergeDecisionEvidence {
+  const { result, commits } = p;
+  const authors = [...new Set(commits.items.flatMap((c) => [c.author.login ?? c.author.name, ...c.coAuthors.map((a) => a.login ?? a.name)]))];
+  return {
+    mergedBy: p.mergedBy,
+    approvers: result.approvals.filter((a) => a.counted).map((a) => ({ login: a.login, submittedAt: a.submittedAt, commitId: a.commitId })),
+    refused: result.approvals.filter((a) => !a.counted).map((a) => ({ login: a.login, refusal: a.refusal ?? 'not-counted', commitId: a.commitId, submittedAt: a.submittedAt })),
+    gateState: result.state,
+    commitCount: commits.complete ? commits.items.length : null,
+    ...(commits.complete ? {} : { commitsIncomplete: commits.reason }),
+    authors,
+    ...promotionEvidence(p),
   };
 }

@@ -16,6 +16,7 @@ const list = (items: readonly string[]): string => items.join('; ');
  * NDJSON exports carry the same data as structured values (see docs/audit.md for both).
  */
 const COLUMNS = {
+  row_kind: (r) => r.kind,
   repository: (r) => r.repository,
   stage: (r) => r.stage,
   pull_request: (r) => r.pullRequest,
@@ -75,6 +76,11 @@ const COLUMNS = {
   duty_requested: (r) => list(r.dutyRequested),
   release_tag: (r) => r.release?.tag ?? null,
   release_url: (r) => r.release?.url ?? null,
+  refused_by: (r) => r.refusal?.by ?? null,
+  refusal_reason_code: (r) => r.refusal?.reasonCode ?? null,
+  refusal_reason: (r) => r.refusal?.reason ?? null,
+  refused_deployment_requested_by: (r) => r.refusal?.requestedBy ?? null,
+  refused_run_id: (r) => r.refusal?.runId ?? null,
   integrity: (r) => r.integrity,
   audit_seq: (r) => r.auditSeq,
   audit_hash: (r) => r.auditHash,

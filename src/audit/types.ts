@@ -256,6 +256,10 @@ export type DeploymentCreatedDetails = {
   environment: string;
   /** The commit deployed. */
   sha: string;
+} & MergeDecisionEvidence;
+
+/** What decided a promotion at its merge: recorded on `merge.approved` and on the deployment made for it. */
+export type MergeDecisionEvidence = {
   mergedBy: string | null;
   approvers: DeploymentApprover[];
   refused: DeploymentRefusedApproval[];
@@ -311,6 +315,8 @@ export type MergeApprovedDetails = {
   /** The whole stage as the approving policy had it (windows and freezes included). */
   stage: Record<string, unknown>;
   approvers: { login: string; commit: string; at: string }[];
+  /** The decision in full (absent on records made before it was recorded): protection-rule mode's export rows come from it. */
+  evidence?: MergeDecisionEvidence;
 };
 
 /** `protection_rule.reviewed`: the app answered a custom deployment protection rule request. */
@@ -326,9 +332,14 @@ export type ProtectionRuleReviewedDetails = {
 /** `deploy.refused`: the Action refused to deploy (nothing ran); recorded from its `error` status. */
 export type DeployRefusedDetails = {
   deploymentId: number | string;
+  /** The commit the refused deployment was for (absent on older records). */
+  sha?: string;
   reasonCode: string;
   description: string;
+  /** Who wrote the refusing status (the Action's token). */
   creator: string | null;
+  /** Who made the refused deployment (absent on older records). */
+  deploymentCreator?: string | null;
 };
 
 /** `rollback`: a rollback after a failed deployment. */
@@ -451,4 +462,14 @@ export interface ChainReport {
   head: { seq: number; hash: string } | null;
   /** The first problem; null when the chain is intact. */
   problem: ChainProblem | null;
+}
+
+/** The key of the record that the app approved a protection-rule request of a deployment (GitHub's job deployment). */
+export function protectionApprovalKey(repository: string, deploymentId: number): string {
+  return `protection:${repository}:${deploymentId}:approved`;
+}
+
+/** The key of the `merge.approved` record: a merge commit passed its gate and may deploy to a stage. */
+export function mergeApprovalKey(repository: string, stage: string, mergeSha: string): string {
+  return `merge:${repository}:${stage}@${mergeSha}:approved`;
 }
