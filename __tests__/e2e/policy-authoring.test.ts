@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../../sandbox/stack.js';
 import type { CheckRunState } from '../../sandbox/state.js';
@@ -108,7 +111,8 @@ describe('stagegate explain (real binary) against the sandbox', () => {
     const before = { checks: r.checkRuns.size, comments: r.comments.size, deployments: r.deployments.size };
 
     const env = { GITHUB_TOKEN: sb.tokenFor('bob'), GITHUB_API_URL: sb.apiUrl };
-    const out = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number)], env);
+    const bare = mkdtempSync(join(tmpdir(), 'explain-')); // a working directory without an audit store
+    const out = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number)], env, bare);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(1);
     const lines = out.stdout.split('\n');
@@ -119,8 +123,15 @@ describe('stagegate explain (real binary) against the sandbox', () => {
     expect(out.stdout).toMatch(/^ {2}✗ alice approved [0-9a-f]{7} at .*: does not count \(author/m);
     expect(out.stdout).toMatch(/nothing was posted\.$/m);
 
-    const json = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number), '--format', 'json'], env);
+    const json = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number), '--format', 'json'], env, bare);
     const parsed = JSON.parse(json.stdout) as { kind: string; state: string; rules: { id: string; state: string }[] };
+    // The app's identity decides what is evidence; without its store, protection-rule approvals are not read (and it says so).
+    expect(parsed).toMatchObject({ kind: 'evaluated', state: 'pending', app: { id: sb.app.id, slug: sb.app.slug }, auditStore: false });
+    expect(out.stdout).toMatch(/^note: no audit store was found, so deployments made in protection-rule mode count as unverified here/m);
+    const withStore = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number), '--format', 'json', '--app', sb.app.slug, '--data-dir', stack.app.dataDir], env);
+    expect(JSON.parse(withStore.stdout)).toMatchObject({ state: 'pending', auditStore: true });
+    const unknown = await runBin(['explain', '--repo', REPO, '--pr', String(pr.number), '--app', 'no-such-app'], env);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([2, expect.stringContaining('--app: GitHub knows no app "no-such-app"')]);
     expect(parsed).toMatchObject({ kind: 'evaluated', state: 'pending' });
     expect(parsed.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['approvals', 'required-checks']));
 

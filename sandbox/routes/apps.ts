@@ -8,6 +8,12 @@ export const routes: RouteTable = {
     requireApp(ctx);
     return { status: 200, body: { ...appJson(sb.bases, sb.app), installations_count: sb.installations.size } };
   },
+  // Public (any token, or none), as on GitHub: how a CLI learns an app's id from its slug.
+  'apps/get-by-slug': async (sb, ctx) => {
+    const app = [sb.app, sb.actionsApp].find((a) => a.slug === ctx.params.app_slug);
+    if (!app) throw new HttpError(404, 'Not Found');
+    return { status: 200, body: appJson(sb.bases, app) };
+  },
   'apps/list-installations': async (sb, ctx) => {
     requireApp(ctx);
     const p = paginate(ctx, [...sb.installations.values()]);

@@ -1,5 +1,8 @@
 import { formatConfigError, type ConfigOrigin } from '../config/load.js';
 import type { ApprovalVerdict, GateResult, RuleResult } from '../gate/types.js';
+import { openAuditStore } from '../audit/open.js';
+import { protectionApprovalKey, type AuditDatabase } from '../audit/types.js';
+import { statusOf } from '../github/client.js';
 import { evaluatePullRequest, type PullEvaluation } from '../promotion/evaluate.js';
 import { EXIT, githubClient, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
 
@@ -9,6 +12,11 @@ export interface ExplainRequest {
   pr: string;
   format: 'text' | 'json';
   apiUrl?: string;
+  /** The Stagegate app's slug (its deployments and approvals are the evidence; default `stagegate`). */
+  app?: string;
+  /** The app's audit store (its protection-rule approvals), as the audit commands select it. */
+  databaseUrl?: string;
+  dataDir?: string;
 }
 
 const ICON = { passed: '✓', pending: '…', blocked: '✗' } as const;
@@ -92,8 +100,37 @@ export async function runExplain(req: ExplainRequest, io: CliIo): Promise<number
   if (!/^[1-9]\d*$/.test(req.pr)) throw new UsageError(`--pr: expected a pull request number, got ${JSON.stringify(req.pr)}`);
   const client = await githubClient(io, req.apiUrl, 'explain');
   const [owner, repo] = req.repo.split('/') as [string, string];
-  const repoData = (await client.request('GET /repos/{owner}/{repo}', { owner, repo })).data as { default_branch: string };
-  const evaluation = await evaluatePullRequest({ client, owner, repo, pullNumber: Number(req.pr), defaultBranch: repoData.default_branch, now: new Date() });
-  await write(io.stdout, req.format === 'json' ? `${JSON.stringify(explainJson(evaluation, req.repo), null, 2)}\n` : explainText(evaluation, req.repo));
-  return evaluation.kind === 'evaluated' && evaluation.result.state === 'passed' ? EXIT.ok : EXIT.failure;
+  const slug = req.app ?? 'stagegate';
+  let app: { id: number; slug: string };
+  try {
+    const found = (await client.request('GET /apps/{app_slug}', { app_slug: slug })).data;
+    if (!found) throw new UsageError(`--app: GitHub knows no app ${JSON.stringify(slug)}`);
+    app = { id: found.id, slug: found.slug ?? slug };
+  } catch (error) {
+    if (statusOf(error) === 404) throw new UsageError(`--app: GitHub knows no app ${JSON.stringify(slug)} (give the slug of your Stagegate app)`);
+    throw error;
+  }
+  // Protection-rule approvals are the app's own records: read them when its audit store is reachable.
+  let store: AuditDatabase | null = null;
+  try {
+    store = await openAuditStore({ ...(req.databaseUrl ? { databaseUrl: req.databaseUrl } : {}), ...(req.dataDir ? { dataDir: req.dataDir } : {}), mustExist: true, env: io.env, cwd: io.cwd });
+  } catch (error) {
+    if (req.databaseUrl || req.dataDir) throw new UsageError((error as Error).message);
+  }
+  try {
+    const repoData = (await client.request('GET /repos/{owner}/{repo}', { owner, repo })).data;
+    const approvedRunOf = async (deploymentId: number): Promise<number | null> => {
+      const r = store ? await store.findByKey(protectionApprovalKey(req.repo, deploymentId)) : null;
+      return typeof r?.details.runId === 'number' ? r.details.runId : null;
+    };
+    const evaluation = await evaluatePullRequest({ client, owner, repo, pullNumber: Number(req.pr), defaultBranch: repoData.default_branch, now: new Date(), app, approvedRunOf });
+    const note = store ? '' : 'note: no audit store was found, so deployments made in protection-rule mode count as unverified here (give --data-dir or --database-url)\n';
+    await write(
+      io.stdout,
+      req.format === 'json' ? `${JSON.stringify({ ...explainJson(evaluation, req.repo), app, auditStore: store !== null }, null, 2)}\n` : explainText(evaluation, req.repo) + note,
+    );
+    return evaluation.kind === 'evaluated' && evaluation.result.state === 'passed' ? EXIT.ok : EXIT.failure;
+  } finally {
+    await store?.close();
+  }
 }

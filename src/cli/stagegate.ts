@@ -15,7 +15,7 @@ export { parseTimeBound } from './audit.js';
 const USAGE = `Usage:
   stagegate validate [path] [--format text|json] [--repo owner/name] [--api-url URL]
   stagegate schema
-  stagegate explain --repo owner/name --pr NUMBER [--format text|json] [--api-url URL]
+  stagegate explain --repo owner/name --pr NUMBER [--format text|json] [--app SLUG] [--api-url URL] [store]
   stagegate audit verify [--repo owner/name ...] [--json] [--anchors [--app SLUG] [--api-url URL]] [store]
   stagegate audit export (--repo owner/name ... | --all) --format csv|json|ndjson
                          [--since DATE] [--until DATE] [--stage NAME] [--allow-broken]
@@ -29,7 +29,9 @@ token the file is checked alone, with a note. Exit 0 valid, 1 invalid, 2 usage e
 schema prints the JSON Schema of the configuration (for editors).
 
 explain evaluates a live pull request's gate with the app's own code and prints the rule tree,
-posting nothing (token: GITHUB_TOKEN or GH_TOKEN). Exit 0 when the gate passes, 1 otherwise.
+posting nothing (token: GITHUB_TOKEN or GH_TOKEN). --app is your Stagegate app's slug (default
+stagegate): only its deployments and approvals are evidence. The store, when found, supplies its
+protection-rule approvals. Exit 0 when the gate passes, 1 otherwise.
 
 Store (default: the embedded database .data/stagegate.db under the working directory):
   --database-url URL   PostgreSQL (default: $DATABASE_URL)
@@ -78,7 +80,7 @@ type Values = { [K in Flag]?: K extends 'repo' ? string[] : (typeof OPTIONS)[K][
 const COMMANDS: Record<string, { words: string[]; maxArgs: number; flags: readonly Flag[] }> = {
   validate: { words: ['validate'], maxArgs: 1, flags: ['format', 'repo', 'api-url', 'help'] },
   schema: { words: ['schema'], maxArgs: 0, flags: ['help'] },
-  explain: { words: ['explain'], maxArgs: 0, flags: ['repo', 'pr', 'format', 'api-url', 'help'] },
+  explain: { words: ['explain'], maxArgs: 0, flags: ['repo', 'pr', 'format', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
   'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'anchors', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
   'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'all', 'since', 'until', 'stage', 'format', 'allow-broken', 'out', 'data-dir', 'database-url', 'help'] },
 };
@@ -142,7 +144,15 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
       if (values.repo === undefined || values.pr === undefined) throw new UsageError('explain needs --repo owner/name and --pr NUMBER');
       if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format: expected text or json, got ${JSON.stringify(values.format)}`);
       return await runExplain(
-        { repo: onlyOne(values.repo, '--repo'), pr: values.pr, format: values.format === 'json' ? 'json' : 'text', ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}) },
+        {
+          repo: onlyOne(values.repo, '--repo'),
+          pr: values.pr,
+          format: values.format === 'json' ? 'json' : 'text',
+          ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
+          ...(values.app !== undefined ? { app: values.app } : {}),
+          ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
+          ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+        },
         io,
       );
     }
