@@ -158,7 +158,7 @@ describe('evaluateGate', () => {
     const result = await evaluateGate(ctxOf(productConfig(), 'production', facts, NOW));
     expect(result.state).toBe('pending');
     expect(result.nextChangeAt).toBe('2026-11-24T09:20:00.000Z');
-    expect(decide(result).reasons).toEqual(['Verified in staging: head verified in staging by run 3100 10m ago; soak 30m ends in 20m (2026-11-24T09:20:00.000Z)']);
+    expect(decide(result).reasons).toEqual(['Verified in staging: head verified in staging by run 3100 at 2026-11-24T08:50:00Z; soak 30m ends at 2026-11-24T09:20:00Z']);
   });
 });
 

@@ -6,6 +6,8 @@ import { HEAD, OTHER, ctxOf, productConfig } from './support.js';
 
 const NOW = new Date('2026-11-24T09:00:00Z');
 const ago = (min: number): string => new Date(NOW.getTime() - min * 60_000).toISOString();
+/** How the rule names a time (to the second, no milliseconds). */
+const at = (min: number): string => ago(min).replace(/\.\d{3}Z$/, 'Z');
 
 /** A Stagegate deployment to staging created `createdMin` ago whose newest status is `state`, `statusMin` ago, from its own successful run. */
 const dep = (id: number, sha: string, createdMin: number, state: string | null, statusMin = createdMin - 5, over: Partial<FakeDeploy> = {}): FakeDeploy => ({
@@ -25,24 +27,17 @@ async function judge(list: FakeDeploy[], extra: Partial<FakeFactsInput> = {}, co
 describe('verified in staging, soak 30m (production)', () => {
   it.each<[string, FakeDeploy[], Record<string, string>, RuleState, string, string | undefined]>([
     ['not deployed yet', [], {}, 'pending', 'head 5d6e7f8 not yet deployed to staging by Stagegate', undefined],
-    ['head verified 45m ago', [dep(7, HEAD, 60, 'success', 45)], {}, 'passed', 'head verified in staging by run 700 45m ago (soak 30m)', undefined],
-    ['head verified exactly 30m ago', [dep(7, HEAD, 40, 'success', 30)], {}, 'passed', 'head verified in staging by run 700 30m ago (soak 30m)', undefined],
+    ['head verified 45m ago', [dep(7, HEAD, 60, 'success', 45)], {}, 'passed', `head verified in staging by run 700 at ${at(45)} (soak 30m)`, undefined],
+    ['head verified exactly 30m ago', [dep(7, HEAD, 40, 'success', 30)], {}, 'passed', `head verified in staging by run 700 at ${at(30)} (soak 30m)`, undefined],
     [
       'a commit with the identical tree verified 45m ago',
       [dep(7, OTHER, 60, 'success', 45)],
       { [OTHER]: 'tree-1', [HEAD]: 'tree-1' },
       'passed',
-      '9e9e9e9 (same tree as head 5d6e7f8) verified in staging by run 700 45m ago (soak 30m)',
+      `9e9e9e9 (same tree as head 5d6e7f8) verified in staging by run 700 at ${at(45)} (soak 30m)`,
       undefined,
     ],
-    [
-      'soak not yet elapsed',
-      [dep(7, HEAD, 20, 'success', 12)],
-      {},
-      'pending',
-      'head verified in staging by run 700 12m ago; soak 30m ends in 18m (2026-11-24T09:18:00.000Z)',
-      '2026-11-24T09:18:00.000Z',
-    ],
+    ['soak not yet elapsed', [dep(7, HEAD, 20, 'success', 12)], {}, 'pending', `head verified in staging by run 700 at ${at(12)}; soak 30m ends at 2026-11-24T09:18:00Z`, '2026-11-24T09:18:00.000Z'],
     [
       'the newest deployment is a different commit, though head was verified before',
       [dep(8, OTHER, 10, 'success', 5), dep(7, HEAD, 90, 'success', 80)],
@@ -79,7 +74,7 @@ describe('verified in staging, soak 30m (production)', () => {
 
   it('needs no soak when none is configured', async () => {
     const { result } = await judge([dep(7, HEAD, 2, 'success', 1)], {}, productConfig({ production: { soak: undefined } }));
-    expect(result).toMatchObject({ state: 'passed', reason: 'head verified in staging by run 700 1m ago' });
+    expect(result).toMatchObject({ state: 'passed', reason: `head verified in staging by run 700 at ${at(1)}` });
   });
 
   it.each<[string, Partial<FakeFactsInput>, string]>([
@@ -153,7 +148,7 @@ describe('verified in: only evidence counts, never a status string', () => {
   it('a status posted early cannot shorten the soak: the run’s completion counts when it is later', async () => {
     const { result } = await judge([dep(7, HEAD, 60, 'success', 45, { run: { updatedAt: ago(20) } })]);
     expect(result).toMatchObject({ state: 'pending', nextChangeAt: '2026-11-24T09:10:00.000Z' });
-    expect(result.reason).toContain('verified in staging by run 700 20m ago');
+    expect(result.reason).toContain(`verified in staging by run 700 at ${at(20)}`);
   });
 
   it('a description is not what counts: the bound successful run is (e.g. GitHub’s own job success)', async () => {
@@ -169,7 +164,7 @@ describe('verified in: only evidence counts, never a status string', () => {
 
   it('protection-rule mode: a job deployment counts only when the app approved its run', async () => {
     const job = dep(7, HEAD, 60, 'success', 45, { by: FAKE_ACTIONS_APP, run: { event: 'workflow_dispatch', displayTitle: `stagegate: deploy ${HEAD} to staging` } });
-    expect((await judge([job], { approvedRuns: { 7: 700 } })).result).toMatchObject({ state: 'passed', reason: 'head verified in staging by run 700 45m ago (soak 30m)' });
+    expect((await judge([job], { approvedRuns: { 7: 700 } })).result).toMatchObject({ state: 'passed', reason: `head verified in staging by run 700 at ${at(45)} (soak 30m)` });
     expect((await judge([job])).result.state).toBe('pending');
     expect((await judge([job], { approvedRuns: { 7: 701 } })).result.reason).toContain('run 700 is not the run the app approved for deployment 7 (run 701)');
   });

@@ -1,4 +1,4 @@
-import { durationMs, formatDuration } from '../config/duration.js';
+import { durationMs } from '../config/duration.js';
 import type { DeploymentFact } from '../facts/types.js';
 import type { Rule, RuleContext, RuleResult } from '../gate/types.js';
 import { decisiveStatus, deploymentOrigin, judgeVerification, runIdOf, type DeploymentOrigin, type TrustPolicy } from '../protocol/evidence.js';
@@ -109,12 +109,13 @@ export const verifiedInRule: Rule = {
     const verifiedAt = Date.parse(v.verifiedAt);
     const soak = ctx.stage.soak ? durationMs(ctx.stage.soak) : 0;
     const elapsed = ctx.now.getTime() - verifiedAt;
-    const ago = formatDuration(Math.max(0, elapsed));
-    const by = `by run ${v.run.id}`;
+    // Absolute times only: a reason that said "3m ago" would change with the clock and rewrite the check every evaluation.
+    const at = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const by = `by run ${v.run.id} at ${at(verifiedAt)}`;
     if (elapsed < soak) {
       const until = new Date(verifiedAt + soak).toISOString();
-      return result('pending', `${same} verified in ${env} ${by} ${ago} ago; soak ${ctx.stage.soak} ends in ${formatDuration(soak - elapsed)} (${until})${passedOver}`, [ref], until);
+      return result('pending', `${same} verified in ${env} ${by}; soak ${ctx.stage.soak} ends at ${at(verifiedAt + soak)}${passedOver}`, [ref], until);
     }
-    return result('passed', `${same} verified in ${env} ${by} ${ago} ago${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}${passedOver}`, [ref]);
+    return result('passed', `${same} verified in ${env} ${by}${soak > 0 ? ` (soak ${ctx.stage.soak})` : ''}${passedOver}`, [ref]);
   }),
 };
