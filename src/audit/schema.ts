@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createDeliveryRollupTables, rebuildDeliveryRollup, type DeliveryCommitsTable, type DeliveryDeploymentsTable } from './delivery-rollup.js';
 import type { AuditDialect } from './types.js';
 
 /** The `audit_records` table as Kysely sees it (same columns in both dialects). */
@@ -24,6 +25,10 @@ export interface AuditRecordsTable {
 /** The database schema of the audit store. */
 export interface AuditSchema {
   audit_records: AuditRecordsTable;
+  /** Derived (./delivery-rollup.ts): one row per deployment of a promotion. */
+  delivery_deployments: DeliveryDeploymentsTable;
+  /** Derived (./delivery-rollup.ts): one row per commit the first time it is promoted to a stage. */
+  delivery_commits: DeliveryCommitsTable;
 }
 
 const APPEND_ONLY_MESSAGE = 'stagegate: audit_records is append-only';
@@ -87,6 +92,14 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
             )
             .execute(db);
         }
+      },
+    },
+    '0002_delivery_rollup': {
+      // Roll-up tables for the delivery metrics, kept in the append's transaction from now on and
+      // filled here from the records already in the chain.
+      async up(db: Kysely<any>) {
+        await createDeliveryRollupTables(db, dialect);
+        await rebuildDeliveryRollup(db as Kysely<AuditSchema>);
       },
     },
   };

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { GENESIS_HASH, recordHash } from './hash.js';
+import { applyDeliveryRollup } from './delivery-rollup.js';
 import type { ChainLock } from './locks.js';
 import { prepareEvent, toRaw, toRecord, toRow, type Prepared } from './row-mapping.js';
 import type { AuditRecordsTable, AuditSchema } from './schema.js';
@@ -96,6 +97,11 @@ export class KyselyAuditStore implements AuditDatabase {
     for (const chunk of chunks(rows, INSERT_CHUNK)) {
       await trx.insertInto('audit_records').values(chunk).execute();
     }
+    // Derived tables move with the chain: in the same transaction, so they never disagree with it.
+    await applyDeliveryRollup(
+      trx,
+      results.filter((r) => r.appended).map((r) => r.record),
+    );
     return results;
   }
 
@@ -186,6 +192,11 @@ export class KyselyAuditStore implements AuditDatabase {
       out.push(...rows.map(toRecord));
     }
     return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  async read<T>(fn: (db: Kysely<AuditSchema>, dialect: AuditDialect) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    return fn(this.#db, this.dialect);
   }
 
   async repositories(): Promise<string[]> {

@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { HashedContent } from './hash.js';
+import type { AuditSchema } from './schema.js';
 /** Kinds of audit records. */
 export type AuditKind =
   | 'gate.result'
@@ -145,6 +147,11 @@ export interface AuditDatabase extends AuditStore {
   seqOfSuccessor(repository: string, prevHash: string): Promise<number | null>;
   /** The records with these idempotency keys (any order; missing keys are absent). */
   findByKeys(keys: readonly string[]): Promise<AuditRecord[]>;
+  /**
+   * Runs read-only queries (aggregates over the roll-up tables, src/health/) on the store's database.
+   * Never write through it: the chain is appended only by `append`/`appendMany`.
+   */
+  read<T>(fn: (db: Kysely<AuditSchema>, dialect: AuditDialect) => Promise<T>): Promise<T>;
   /** Records of `repository` whose `details.deploymentId` is one of `deploymentIds`, in chain order. */
   byDeployment(repository: string, deploymentIds: readonly string[], kinds: readonly AuditKind[]): Promise<AuditRecord[]>;
 }
@@ -167,6 +174,10 @@ export type PromotionCommit = {
   pushers?: string[];
   /** GitHub's signature verification of the commit, where recorded. */
   verification?: { verified: boolean; reason: string } | null;
+  /** The commit's author date (ISO 8601), where recorded: where lead time for changes starts. */
+  authoredAt?: string;
+  /** How many parents the commit has, where recorded (more than one: a merge commit, not a change of its own). */
+  parents?: number;
 };
 
 /**
@@ -438,6 +449,11 @@ export type TypedAuditEvent<K extends AuditKind = AuditKind> = K extends AuditKi
 /** The idempotency key of a promotion's `promotion.commits` record. */
 export function promotionCommitsKey(repository: string, pullRequest: number, headSha: string): string {
   return `promotion:${repository}#${pullRequest}@${headSha}:commits`;
+}
+
+/** The key of the `merge.approved` record: a merge commit passed its gate and may deploy to a stage. */
+export function mergeApprovalKey(repository: string, stage: string, mergeSha: string): string {
+  return `merge:${repository}:${stage}@${mergeSha}:approved`;
 }
 
 /** What `verify` found wrong with a chain. */
