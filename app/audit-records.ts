@@ -39,6 +39,9 @@ export function gateRecords(ref: PromotionRef, result: GateResult, commits: Comm
           author: { login: c.author.login, name: c.author.name, email: c.author.email },
           committer: c.committer,
           coAuthors: c.coAuthors,
+          // Where lead time for changes starts, and whether it is a change of its own (src/audit/delivery-rollup.ts).
+          ...(c.author.date ? { authoredAt: c.author.date } : {}),
+          parents: c.parents.length,
           ...(pushes ? { pushers: pushes.find((p) => p.sha === c.sha)?.pushers ?? [] } : {}),
           ...(c.verification ? { verification: c.verification } : {}),
         })),

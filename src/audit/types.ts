@@ -451,11 +451,6 @@ export function promotionCommitsKey(repository: string, pullRequest: number, hea
   return `promotion:${repository}#${pullRequest}@${headSha}:commits`;
 }
 
-/** The key of the `merge.approved` record: a merge commit passed its gate and may deploy to a stage. */
-export function mergeApprovalKey(repository: string, stage: string, mergeSha: string): string {
-  return `merge:${repository}:${stage}@${mergeSha}:approved`;
-}
-
 /** What `verify` found wrong with a chain. */
 export type ChainProblemKind = 'edited' | 'deleted' | 'reordered';
 
