@@ -7,6 +7,7 @@ import { collectAnchors } from './anchors.js';
 import { exportRequest, runExport, runVerify, type AnchorReader } from './audit.js';
 import { EXIT, githubClient, messageOf, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
 import { runExplain } from './explain.js';
+import { metricsRequest, runMetrics } from './metrics.js';
 import { runValidate } from './validate.js';
 
 export { EXIT, type CliIo, type GitHubFactory } from './common.js';
@@ -20,6 +21,8 @@ const USAGE = `Usage:
   stagegate audit export (--repo owner/name ... | --all) --format csv|json|ndjson
                          [--since DATE] [--until DATE] [--stage NAME] [--allow-broken]
                          [--out FILE] [store]
+  stagegate metrics --repo owner/name [--stage NAME] [--since DATE [--until DATE]] [--tz ZONE]
+                    [--format table|json|csv] [store]
 
 validate checks a configuration file (default .github/stagegate.yml) and prints every problem
 as file:line:col: key.path: message. _extends is resolved through GitHub when GITHUB_TOKEN (or
@@ -48,6 +51,11 @@ audit verify --anchors also reads the chain heads the app published on GitHub (d
 and its stagegate check runs; GITHUB_TOKEN, --app is the app's slug, default stagegate) and checks
 the stored chains against them.
 
+metrics prints the four delivery metrics per stage (deployment frequency, lead time for changes,
+change failure rate, time to restore) over the last 7, 30 and 90 days, or --since/--until, from the
+audit trail: the same figures, from the same code, as the app's page /stagegate/. Days are days of
+--tz (an IANA zone, default UTC). The definitions are in docs/health.md.
+
 audit verify exit codes: 0 intact, 3 a record was edited, 4 records were deleted,
 5 records were reordered, 6 the chain was rewritten (an anchor disagrees), 7 the newest records
 were removed (an anchor is past the stored head), 8 no anchor found, 2 usage or connection error,
@@ -70,6 +78,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
   'api-url': { type: 'string' },
+  tz: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,6 +91,7 @@ const COMMANDS: Record<string, { words: string[]; maxArgs: number; flags: readon
   schema: { words: ['schema'], maxArgs: 0, flags: ['help'] },
   explain: { words: ['explain'], maxArgs: 0, flags: ['repo', 'pr', 'format', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
   'audit verify': { words: ['audit', 'verify'], maxArgs: 0, flags: ['repo', 'json', 'anchors', 'app', 'api-url', 'data-dir', 'database-url', 'help'] },
+  metrics: { words: ['metrics'], maxArgs: 0, flags: ['repo', 'stage', 'since', 'until', 'tz', 'format', 'data-dir', 'database-url', 'help'] },
   'audit export': { words: ['audit', 'export'], maxArgs: 0, flags: ['repo', 'all', 'since', 'until', 'stage', 'format', 'allow-broken', 'out', 'data-dir', 'database-url', 'help'] },
 };
 
@@ -160,6 +170,15 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
       await write(io.stdout, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       return EXIT.ok;
     }
+    if (name === 'metrics') {
+      const request = metricsRequest(values);
+      const store = await openStore(values, io);
+      try {
+        return await runMetrics(store, request, io);
+      } finally {
+        await store.close().catch(() => undefined);
+      }
+    }
     return await runAudit(name === 'audit verify' ? 'verify' : 'export', values, io, err);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -176,12 +195,10 @@ function onlyOne(values: string[], flag: string): string {
   return values[0]!;
 }
 
-async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo, err: (msg: string) => void): Promise<number> {
-  for (const repo of values.repo ?? []) if (!REPO_PATTERN.test(repo)) throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(repo)}`);
-  const request = command === 'export' ? exportRequest(values) : undefined;
-  let store: AuditDatabase;
+/** Opens the store the flags (or the environment) name; a store that does not exist is a usage error. */
+async function openStore(values: Values, io: CliIo): Promise<AuditDatabase> {
   try {
-    store = await openAuditStore({
+    return await openAuditStore({
       ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       mustExist: true,
@@ -191,6 +208,12 @@ async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo,
   } catch (error) {
     throw new UsageError(messageOf(error));
   }
+}
+
+async function runAudit(command: 'verify' | 'export', values: Values, io: CliIo, err: (msg: string) => void): Promise<number> {
+  for (const repo of values.repo ?? []) if (!REPO_PATTERN.test(repo)) throw new UsageError(`--repo: expected owner/name, got ${JSON.stringify(repo)}`);
+  const request = command === 'export' ? exportRequest(values) : undefined;
+  const store = await openStore(values, io);
   try {
     if (command === 'verify') {
       let anchors: AnchorReader | undefined;
