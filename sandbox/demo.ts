@@ -2,7 +2,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { projectRoot } from './stack.js';
-import { playStory, startWorld, type World } from './story.js';
+import { playStory, startStoryWorld, type World } from './story.js';
 
 async function main(): Promise<number> {
   const outDir = process.env.STAGEGATE_DEMO_DIR ?? join(projectRoot(), '.demo');
@@ -14,7 +14,7 @@ async function main(): Promise<number> {
   console.log('two demo services (staging, production) and a real Prometheus scraping them. No account, no network.');
   let world: World | null = null;
   try {
-    world = await startWorld({ appDataDir: dataDir });
+    world = await startStoryWorld({ appDataDir: dataDir });
     console.log(`\nsandbox ${world.sb.url} · app ${world.stack.app.url} · prometheus ${world.prom.url}`);
     console.log(`staging service ${world.staging.url} · production service ${world.production.url}`);
     const result = await playStory(world, { outDir });

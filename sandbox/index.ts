@@ -9,4 +9,4 @@ export type { EnvironmentOptions } from './options.js';
 export { webhookContract, type WebhookContract } from './webhook-contract.js';
 export { servedOperations } from './routes/index.js';
 export { startStack, startApp, deployWorkflow, type Stack, type AppProcess } from './stack.js';
-export { startWorld, playStory, createShopRepo, type World, type StoryResult } from './story.js';
+export { startWorld, startStoryWorld, playStory, startStory, createShopRepo, STORY_STEPS, type World, type StoryResult, type StoryRun, type StoryStepDef, type StoryContext } from './story.js';

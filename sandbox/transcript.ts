@@ -102,7 +102,7 @@ interface Item {
   html: string;
 }
 
-/** Writes every PR of `repo` as a conversation: comments, reviews and the check runs on its commits. */
+/** Writes every PR of `repo` as a conversation (comments, reviews and the check runs on its commits), then its Releases. */
 export async function renderTranscript(sb: GitHubSandbox, repo: string, opts: { title: string; narration: string[] }): Promise<string> {
   const r = sb.repo(repo);
   const sections: string[] = [];
@@ -149,6 +149,11 @@ export async function renderTranscript(sb: GitHubSandbox, repo: string, opts: { 
     const state = pr.merged ? `merged by ${esc(pr.mergedBy?.login ?? '?')}` : pr.state;
     sections.push(
       `<section><h2>#${pr.number} ${esc(pr.title)}</h2><div class="prmeta"><code>${esc(pr.baseRef)}</code> ← <code>${esc(pr.headRef)}</code> · opened by <b>${esc(pr.user.login)}</b> · ${state}</div>${items.map((x) => x.html).join('\n')}</section>`,
+    );
+  }
+  for (const rel of [...r.releases.values()].sort((a, b) => a.id - b.id)) {
+    sections.push(
+      `<section class="release"><h2>Release ${esc(rel.tagName)}${rel.name ? ` — ${esc(rel.name)}` : ''}</h2><div class="prmeta">published by <b>${esc(rel.author.login)}</b> on <code>${esc(rel.targetCommitish.slice(0, 12))}</code> · ${esc(rel.publishedAt ?? rel.createdAt)}</div><div class="item"><div class="body">${markdownToHtml(rel.body ?? '')}</div></div></section>`,
     );
   }
   const css =

@@ -45,9 +45,12 @@ ${extra}    checks: [build]
 }
 
 /** The `.github/stagegate.yml` of the demo repository. */
-export function demoConfig(staging: DemoService, production: DemoService, prom: PrometheusServer): string {
+export function demoConfig(staging: DemoService, production: DemoService, prom: PrometheusServer, opts: { story?: boolean } = {}): string {
+  // The story's repository also has a standing staging promotion PR and release notes grouped by label.
+  const standing = opts.story ? '    promotion_pr: open\n' : '';
+  const notes = opts.story ? 'release_notes:\n  categories:\n    - { title: Features, labels: [feature] }\n    - { title: Fixes, labels: [bug] }\n' : '';
   return `stages:
-${stageYaml('staging', 'staging', 'master', staging, prom, '    signoff:\n      approvals: 1\n')}${stageYaml(
+${stageYaml('staging', 'staging', 'master', staging, prom, `    signoff:\n      approvals: 1\n${standing}`)}${stageYaml(
     'production',
     'production',
     'staging',
@@ -61,7 +64,7 @@ ${stageYaml('staging', 'staging', 'master', staging, prom, '    signoff:\n      
   - name: pricing
     paths: ["src/discounts.ts", "src/cart.ts"]
     stages: [production]
-deploy:
+${notes}deploy:
   workflow: stagegate-deploy.yml
 `;
 }
@@ -86,7 +89,7 @@ export interface World {
  * Starts the stack, two demo services (staging, production), Prometheus scraping both, and seeds
  * acme/shop. `appDataDir` keeps the app's data (its audit trail) there instead of a temporary directory.
  */
-export async function startWorld(opts: { appDataDir?: string } = {}): Promise<World> {
+export async function startWorld(opts: { appDataDir?: string; story?: boolean } = {}): Promise<World> {
   const stack = await startStack(opts.appDataDir !== undefined ? { appDataDir: opts.appDataDir } : {});
   const sb = stack.sb;
   const cleanups: Array<() => Promise<void> | void> = [() => stack.stop()];
@@ -113,7 +116,7 @@ export async function startWorld(opts: { appDataDir?: string } = {}): Promise<Wo
     sb.createUser({ login: 'carol', name: 'Carol Release-Manager', email: 'carol@acme.test' });
     sb.createOrg({ login: 'acme', name: 'Acme' });
     sb.createTeam('acme', { slug: 'release-managers', members: ['alice', 'carol'] });
-    const initialSha = await createShopRepo({ sb, stack, staging, production, prom }, 'shop');
+    const initialSha = await createShopRepo({ sb, stack, staging, production, prom }, 'shop', opts.story ? demoConfig(staging, production, prom, { story: true }) : undefined);
     known[initialSha] = 0;
     staging.deploy({ version: initialSha, errorRatio: 0 });
     production.deploy({ version: initialSha, errorRatio: 0 });
