@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { CONFIG_PATH, resolveConfigText } from '../src/config/load.js';
 import type { ConfigSource } from '../src/config/load.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { githubConfigSource } from '../src/github/config-source.js';
 import { createGitHubFacts, type GitHubFacts } from '../src/github/facts.js';
-import { ANNOTATIONS_PER_REQUEST, CONFIG_CHECK_NAME, renderConfigCheck, type ConfigCheckOutput } from '../src/render/config-check.js';
+import { renderConfigCheck, type ConfigCheckOutput } from '../src/render/config-check.js';
+import { publishConfigCheckOnce } from './check-writes.js';
 import type { AppDeps } from './deps.js';
 
 /** A pull request to look at for a change of `.github/stagegate.yml`. */
@@ -57,35 +57,6 @@ export async function runConfigCheck(deps: Pick<AppDeps, 'published' | 'cache'>,
     const result = text === null ? ({ kind: 'deleted' } as const) : await resolveConfigText({ text, file: CONFIG_PATH, owner, source, origin: { ref: pr.headSha, fellBack: false } });
     output = renderConfigCheck(result, { baseRef: pr.baseRef });
   }
-  const key = `${CONFIG_CHECK_NAME}:${owner}/${repo}@${pr.headSha}`;
-  const fingerprint = createHash('sha256').update(JSON.stringify(output)).digest('base64');
-  if (deps.published?.get(key) === fingerprint) return { kind: 'published', checkId: null, conclusion: output.conclusion, annotations: output.annotations.length };
-  const checkId = await publishConfigCheck(client, { owner, repo, headSha: pr.headSha, output });
-  deps.published?.set(key, fingerprint);
+  const checkId = await publishConfigCheckOnce(deps, client, { owner, repo, headSha: pr.headSha, output });
   return { kind: 'published', checkId, conclusion: output.conclusion, annotations: output.annotations.length };
-}
-
-/** Creates the check run with the first 50 annotations and adds the rest 50 at a time. */
-async function publishConfigCheck(client: GitHubRequester, where: { owner: string; repo: string; headSha: string; output: ConfigCheckOutput }): Promise<number> {
-  const { owner, repo, headSha, output } = where;
-  const batches: ConfigCheckOutput['annotations'][] = [];
-  for (let i = 0; i < output.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-  const text = { title: output.title, summary: output.summary };
-  const now = new Date().toISOString();
-  const res = await client.request('POST /repos/{owner}/{repo}/check-runs', {
-    owner,
-    repo,
-    name: CONFIG_CHECK_NAME,
-    head_sha: headSha,
-    status: 'completed',
-    conclusion: output.conclusion,
-    started_at: now,
-    completed_at: now,
-    output: { ...text, ...(batches[0] ? { annotations: batches[0] } : {}) },
-  });
-  const id = Number(res.data.id);
-  for (const annotations of batches.slice(1)) {
-    await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: id, output: { ...text, annotations } });
-  }
-  return id;
 }

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { withAnchor } from '../src/audit/anchor.js';
 import type { GateEvent, GateResult } from '../src/gate/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { stateHolds } from '../src/locks/holds.js';
@@ -12,7 +10,8 @@ import { dutyFor } from './duty.js';
 import type { ConfigOrigin } from '../src/config/load.js';
 import type { Config, StageConfig } from '../src/config/schema.js';
 import type { PullRequestFact } from '../src/facts/types.js';
-import { latestOwnCheck, publishCheck, upsertComment } from './github-writes.js';
+import { latestOwnCheck, publishOnce } from './check-writes.js';
+import { upsertComment } from './comment-writes.js';
 
 /** One request to (re)evaluate a pull request's gate. */
 export interface GateRunInput {
@@ -42,27 +41,6 @@ export type GateRunOutcome =
       match: { config: Config; stage: StageConfig; origin: ConfigOrigin };
       pr: PullRequestFact;
     };
-
-/**
- * Publishes the `stagegate` check unless this process already published the identical output on the
- * head. The audit chain's head is appended to the published text as an external anchor; the
- * fingerprint is of the output without it (a growing chain is no reason to publish again).
- */
-async function publishOnce(deps: AppDeps, client: GitHubRequester, where: { owner: string; repo: string; headSha: string; output: CheckOutput }): Promise<number | null> {
-  const key = `${where.owner}/${where.repo}@${where.headSha}`;
-  const fingerprint = createHash('sha256').update(JSON.stringify(where.output)).digest('base64');
-  if (deps.published?.get(key) === fingerprint) return null;
-  const repository = `${where.owner}/${where.repo}`;
-  const head = await deps.store.head(repository).catch(() => null);
-  const id = await publishCheck(client, { ...where, output: withAnchor(where.output, head ? { repository, ...head } : null) });
-  if (deps.published) {
-    deps.published.delete(key);
-    deps.published.set(key, fingerprint);
-    // Bounded: the oldest heads are forgotten first (forgetting only costs one more publish).
-    while (deps.published.size > 10_000) deps.published.delete(deps.published.keys().next().value as string);
-  }
-  return id;
-}
 
 /** The app's own record of the job deployments it approved as a protection rule (run id per deployment). */
 export function approvedRunLookup(deps: AppDeps, repository: string): (deploymentId: number) => Promise<number | null> {

@@ -17,7 +17,8 @@ import { MERGE_MARKER } from '../src/protocol/markers.js';
 import { renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
 import { mergeApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
-import { latestOwnCheck, upsertComment } from './github-writes.js';
+import { latestOwnCheck } from './check-writes.js';
+import { upsertComment } from './comment-writes.js';
 
 /** A merged pull request to act on. */
 export interface MergeInput {
