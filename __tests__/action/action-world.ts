@@ -23,9 +23,10 @@ export interface ActionWorld {
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export async function startActionWorld(runnerEnv: Record<string, string> = {}): Promise<ActionWorld> {
+/** `dist`: the directory of the bundle to register as the Action (default the committed dist/). */
+export async function startActionWorld(runnerEnv: Record<string, string> = {}, opts: { dist?: string } = {}): Promise<ActionWorld> {
   const sb = await GitHubSandbox.start({ runnerEnv });
-  sb.registerAction('stagegate/stagegate@v1', { entry: join(ROOT, 'dist', 'index.js'), actionYml: join(ROOT, 'action.yml') });
+  sb.registerAction('stagegate/stagegate@v1', { entry: join(opts.dist ?? join(ROOT, 'dist'), 'index.js'), actionYml: join(ROOT, 'action.yml') });
   for (const u of ['alice', 'bob', 'carol', 'mallory']) sb.createUser({ login: u, email: `${u}@acme.test` });
   sb.createOrg({ login: 'acme' });
   const inst = sb.installationFor(sb.account('acme'));

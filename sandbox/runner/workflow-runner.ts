@@ -38,6 +38,9 @@ export class WorkflowRunner {
   /** Jobs waiting for protection rules, by `run id:environment`. */
   private readonly gates = new Map<string, { left: number; settle: (o: 'approved' | 'rejected' | 'timed_out') => void }>();
 
+  /** The GITHUB_API_URL runs are given (default the sandbox's own): e.g. a host only the runner's proxy can reach. */
+  apiUrl: string | null = null;
+
   constructor(
     private readonly sb: GitHubSandbox,
     private readonly extraEnv: Record<string, string>,
@@ -243,7 +246,7 @@ export class WorkflowRunner {
           ...this.extraEnv,
           CI: 'true',
           GITHUB_ACTIONS: 'true',
-          GITHUB_API_URL: this.sb.apiUrl,
+          GITHUB_API_URL: this.apiUrl ?? this.sb.apiUrl,
           GITHUB_SERVER_URL: this.sb.url,
           GITHUB_GRAPHQL_URL: `${this.sb.url}/api/graphql`,
           GITHUB_REPOSITORY: run.repo,
