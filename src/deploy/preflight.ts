@@ -45,6 +45,11 @@ export interface Approved {
   policy: StagePolicy & { deploy: NonNullable<StagePolicy['deploy']> };
   /** What counts as evidence in this repository (for the rollback target). */
   trust: TrustPolicy;
+  /**
+   * The environment's deployments as the preflight listed them (newest first, at most
+   * `ENVIRONMENT_LISTING`), for the previous-verified search to reuse instead of listing again.
+   */
+  environmentDeployments?: DeploymentInfo[];
 }
 
 /** A refusal: nothing runs. `writeStatus` says whether this run may record it on the deployment. */
@@ -84,6 +89,15 @@ export function parseWorkflowRef(ref: string | null, repository: string): { path
 
 function appOf(input: string): TrustPolicy['app'] {
   return /^\d+$/.test(input) ? { id: Number(input), slug: null } : { id: null, slug: input.toLowerCase() };
+}
+
+/** How many of the environment's deployments the dispatch preflight lists (newer ones, the rollback target). */
+export const ENVIRONMENT_LISTING = 100;
+
+/** A concurrent read's value, or its error thrown where a sequential read would have thrown it. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }
 
 const errMsg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -163,14 +177,24 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
     return refuse('not-approved', `this run is of ${ctx.workflowRef ?? 'an unknown workflow'}, not of the protected ${p.policy.workflow.path} on ${p.policy.workflow.ref}`, d, pullRequest, false);
   }
   if (!ctx.runId) return refuse('not-approved', 'GITHUB_RUN_ID is not set: the Action deploys only inside a run of the protected deploy workflow', d, pullRequest, false);
+  // The remaining reads are independent of each other: made concurrently, then judged in the order
+  // the checks are written, so the first failing check (or a read that failed before it is reached)
+  // decides exactly as if they had been made one after another.
+  const [runRead, statusesRead, listingRead, pullRead, checkoutRead] = await Promise.allSettled([
+    gh.getRun(Number(ctx.runId)),
+    gh.listStatuses(id),
+    gh.listDeployments(d.environment, ENVIRONMENT_LISTING),
+    gh.getPull(p.pull_request),
+    checkout(ctx, sha),
+  ]);
   {
-    const run = await gh.getRun(Number(ctx.runId));
+    const run = settled(runRead);
     const named = parseRunName(run?.displayTitle);
     if (!named || named.deploymentId !== id || named.sha !== sha || named.environment !== d.environment) {
       return refuse('not-approved', `this run is named "${run?.displayTitle ?? '?'}", not for deployment ${id} (the workflow needs the documented run-name)`, d, pullRequest, false);
     }
   }
-  const statuses = newestFirst(await gh.listStatuses(id));
+  const statuses = newestFirst(settled(statusesRead));
   const ran = statuses.find((s) => ['in_progress', 'success', 'failure', 'inactive'].includes(s.state));
   if (ran)
     return refuse(
@@ -180,7 +204,8 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
       pullRequest,
       false,
     );
-  const newer = (await gh.listDeployments(d.environment, 30)).find(
+  const listing = settled(listingRead);
+  const newer = listing.find(
     (o) => o.id > id && isStagegateApp(o.performedViaApp, { app, repository: ctx.repository, workflow: '', ref: '' }) && parseDeploymentPayload(o.payload).kind === 'promotion',
   );
   if (newer)
@@ -192,7 +217,7 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
       true,
     );
 
-  const pull = await gh.getPull(p.pull_request);
+  const pull = settled(pullRead);
   const problems: string[] = [];
   if (!pull) problems.push(`pull request #${p.pull_request} does not exist`);
   else {
@@ -202,7 +227,7 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
     if (pull.baseRef !== p.policy.stage.branch) problems.push(`#${p.pull_request} targets ${pull.baseRef}, not the stage branch ${p.policy.stage.branch}`);
   }
   if (problems.length) return refuse('promotion-mismatch', problems.join('; '), d, pullRequest, true);
-  const co = await checkout(ctx, sha);
+  const co = settled(checkoutRead);
   if (co) return refuse('sha-mismatch', co, d, pullRequest, true);
   const policy = withDeploy(p.policy.stage);
   if (!policy)
@@ -214,7 +239,7 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
       true,
     );
   const trust: TrustPolicy = { app, repository: ctx.repository, workflow: p.policy.workflow.path, ref: p.policy.workflow.ref };
-  return { ok: true, approved: { mode: 'dispatch', deployment: d, sha, pullRequest, policy, trust } };
+  return { ok: true, approved: { mode: 'dispatch', deployment: d, sha, pullRequest, policy, trust, environmentDeployments: listing } };
 }
 
 async function protectionRuleMode(inputs: DeploymentInputs, ctx: PreflightContext, sha: string, prInput: number | null): Promise<Preflight> {

@@ -37,13 +37,26 @@ export async function verdictOf(gh: DeploymentReads, d: DeploymentInfo, trust: T
   return judgeVerification(d, origin, statuses, run, trust);
 }
 
+/** How many earlier deployments are judged at once after the newest (which usually is the one). */
+export const PREVIOUS_SEARCH_CHUNK = 4;
+
 /**
  * The rollback target: the newest deployment in `environment` created before `current` that
  * Stagegate deployed and verified (evidence, not a status string: see src/protocol/evidence.ts).
  * Rollback deployments, foreign deployments and unverified ones are passed over, and listed.
+ * `listing` is the environment's deployments as already read (newest first, as `listDeployments`
+ * returns them); without it they are listed here. The newest candidate is judged first, then the
+ * others a few at a time, always taken in order: the first verified one wins, and a read that
+ * failed before it is reached fails the search, as a one-by-one search would.
  */
-export async function findPreviousVerified(gh: DeploymentReads, current: DeploymentInfo, trust: TrustPolicy, mode: 'dispatch' | 'protection_rule'): Promise<PreviousSearch> {
-  const list = await gh.listDeployments(current.environment, 100);
+export async function findPreviousVerified(
+  gh: DeploymentReads,
+  current: DeploymentInfo,
+  trust: TrustPolicy,
+  mode: 'dispatch' | 'protection_rule',
+  listing?: DeploymentInfo[],
+): Promise<PreviousSearch> {
+  const list = listing ?? (await gh.listDeployments(current.environment, 100));
   const t = Date.parse(current.createdAt);
   const earlier = list
     .filter((d) => d.id !== current.id && d.environment === current.environment)
@@ -51,12 +64,19 @@ export async function findPreviousVerified(gh: DeploymentReads, current: Deploym
       const dt = Date.parse(d.createdAt);
       return dt < t || (dt === t && d.id < current.id);
     })
-    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id);
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id)
+    .slice(0, PREVIOUS_SEARCH_LIMIT);
   const skipped: SkippedDeployment[] = [];
-  for (const d of earlier.slice(0, PREVIOUS_SEARCH_LIMIT)) {
-    const v = await verdictOf(gh, d, trust, mode);
-    if (v.kind === 'verified') return { previous: d, skipped };
-    skipped.push({ id: d.id, sha: d.sha, why: v.why });
+  for (let i = 0; i < earlier.length;) {
+    const chunk = earlier.slice(i, i === 0 ? 1 : i + PREVIOUS_SEARCH_CHUNK);
+    i += chunk.length;
+    const verdicts = await Promise.allSettled(chunk.map((d) => verdictOf(gh, d, trust, mode)));
+    for (const [k, d] of chunk.entries()) {
+      const v = verdicts[k]!;
+      if (v.status === 'rejected') throw v.reason;
+      if (v.value.kind === 'verified') return { previous: d, skipped };
+      skipped.push({ id: d.id, sha: d.sha, why: v.value.why });
+    }
   }
   return { previous: null, skipped };
 }

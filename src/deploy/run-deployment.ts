@@ -88,7 +88,11 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
     if (!writes) return;
     await gh.createStatus(id, { ...s, description: fitDescription(s.description), ...(report.runUrl ? { logUrl: report.runUrl } : {}) });
   };
-  const comment = async (body: string): Promise<void> => {
+  // Comments are written one after another, in the order asked (the in-progress one runs while the
+  // deploy starts; the final report waits for it, so it can never be overwritten by it).
+  let comments: Promise<void> = Promise.resolve();
+  const comment = (body: string): Promise<void> => (comments = comments.then(() => writeComment(body)));
+  const writeComment = async (body: string): Promise<void> => {
     if (!writes || report.pullRequest === null || report.deploymentId === null) return;
     try {
       const ref = await gh.upsertComment(report.pullRequest, deploymentMarker(report.deploymentId), body);
@@ -140,7 +144,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
   // 2. What runs now: the rollback target.
   let previous;
   try {
-    previous = await findPreviousVerified(gh, deployment, approved.trust, approved.mode);
+    previous = await findPreviousVerified(gh, deployment, approved.trust, approved.mode, approved.environmentDeployments);
   } catch (err) {
     fail('github-error', `could not list earlier deployments of ${inputs.environment}: ${errMsg(err)}`);
     await setStatus(deployment.id, { state: 'error', description: statusDescription('failure', 'github-error', report.message) }).catch(() => undefined);
@@ -164,18 +168,27 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
 
   // 3. Deploy and verify, under the approving policy.
   await setStatus(deployment.id, { state: 'in_progress', description: `in_progress: deploying ${sha.slice(0, 7)}` });
-  await comment(renderInProgress({ environment: inputs.environment, sha, deploymentId: deployment.id, previousSha: report.previousSha, runUrl: report.runUrl, compareUrl: report.compareUrl }));
-  const attempt = await deployAndVerify(deps, policy, {
-    deploymentId: deployment.id,
-    sha,
-    previousSha: report.previousSha,
-    pullRequest: report.pullRequest,
-    rollbackOf: null,
-    workTree: deps.workspace,
-    command: policy.deploy.command,
-    timeout: policy.deploy.timeout,
-    withMetrics: true,
-  });
+  // The in_progress status is written before anything runs (a deployment runs once); the comment
+  // saying so is posted while the deploy starts.
+  const inProgress = comment(
+    renderInProgress({ environment: inputs.environment, sha, deploymentId: deployment.id, previousSha: report.previousSha, runUrl: report.runUrl, compareUrl: report.compareUrl }),
+  );
+  let attempt;
+  try {
+    attempt = await deployAndVerify(deps, policy, {
+      deploymentId: deployment.id,
+      sha,
+      previousSha: report.previousSha,
+      pullRequest: report.pullRequest,
+      rollbackOf: null,
+      workTree: deps.workspace,
+      command: policy.deploy.command,
+      timeout: policy.deploy.timeout,
+      withMetrics: true,
+    });
+  } finally {
+    await inProgress;
+  }
   report.attempt = attempt;
 
   if (attempt.reasonCode === 'ok') {
