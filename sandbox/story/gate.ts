@@ -49,3 +49,25 @@ export async function waitForGate(sb: GitHubSandbox, sha: string, pred: (verdict
 export async function ci(sb: GitHubSandbox, sha: string, repo = REPO): Promise<void> {
   await sb.addCheckRun(repo, { headSha: sha, name: 'build', conclusion: 'success', summary: 'Build and unit tests passed.' });
 }
+
+/** What {@link mergeFeature} merges: one commit by Alice on its own branch, reviewed by Bob. */
+export interface FeatureChange {
+  branch: string;
+  files: Record<string, string>;
+  message: string;
+  title: string;
+  label: string;
+}
+
+/** Alice's reviewed, labelled feature PR into master, CI green on its commit and on the merge; returns the PR number and merge commit. */
+export async function mergeFeature(sb: GitHubSandbox, change: FeatureChange): Promise<{ number: number; sha: string; merge: string }> {
+  await sb.createBranch(REPO, change.branch, 'master');
+  const sha = await sb.push(REPO, { branch: change.branch, files: change.files, message: change.message, author: 'alice' });
+  await ci(sb, sha);
+  const pr = await sb.openPullRequest({ repo: REPO, head: change.branch, base: 'master', title: change.title, user: 'alice' });
+  sb.addLabels(REPO, pr.number, [change.label]);
+  await sb.review({ repo: REPO, pr: pr.number, user: 'bob', event: 'APPROVE' });
+  const merge = await sb.merge(REPO, pr.number, 'alice');
+  await ci(sb, merge);
+  return { number: pr.number, sha, merge };
+}

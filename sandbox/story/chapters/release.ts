@@ -1,5 +1,5 @@
 /** Chapter 3: Alice fixes forward; the fix goes through staging to production, is verified, and Stagegate publishes the Release. */
-import { checkMark, ci, REPO, verdictOf, waitForGate } from '../gate.js';
+import { checkMark, ci, mergeFeature, REPO, verdictOf, waitForGate } from '../gate.js';
 import { expectThat, type StoryContext, type StoryStepDef } from '../step.js';
 
 const FIX_TITLE = 'Fix the discount rounding that broke production';
@@ -26,19 +26,14 @@ export const releaseSteps: StoryStepDef[] = [
       ctx.state.notes.seenRuns = sb.runner.runs.map((r) => r.id).join(',');
       world.productionBreaksNewReleases = false;
       note('(the fix makes new releases healthy in production again)');
-      await sb.createBranch(REPO, 'fix/discount-rounding', 'master');
-      const sha = await sb.push(REPO, {
+      const fix = await mergeFeature(sb, {
         branch: 'fix/discount-rounding',
         files: { 'src/discounts.ts': 'export const discount = (total: number): number => (total > 100 ? Math.round(total * 90) / 100 : total);\n' },
         message: 'fix: round discounted totals to cents',
-        author: 'alice',
+        title: FIX_TITLE,
+        label: 'bug',
       });
-      await ci(sb, sha);
-      const fix = await sb.openPullRequest({ repo: REPO, head: 'fix/discount-rounding', base: 'master', title: FIX_TITLE, user: 'alice' });
-      sb.addLabels(REPO, fix.number, ['bug']);
-      await sb.review({ repo: REPO, pr: fix.number, user: 'bob', event: 'APPROVE' });
-      const merge = await sb.merge(REPO, fix.number, 'alice');
-      await ci(sb, merge);
+      const merge = fix.merge;
       state.notes.fixPr = fix.number;
       note(`fix PR #${fix.number} merged into master as ${merge.slice(0, 7)}`);
       const previous = state.stagingPr;

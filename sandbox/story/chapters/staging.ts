@@ -1,5 +1,5 @@
 /** Chapter 1: a feature reaches master, Stagegate opens the standing promotion PR, and staging is gated and deployed. */
-import { checkMark, ci, firstLine, gateCheck, REPO, verdictOf, waitForGate } from '../gate.js';
+import { checkMark, firstLine, gateCheck, mergeFeature, REPO, verdictOf, waitForGate } from '../gate.js';
 import { expectThat, type StoryStepDef } from '../step.js';
 
 const bot = (ctx: { sb: { app: { slug: string } } }): string => `${ctx.sb.app.slug}[bot]`;
@@ -9,21 +9,15 @@ export const stagingSteps: StoryStepDef[] = [
   {
     title: 'Alice merges her reviewed feature into master (not a promotion: Stagegate stays out of it)',
     async run({ sb, note, state }) {
-      await sb.createBranch(REPO, 'feature/discounts', 'master');
-      const sha = await sb.push(REPO, {
+      const { number, sha, merge } = await mergeFeature(sb, {
         branch: 'feature/discounts',
         files: { 'src/discounts.ts': 'export const discount = (total: number): number => (total > 100 ? total * 0.9 : total);\n' },
         message: 'feat: volume discounts',
-        author: 'alice',
+        title: 'Volume discounts',
+        label: 'feature',
       });
-      await ci(sb, sha);
-      const pr = await sb.openPullRequest({ repo: REPO, head: 'feature/discounts', base: 'master', title: 'Volume discounts', user: 'alice' });
-      sb.addLabels(REPO, pr.number, ['feature']);
-      await sb.review({ repo: REPO, pr: pr.number, user: 'bob', event: 'APPROVE' });
-      const merge = await sb.merge(REPO, pr.number, 'alice');
-      await ci(sb, merge);
-      state.notes.featurePr = pr.number;
-      note(`feature PR #${pr.number} (label feature) merged into master as ${merge.slice(0, 7)}`);
+      state.notes.featurePr = number;
+      note(`feature PR #${number} (label feature) merged into master as ${merge.slice(0, 7)}`);
       expectThat(gateCheck(sb, sha) === null, 'Stagegate gated a PR into master, which is no stage');
       expectThat(
         sb.deploymentsOf(REPO).every((d) => d.description === 'an earlier Stagegate release'),
