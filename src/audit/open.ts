@@ -82,6 +82,7 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
     dialect: 'sqlite',
     location: opts.file,
     lock: sqliteChainLock(mutexName),
+    turn: (fn) => withProcessMutex(`sqlite:${mutexName}`, fn),
     isRetryable: (e) => {
       const code = (e as { code?: unknown })?.code;
       return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));

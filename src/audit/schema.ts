@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { createDeliveryRollupTables, rebuildDeliveryRollup, type DeliveryCommitsTable, type DeliveryDeploymentsTable } from './delivery-rollup.js';
+import { createDeployIntentsTable, type DeployIntentsTable } from './deploy-intents.js';
 import type { AuditDialect } from './types.js';
 
 /** The `audit_records` table as Kysely sees it (same columns in both dialects). */
@@ -29,6 +30,8 @@ export interface AuditSchema {
   delivery_deployments: DeliveryDeploymentsTable;
   /** Derived (./delivery-rollup.ts): one row per commit the first time it is promoted to a stage. */
   delivery_commits: DeliveryCommitsTable;
+  /** One row per (repository, pull request, merge commit) the app deploys (./deploy-intents.ts); updated, not append-only. */
+  deploy_intents: DeployIntentsTable;
 }
 
 const APPEND_ONLY_MESSAGE = 'stagegate: audit_records is append-only';
@@ -100,6 +103,12 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
       async up(db: Kysely<any>) {
         await createDeliveryRollupTables(db, dialect);
         await rebuildDeliveryRollup(db as Kysely<AuditSchema>);
+      },
+    },
+    '0003_deploy_intents': {
+      // Exactly-once deploys: the intent is taken here before anything is created on GitHub.
+      async up(db: Kysely<any>) {
+        await createDeployIntentsTable(db);
       },
     },
   };

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { GENESIS_HASH, recordHash } from './hash.js';
 import { applyDeliveryRollup } from './delivery-rollup.js';
+import { createDeployIntents, type DeployIntents } from './deploy-intents.js';
 import type { ChainLock } from './locks.js';
 import { prepareEvent, toRaw, toRecord, toRow, type Prepared } from './row-mapping.js';
 import type { AuditRecordsTable, AuditSchema } from './schema.js';
@@ -14,6 +15,8 @@ export interface KyselyAuditStoreOptions {
   lock: ChainLock;
   /** Whether an error is transient (lock busy, lost race on a unique key) and the batch may be retried. */
   isRetryable: (error: unknown) => boolean;
+  /** This process's turn on the database for single writes (SQLite: shared with the chain lock); default: none needed. */
+  turn?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 const PAGE = 500;
@@ -31,6 +34,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class KyselyAuditStore implements AuditDatabase {
   readonly dialect: AuditDialect;
   readonly location: string;
+  readonly intents: DeployIntents;
   readonly #db: Kysely<AuditSchema>;
   readonly #lock: ChainLock;
   readonly #isRetryable: (error: unknown) => boolean;
@@ -42,6 +46,14 @@ export class KyselyAuditStore implements AuditDatabase {
     this.location = opts.location;
     this.#lock = opts.lock;
     this.#isRetryable = opts.isRetryable;
+    const turn = opts.turn ?? (<T>(fn: () => Promise<T>) => fn());
+    this.intents = createDeployIntents({
+      db: this.#db,
+      turn: (fn) => {
+        this.#assertOpen();
+        return turn(fn);
+      },
+    });
   }
 
   async append(event: AuditEventInput): Promise<AppendResult> {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { HashedContent } from './hash.js';
 import type { AuditSchema } from './schema.js';
+import type { DeployIntents } from './deploy-intents.js';
 /** Kinds of audit records. */
 export type AuditKind =
   | 'gate.result'
@@ -135,6 +136,8 @@ export interface ScanOptions {
  */
 export interface AuditDatabase extends AuditStore {
   readonly dialect: AuditDialect;
+  /** Deployment intents (./deploy-intents.ts): the exactly-once claim of each deploy, in the same database. */
+  readonly intents: DeployIntents;
   /** Where the data lives: a file path, or the database URL without its password. */
   readonly location: string;
   /** Appends several events in one transaction, in order; same semantics as `append` for each. */
