@@ -1,4 +1,4 @@
-import type { AuditStore } from '../src/audit/types.js';
+import type { AuditDatabase } from '../src/audit/types.js';
 import type { Config } from '../src/config/schema.js';
 import type { FactCache } from '../src/github/fact-cache.js';
 import type { ChatopsState } from '../src/locks/open.js';
@@ -22,8 +22,8 @@ export interface AppSelf {
 export interface AppDeps {
   /** This app's identity (read once from `GET /app`): evidence is what it created, comments are its own. */
   self: () => Promise<AppSelf>;
-  /** Append-only audit trail. */
-  store: AuditStore;
+  /** Append-only audit trail, and the deployment intents in the same database. */
+  store: AuditDatabase;
   /** Locks, break-glasses and the command history (same database as the audit trail): the lock rule and break-glass read it. */
   chatops: ChatopsState;
   /** The clock; tests pass a fixed one. */

@@ -10,12 +10,11 @@ import { createGitHubFacts } from '../src/github/facts.js';
 import { repoUrlOf } from '../src/promotion/evaluate.js';
 import { stateHolds } from '../src/locks/holds.js';
 import { matchPromotion } from '../src/promotion/match.js';
-import { parseDeploymentPayload, promotionPayload } from '../src/protocol/deployment-payload.js';
-import { dispatchInputs } from '../src/protocol/dispatch.js';
-import { isStagegateApp } from '../src/protocol/evidence.js';
+import { promotionPayload } from '../src/protocol/deployment-payload.js';
 import { MERGE_MARKER } from '../src/protocol/markers.js';
 import { renderMergeComment, type MergeOutcome } from '../src/render/gate.js';
 import { mergeApprovalKey } from './audit-records.js';
+import { deployOnce } from './deploy-intent.js';
 import type { AppDeps } from './deps.js';
 import { latestOwnCheck } from './check-writes.js';
 import { upsertComment } from './comment-writes.js';
@@ -39,14 +38,6 @@ export type MergeResult =
   /** Protection-rule mode: the merge commit is approved and the workflow dispatched; GitHub creates the deployment for the job. */
   | { kind: 'dispatched'; sha: string }
   | { kind: 'failed'; deploymentId: number | null; error: string };
-
-interface ApiDeployment {
-  id: number;
-  sha: string;
-  environment: string;
-  payload: unknown;
-  performed_via_github_app?: { id: number; slug?: string } | null;
-}
 
 function isFinalStage(config: Config, stage: StageConfig): boolean {
   return !config.stages.some((s) => s.from === stage.branch);
@@ -160,167 +151,19 @@ export async function handleMerge(deps: AppDeps, input: MergeInput): Promise<Mer
     kind: 'merge.approved',
     details: { mergeCommitSha: mergeSha, mode: config.deploy.mode, policy: payload.policy, stage, approvers, evidence },
   });
-  if (config.deploy.mode === 'protection_rule') return dispatchForProtectionRule(deps, input, { config, stage, mergeSha, pr: pr.number, common, repoUrl });
-
-  const existing = ((await client.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, sha: mergeSha, environment: stage.name, per_page: 100 })).data as ApiDeployment[]).find((d) => {
-    const p = parseDeploymentPayload(d.payload);
-    return (
-      isStagegateApp(d.performed_via_github_app ? { id: d.performed_via_github_app.id, slug: d.performed_via_github_app.slug ?? null } : null, {
-        app: { id: self.id, slug: self.slug },
-        repository,
-        workflow: '',
-        ref: '',
-      }) &&
-      p.kind === 'promotion' &&
-      p.payload.pull_request === pr.number
-    );
-  });
-  const dispatchKey = (id: number, outcome: 'dispatched' | 'dispatch-failed') => `deployment:${repository}:${id}:${outcome}`;
-  let deploymentId: number;
-  if (existing) {
-    // Dispatched before (recorded), or already picked up by the Action: a replay creates nothing new.
-    const statuses = (await client.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: existing.id, per_page: 100 })).data as { state: string }[];
-    const recorded = (await deps.store.findByKey(dispatchKey(existing.id, 'dispatched'))) ?? (await deps.store.findByKey(dispatchKey(existing.id, 'dispatch-failed')));
-    if (recorded || statuses.some((s) => s.state !== 'queued')) return { kind: 'replayed', deploymentId: existing.id };
-    deploymentId = existing.id;
-  } else {
-    const anchor = await deps.store.head(repository);
-    const created = await client.request('POST /repos/{owner}/{repo}/deployments', {
-      owner,
-      repo,
-      ref: mergeSha,
-      environment: stage.name,
-      task: 'deploy',
-      auto_merge: false,
-      required_contexts: [],
-      // The audit chain head goes with the deployment: an anchor the database owner cannot rewrite.
-      payload: { ...payload, ...(anchor ? { audit_anchor: { seq: anchor.seq, hash: anchor.hash } } : {}) },
-      description: `Promotion #${pr.number} to ${stage.name}`.slice(0, 140),
-      production_environment: isFinalStage(config, stage),
-      transient_environment: false,
-    });
-    deploymentId = (created.data as { id: number }).id;
-  }
-
-  const setStatus = (state: 'queued' | 'error', description: string) =>
-    client.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: deploymentId, state, description: description.slice(0, 140) });
-
-  try {
-    await deps.store.append({
-      ...common,
-      key: `deployment:${repository}:${deploymentId}:created`,
-      stage: stage.name,
-      actor: pr.mergedBy,
-      kind: 'deployment.created',
-      details: { deploymentId, environment: stage.name, sha: mergeSha, ...evidence },
-    });
-  } catch (err) {
-    const error = `the audit trail could not record the deployment (${(err as Error).message}); nothing was dispatched`;
-    await setStatus('error', error);
-    await upsertComment(client, {
-      author: (await deps.self()).login,
-      owner,
-      repo,
-      issueNumber: pr.number,
-      marker: MERGE_MARKER,
-      body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl),
-    });
-    return { kind: 'failed', deploymentId, error };
-  }
-
-  const ref = config.deploy.ref ?? stage.branch;
-  const inputs = dispatchInputs({ environment: stage.name, sha: mergeSha, deploymentId, pullRequest: pr.number });
-  // `queued` goes first: a fast runner's `in_progress`/`success` must never be followed by it.
-  await setStatus('queued', `dispatching ${config.deploy.workflow}`);
-  try {
-    await client.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { owner, repo, workflow_id: config.deploy.workflow, ref, inputs });
-  } catch (err) {
-    const error = `${(err as Error).message}`;
-    await setStatus('error', `dispatch of ${config.deploy.workflow} failed: ${error}`);
-    await deps.store.append({
-      ...common,
-      key: dispatchKey(deploymentId, 'dispatch-failed'),
-      stage: stage.name,
-      actor: null,
-      kind: 'deployment.dispatched',
-      details: { deploymentId, workflow: config.deploy.workflow, ref, inputs, error },
-    });
-    await upsertComment(client, {
-      author: (await deps.self()).login,
-      owner,
-      repo,
-      issueNumber: pr.number,
-      marker: MERGE_MARKER,
-      body: renderMergeComment({ kind: 'dispatch-failed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, error }, repoUrl),
-    });
-    return { kind: 'failed', deploymentId, error };
-  }
-  await deps.store.append({
-    ...common,
-    key: dispatchKey(deploymentId, 'dispatched'),
-    stage: stage.name,
-    actor: null,
-    kind: 'deployment.dispatched',
-    details: { deploymentId, workflow: config.deploy.workflow, ref, inputs },
-  });
-  await upsertComment(client, {
-    author: (await deps.self()).login,
+  return deployOnce(deps, {
+    client,
     owner,
     repo,
-    issueNumber: pr.number,
-    marker: MERGE_MARKER,
-    body: renderMergeComment({ kind: 'deployed', stage: stage.name, deploymentId, sha: mergeSha, workflow: config.deploy.workflow, dispatched: true }, repoUrl),
+    config,
+    stage,
+    mergeSha,
+    pullRequest: pr.number,
+    mergedBy: pr.mergedBy,
+    repoUrl,
+    common,
+    payload,
+    evidence,
+    finalStage: isFinalStage(config, stage),
   });
-  return { kind: 'deployed', deploymentId };
-}
-
-/**
- * Protection-rule mode: no deployment is created here. The workflow is dispatched on the stage
- * branch; its job's `environment:` makes GitHub create the one deployment of this promotion and ask
- * the app, which approves it against the merge approval just recorded (./protection-rule.ts).
- */
-async function dispatchForProtectionRule(
-  deps: AppDeps,
-  input: MergeInput,
-  m: { config: Config; stage: StageConfig; mergeSha: string; pr: number; common: Omit<AuditEventInput, 'key' | 'stage' | 'actor' | 'kind' | 'details'>; repoUrl: string },
-): Promise<MergeResult> {
-  const { client, owner, repo } = input;
-  const repository = `${owner}/${repo}`;
-  const key = `merge:${repository}:${m.stage.name}@${m.mergeSha}:dispatched`;
-  if (await deps.store.findByKey(key)) return { kind: 'replayed', deploymentId: 0 };
-  const ref = m.config.deploy.ref ?? m.stage.branch;
-  const inputs = dispatchInputs({ environment: m.stage.name, sha: m.mergeSha, deploymentId: null, pullRequest: m.pr });
-  const author = (await deps.self()).login;
-  try {
-    await client.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { owner, repo, workflow_id: m.config.deploy.workflow, ref, inputs });
-  } catch (err) {
-    const error = (err as Error).message;
-    await deps.store.append({
-      ...m.common,
-      key: `${key}-failed`,
-      stage: m.stage.name,
-      actor: null,
-      kind: 'deployment.dispatched',
-      details: { mode: 'protection_rule', workflow: m.config.deploy.workflow, ref, inputs, error },
-    });
-    await upsertComment(client, {
-      author,
-      owner,
-      repo,
-      issueNumber: m.pr,
-      marker: MERGE_MARKER,
-      body: renderMergeComment({ kind: 'dispatch-failed', stage: m.stage.name, deploymentId: null, sha: m.mergeSha, workflow: m.config.deploy.workflow, error }, m.repoUrl),
-    });
-    return { kind: 'failed', deploymentId: null, error };
-  }
-  await deps.store.append({ ...m.common, key, stage: m.stage.name, actor: null, kind: 'deployment.dispatched', details: { mode: 'protection_rule', workflow: m.config.deploy.workflow, ref, inputs } });
-  await upsertComment(client, {
-    author,
-    owner,
-    repo,
-    issueNumber: m.pr,
-    marker: MERGE_MARKER,
-    body: renderMergeComment({ kind: 'deployed', stage: m.stage.name, deploymentId: null, sha: m.mergeSha, workflow: m.config.deploy.workflow, dispatched: true }, m.repoUrl),
-  });
-  return { kind: 'dispatched', sha: m.mergeSha };
 }

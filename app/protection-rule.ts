@@ -74,7 +74,7 @@ export async function reviewProtectionRule(deps: AppDeps, req: ProtectionRuleReq
     const config = {
       stages: [policy.stage],
       risk: [],
-      deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const },
+      deploy: { workflow: policy.workflow.path, mode: 'protection_rule' as const, start_timeout: '30m' },
       release_notes: RELEASE_NOTES_DEFAULTS,
       commands: { ...DEFAULT_COMMANDS },
       locks: {},

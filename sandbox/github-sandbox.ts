@@ -12,6 +12,7 @@ import { githubContract } from './github-openapi.js';
 import { SandboxPlumbing } from './sandbox-plumbing.js';
 import type { GitIdentity } from './git/repo.js';
 import type { RateLimits, RequestLedger } from './http/ledger.js';
+import { Faults } from './http/faults.js';
 import { ApiServer } from './http/server.js';
 import type { ContractViolation, EnvironmentOptions, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
 import { WorkflowRunner, type ActionEntry, type WorkflowRun } from './runner/workflow-runner.js';
@@ -76,6 +77,8 @@ export class GitHubSandbox extends SandboxPlumbing {
   readonly deliveryQueue: DeliveryQueue;
   /** The HTTP server (`http/server.ts`). */
   readonly apiServer: ApiServer;
+  /** Faults injected per operation (`http/faults.ts`): a 502 after a dispatch ran, a 403 secondary limit before a write. */
+  readonly faults = new Faults();
 
   /** GitHub's listing limits in force (see {@link SandboxOptions.limits}). */
   readonly limits: SandboxLimits;

@@ -171,6 +171,8 @@ async function serve(sb: GitHubSandbox, req: IncomingMessage, raw: string, limit
   }
   const limited = limit(actor);
   if (limited) return served(limited);
+  const early = sb.faults.take(operationId, 'before');
+  if (early) return { result: early, route: match.template, operationId, actor };
   let result: RouteResult;
   try {
     result = await dispatchRoute(sb, {
@@ -188,6 +190,8 @@ async function serve(sb: GitHubSandbox, req: IncomingMessage, raw: string, limit
     else throw err;
   }
   if (result.status === 501) sb.violations.push({ kind: 'unimplemented', method, path, operationId: verdict.operationId, status: 501, errors: [`the sandbox does not serve ${verdict.operationId}`] });
+  const late = sb.faults.take(operationId, 'after');
+  if (late) return { result: late, route: match.template, operationId, actor };
   return served(result);
 }
 

@@ -35,6 +35,8 @@ export class WorkflowRunner {
   private readonly cancelled = new Set<number>();
   private readonly concurrency = new ConcurrencyGroups((run) => this.cancel(run));
   private runNumber = 0;
+  private offline = false;
+  private readonly waiting: (() => void)[] = [];
   /** Jobs waiting for protection rules, by `run id:environment`. */
   private readonly gates = new Map<string, { left: number; settle: (o: 'approved' | 'rejected' | 'timed_out') => void }>();
 
@@ -109,15 +111,33 @@ export class WorkflowRunner {
     run.concurrencyGroup = spec?.group ?? null;
     this.runs.push(run);
     await this.emitRun(r, run, 'requested', actor);
-    this.active++;
-    this.concurrency.admit(run, spec, () => {
-      void this.execute(r, run, doc, actor).finally(() => {
-        this.active--;
-        this.concurrency.finished(run);
-        this.sb.events.emit('change');
+    const start = (): void => {
+      this.active++;
+      this.concurrency.admit(run, spec, () => {
+        void this.execute(r, run, doc, actor).finally(() => {
+          this.active--;
+          this.concurrency.finished(run);
+          this.sb.events.emit('change');
+        });
       });
-    });
+    };
+    if (this.offline) this.waiting.push(start);
+    else start();
     return run;
+  }
+
+  /**
+   * No runner picks up jobs (as on GitHub when no runner is online or every one is busy): dispatched
+   * runs stay `queued` until {@link WorkflowRunner.online}. They are listed as queued meanwhile.
+   */
+  goOffline(): void {
+    this.offline = true;
+  }
+
+  /** A runner is back: queued runs start, in dispatch order. */
+  online(): void {
+    this.offline = false;
+    for (const start of this.waiting.splice(0)) start();
   }
 
   /** Sends `workflow_run` (`requested`, `in_progress`, `completed`) as GitHub does. */

@@ -310,8 +310,11 @@ export const configSchema = z
           .describe(
             '`dispatch`: on merge the app creates the deployment and dispatches the workflow, and the Action deploys only deployments the app created. `protection_rule`: the workflow job uses `environment:`, GitHub creates the deployment and asks the app (a custom deployment protection rule), which approves only merge commits of green promotions',
           ),
+        start_timeout: durationSchema
+          .default('30m')
+          .describe('How long a dispatched deployment may stay queued (no run picked it up) before the app reports it on the PR: status `error`, a comment and an audit record'),
       })
-      .default({ workflow: 'stagegate-deploy.yml', mode: 'dispatch' }),
+      .default({ workflow: 'stagegate-deploy.yml', mode: 'dispatch', start_timeout: '30m' }),
     release_notes: releaseNotesSchema.default(RELEASE_NOTES_DEFAULTS),
     rotation: rotationSchema.optional(),
     commands: commandsSchema.default(DEFAULT_COMMANDS),

@@ -3,8 +3,12 @@ import type { Endpoints } from '@octokit/types';
 /** A GitHub REST route as Octokit names it, e.g. `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
 export type Route = keyof Endpoints;
 
-/** Parameters of a route (path, query and body), plus request headers such as `if-none-match`. */
-export type RouteParams<R extends Route> = Endpoints[R]['parameters'] & { headers?: Record<string, string> };
+/**
+ * Parameters of a route (path, query and body), plus request headers such as `if-none-match`, and
+ * Octokit's request options: `retries: 0` turns its retry plugin off for a write that must not be
+ * repeated blindly (a dispatch GitHub may have run before answering 502).
+ */
+export type RouteParams<R extends Route> = Endpoints[R]['parameters'] & { headers?: Record<string, string>; request?: { retries?: number } };
 
 /** The response of a route: `status`, `headers` and the documented `data`. */
 export type RouteResponse<R extends Route> = Endpoints[R]['response'];
