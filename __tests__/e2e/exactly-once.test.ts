@@ -28,11 +28,13 @@ async function approvedPromotion(name: string, policy = ONE_STAGE_POLICY): Promi
   const head = await sb.push(repo, { branch: 'master', files: { [`src/${name}.ts`]: `export const x = '${name}';\n` }, message: `feat: ${name}`, author: 'alice' });
   const mark = checkMark(sb, repo);
   const pr = await sb.openPullRequest({ repo, head: 'master', base: 'staging', title: `Promote ${name}`, user: 'alice' });
-  await waitForGate(sb, head, (v) => v === 'pending', mark, 30_000, repo);
+  await waitForGate(sb, head, (v) => v === 'pending', mark, 60_000, repo).catch((err: Error) => {
+    throw new Error(`${err.message}\n${w.apps.map((a) => a?.logs().split('\n').slice(-5).join('\n') ?? '').join('\n')}`);
+  });
   await sb.settled();
   const approved = checkMark(sb, repo);
   await sb.review({ repo, pr: pr.number, user: 'bob', event: 'APPROVE', commitId: head });
-  await waitForGate(sb, head, (v) => v === 'success', approved, 30_000, repo);
+  await waitForGate(sb, head, (v) => v === 'success', approved, 60_000, repo);
   await sb.settled();
   return { repo, pr: pr.number, head };
 }
