@@ -304,6 +304,20 @@ export class GitHubSandbox extends SandboxPlumbing {
   comment(repo: string, issueNumber: number, user: string, body: string): Promise<CommentState> {
     return comments.comment(this, repo, issueNumber, user, body);
   }
+  /** Edits a comment as `user` (emits `issue_comment.edited`). */
+  editComment(repo: string, commentId: number, user: string, body: string): Promise<void> {
+    const r = this.repo(repo);
+    const c = r.comments.get(commentId);
+    if (!c) throw new Error(`no comment ${commentId} in ${repo}`);
+    return comments.editComment(this, r, c, this.account(user), body);
+  }
+  /** Deletes a comment as `user` (emits `issue_comment.deleted`). */
+  deleteComment(repo: string, commentId: number, user: string): Promise<void> {
+    const r = this.repo(repo);
+    const c = r.comments.get(commentId);
+    if (!c) throw new Error(`no comment ${commentId} in ${repo}`);
+    return comments.deleteComment(this, r, c, this.account(user));
+  }
 
   // ------------------------------------------------ checks and statuses (world/checks.ts, world/statuses.ts)
 

@@ -63,6 +63,8 @@ export interface RepoState extends RepoData {
   secrets: Map<string, string>;
   nextNumber: number;
   pulls: Map<number, PullState>;
+  /** Issues (not pull requests) by number; numbers are shared with pull requests (`nextNumber`). */
+  issues: Map<number, IssueState>;
   /** Issue comments by id, of PRs and issues of this repo. */
   comments: Map<number, CommentState>;
   reviews: Map<number, ReviewState>;
@@ -139,6 +141,23 @@ export interface PullState {
   requestedTeams: TeamState[];
   /** `merge`, `squash` or `rebase`, once merged. */
   mergeMethod?: 'merge' | 'squash' | 'rebase';
+}
+
+/** An issue (not a pull request). */
+export interface IssueState {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  user: Account;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  assignees: Account[];
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  viaApp: AppData | null;
 }
 
 export interface CommentState {

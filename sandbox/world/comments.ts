@@ -1,16 +1,23 @@
-/** Issue comments on pull requests: creating, editing, reactions. */
+/** Issue comments on pull requests and issues: creating, editing, deleting, reactions. */
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { iso } from '../json/common.js';
+import { anyIssueJson } from '../json/issues.js';
 import { HttpError } from '../routes/route.js';
 import type { Account, Actor, AppData, CommentState, RepoState } from '../state.js';
 
+/** The issue side of pull request or issue `n` (404 as GitHub answers when there is neither). */
+async function issueOf(sb: GitHubSandbox, r: RepoState, n: number): Promise<Record<string, unknown>> {
+  const issue = await anyIssueJson(sb, r, n, true);
+  if (!issue) throw new HttpError(404, 'Not Found');
+  return issue;
+}
+
 export async function addComment(sb: GitHubSandbox, r: RepoState, issueNumber: number, user: Account, body: string, viaApp: AppData | null = null): Promise<CommentState> {
-  const pr = r.pulls.get(issueNumber);
-  if (!pr) throw new HttpError(404, 'Not Found');
+  await issueOf(sb, r, issueNumber);
   const now = iso();
   const c: CommentState = { id: sb.nextId() + 1_000_000, issueNumber, user, body, createdAt: now, updatedAt: now, viaApp, reactions: [] };
   r.comments.set(c.id, c);
-  await sb.emit(r, 'issue_comment', { action: 'created', issue: await sb.issueJson(r, pr, true), comment: sb.commentJson(r, c, true) }, user);
+  await sb.emit(r, 'issue_comment', { action: 'created', issue: await issueOf(sb, r, issueNumber), comment: sb.commentJson(r, c, true) }, user);
   return c;
 }
 
@@ -34,9 +41,15 @@ export async function editComment(sb: GitHubSandbox, r: RepoState, c: CommentSta
   const old = c.body;
   c.body = body;
   c.updatedAt = iso();
-  const pr = r.pulls.get(c.issueNumber);
-  if (pr && old !== c.body)
-    await sb.emit(r, 'issue_comment', { action: 'edited', changes: { body: { from: old } }, issue: await sb.issueJson(r, pr, true), comment: sb.commentJson(r, c, true) }, editor);
+  if (old !== c.body)
+    await sb.emit(r, 'issue_comment', { action: 'edited', changes: { body: { from: old } }, issue: await issueOf(sb, r, c.issueNumber), comment: sb.commentJson(r, c, true) }, editor);
+}
+
+/** Deletes a comment as `by` (who may edit it may delete it); emits `issue_comment.deleted`. */
+export async function deleteComment(sb: GitHubSandbox, r: RepoState, c: CommentState, by: Account): Promise<void> {
+  const json = sb.commentJson(r, c, true);
+  r.comments.delete(c.id);
+  await sb.emit(r, 'issue_comment', { action: 'deleted', issue: await issueOf(sb, r, c.issueNumber), comment: json }, by);
 }
 
 /** Adds `user`'s reaction to a comment; the existing one (and `created: false`) when they already reacted so. */

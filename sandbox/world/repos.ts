@@ -60,6 +60,7 @@ export function newRepoState(sb: GitHubSandbox, owner: Account, name: string, gi
     secrets: new Map(),
     nextNumber: 1,
     pulls: new Map(),
+    issues: new Map(),
     comments: new Map(),
     reviews: new Map(),
     checkRuns: new Map(),
