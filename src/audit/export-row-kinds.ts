@@ -5,6 +5,14 @@ import type { AuditRecord } from './types.js';
 
 // One builder per row kind: a deployment, a bypassed merge, a refused deployment.
 
+/** The command recorded on a deployment made by a ChatOps command (`deploy` again, `rollback`). */
+function commandOf(v: unknown): ExportRow['command'] {
+  if (v === null || typeof v !== 'object') return null;
+  const o = obj(v);
+  const name = str(o['command']);
+  return name ? { name, text: `/stagegate ${name}`, by: str(o['by']), role: null, outcome: 'done', result: '', commentUrl: str(o['commentUrl']) } : null;
+}
+
 /** A deployment row: the decision `d` (from `deployment.created` or `merge.approved`) and what happened later. */
 export function deploymentRow(r: AuditRecord, d: Record<string, unknown>, id: string, later: AuditRecord[], promotion: PromotionSummary | null, opts: ExportOptions): ExportRow {
   const statuses: ExportStatus[] = [];
@@ -69,6 +77,8 @@ export function deploymentRow(r: AuditRecord, d: Record<string, unknown>, id: st
     autoMerged: null,
     dutyRequested: [],
     release,
+    command: commandOf(d['command']),
+    breakGlass: null,
     auditSeq: r.seq,
     auditHash: r.hash,
   };
@@ -107,6 +117,8 @@ export function bypassRow(r: AuditRecord, promotion: PromotionSummary | null, op
     autoMerged: null,
     dutyRequested: [],
     release: null,
+    command: null,
+    breakGlass: null,
     auditSeq: r.seq,
     auditHash: r.hash,
   };
@@ -151,6 +163,8 @@ export function refusedRow(r: AuditRecord, opts: ExportOptions): ExportRow {
     autoMerged: null,
     dutyRequested: [],
     release: null,
+    command: null,
+    breakGlass: null,
     auditSeq: r.seq,
     auditHash: r.hash,
   };

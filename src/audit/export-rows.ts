@@ -1,4 +1,5 @@
 import { obj, promotionKeyOf, str, summarisePromotion, type PromotionSummary } from './export-fields.js';
+import { breakGlasses, chatopsRow } from './export-chatops.js';
 import { bypassRow, deploymentRow, refusedRow } from './export-row-kinds.js';
 import type { ExportOptions, ExportRow } from './export-types.js';
 import { deploymentIdOf } from './hash.js';
@@ -39,7 +40,8 @@ async function promotionExtras(store: AuditDatabase, repository: string): Promis
   }
 }
 
-const ROW_KINDS: readonly AuditKind[] = ['deployment.created', 'merge.bypassed', 'protection_rule.reviewed', 'deploy.refused'];
+const ROW_KINDS: readonly AuditKind[] = ['deployment.created', 'merge.bypassed', 'protection_rule.reviewed', 'deploy.refused', 'command', 'lock.released', 'break_glass.overdue'];
+const CHATOPS_KINDS: ReadonlySet<string> = new Set(['command', 'lock.released', 'break_glass.overdue']);
 
 /**
  * Export rows of one repository in chain order, fetched page by page (memory stays flat): one per
@@ -52,6 +54,7 @@ const ROW_KINDS: readonly AuditKind[] = ['deployment.created', 'merge.bypassed',
 export async function* exportRows(store: AuditDatabase, opts: ExportOptions): AsyncGenerator<ExportRow> {
   const pageSize = opts.pageSize ?? 500;
   const extras = await promotionExtras(store, opts.repository);
+  const bgs = await breakGlasses(store, opts.repository);
   let afterSeq = 0;
   for (;;) {
     const page = await store.scan(opts.repository, {
@@ -86,6 +89,11 @@ export async function* exportRows(store: AuditDatabase, opts: ExportOptions): As
       if (rec.kind === 'merge.approved') approvals.set(rec.key, rec);
     }
     for (const r of page) {
+      if (CHATOPS_KINDS.has(r.kind)) {
+        const row = chatopsRow(r, opts, bgs);
+        if (row) yield row;
+        continue;
+      }
       const key = promotionKeyOf(r);
       const promotion = key === null ? null : (promotions.get(key) ?? null);
       if (r.kind === 'merge.bypassed') yield withExtras(bypassRow(r, promotion, opts), extras);
@@ -93,7 +101,8 @@ export async function* exportRows(store: AuditDatabase, opts: ExportOptions): As
       else {
         const id = deploymentIdOf(r.details) as string;
         const later = (follow.get(id) ?? []).filter((f) => f.seq > r.seq);
-        if (r.kind === 'deployment.created') yield withExtras(deploymentRow(r, r.details, id, later, promotion, opts), extras);
+        if (r.kind === 'deployment.created')
+          yield { ...withExtras(deploymentRow(r, r.details, id, later, promotion, opts), extras), breakGlass: bgs.get(`${r.pullRequest ?? ''}@${r.headSha ?? ''}`) ?? null };
         else {
           // Protection-rule mode: the decision is the promotion's merge.approved record (it must exist: the app approved only because of it).
           const approval = approvals.get(approvalKeyOf(r));

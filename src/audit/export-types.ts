@@ -74,12 +74,41 @@ export interface ExportRefusedDeployment {
   runId: number | null;
 }
 
+/** A ChatOps command (`/stagegate …` in a comment): who asked what, and what became of it. */
+export interface ExportCommand {
+  name: string;
+  text: string;
+  by: string | null;
+  /** The requester's role as GitHub reported it when it ran (null on a deployment row made by a command). */
+  role: string | null;
+  /** `done`, `refused` or `failed`. */
+  outcome: string;
+  result: string;
+  commentUrl: string | null;
+}
+
+/** The break-glass a deployed promotion head went through, and its follow-up. */
+export interface ExportBreakGlass {
+  by: string;
+  reason: string;
+  at: string;
+  commentUrl: string | null;
+  waived: string[];
+  issueUrl: string | null;
+  /** Logins who approved it afterwards, in order. */
+  approvals: string[];
+  required: number;
+  deadline: string;
+  /** `approved`, `overdue` (flagged past the deadline short of approvals) or `open`. */
+  state: 'approved' | 'overdue' | 'open';
+}
+
 /**
  * One export row: a deployment with everything that decided and happened to it (`deployment`), a
  * merge that bypassed the gate (`bypass`), or a deployment refused before anything ran (`refused`).
  */
 export interface ExportRow {
-  kind: 'deployment' | 'bypass' | 'refused';
+  kind: 'deployment' | 'bypass' | 'refused' | 'command' | 'lock-expired' | 'follow-up-overdue';
   repository: string;
   stage: string;
   pullRequest: number | null;
@@ -130,6 +159,10 @@ export interface ExportRow {
   dutyRequested: string[];
   /** The GitHub Release published for this deployment (verified), if any. */
   release: { tag: string; url: string; at: string } | null;
+  /** The ChatOps command of a `command` row, or the one that made a deployment (`deploy` again, `rollback`); else null. */
+  command: ExportCommand | null;
+  /** The break-glass of the row's promotion head (deployment, command and `follow-up-overdue` rows), else null. */
+  breakGlass: ExportBreakGlass | null;
   /**
    * `verified`: the chain was verified intact before the export (and this row's record with it);
    * `after-break`: built from a record at or after the first broken one; `unverified`: rows read

@@ -21,6 +21,12 @@ export type AuditKind =
   | 'promotion.auto_merged'
   | 'release.published'
   | 'duty.requested'
+  | 'command'
+  | 'lock.taken'
+  | 'lock.released'
+  | 'break_glass.recorded'
+  | 'break_glass.approved'
+  | 'break_glass.overdue'
   | 'override';
 
 /** Every kind, in a stable order (for validation and documentation). */
@@ -42,6 +48,12 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'promotion.auto_merged',
   'release.published',
   'duty.requested',
+  'command',
+  'lock.taken',
+  'lock.released',
+  'break_glass.recorded',
+  'break_glass.approved',
+  'break_glass.overdue',
   'override',
 ];
 
@@ -424,6 +436,55 @@ export type DutyRequestedDetails = {
   error?: string;
 };
 
+/** `command`: one ChatOps command (`/stagegate …` in a comment), whatever became of it. The record's actor is the commenter. */
+export type CommandDetails = {
+  command: string;
+  text: string;
+  commentId: number;
+  /** The comment's `html_url`. */
+  commentUrl: string;
+  issueNumber: number;
+  /** The commenter's role on the repository as GitHub reported it when the command ran. */
+  role: string | null;
+  /** `done` (carried out or answered), `refused` (nothing happened), `failed` (carrying it out failed). */
+  outcome: 'done' | 'refused' | 'failed';
+  /** What it did, or why not, in a sentence. */
+  result: string;
+  /** The effect carried out (`merge`, `redeploy`, `lock`, …), and the objects it made. */
+  effect?: string;
+  deploymentId?: number | null;
+  lockId?: string;
+  breakGlassId?: string;
+  replyCommentId?: number | null;
+};
+
+/** `lock.taken`: a stage was locked (or the holder renewed the lock). */
+export type LockTakenDetails = { lockId: string; holder: string; reason: string | null; expiresAt: string | null; commentUrl: string | null; result: 'taken' | 'renewed' };
+
+/** `lock.released`: a lock ended, by `unlock` or by expiring. */
+export type LockReleasedDetails = { lockId: string; holder: string; how: 'unlocked' | 'expired'; by: string | null; commentUrl: string | null; lockedAt: string; reason: string | null };
+
+/** `break_glass.recorded`: a break-glass let a promotion head through; its follow-up issue. */
+export type BreakGlassRecordedDetails = {
+  breakGlassId: string;
+  by: string;
+  reason: string;
+  waive: string[];
+  commentUrl: string | null;
+  approvalsRequired: number;
+  deadline: string;
+  reviewers: string[];
+  issueNumber: number | null;
+  issueUrl: string | null;
+  issueError?: string;
+};
+
+/** `break_glass.approved`: one follow-up approval of a break-glass. */
+export type BreakGlassApprovedDetails = { breakGlassId: string; login: string; commentUrl: string | null; approvals: number; required: number };
+
+/** `break_glass.overdue`: a follow-up passed its deadline short of approvals (flagged on the PR and the issue). */
+export type BreakGlassOverdueDetails = { breakGlassId: string; deadline: string; approvals: number; required: number; issueUrl: string | null };
+
 /** Details of each kind. `override` is free-form. */
 export interface AuditDetailsByKind {
   'gate.result': GateResultDetails;
@@ -443,6 +504,12 @@ export interface AuditDetailsByKind {
   'promotion.auto_merged': PromotionAutoMergedDetails;
   'release.published': ReleasePublishedDetails;
   'duty.requested': DutyRequestedDetails;
+  command: CommandDetails;
+  'lock.taken': LockTakenDetails;
+  'lock.released': LockReleasedDetails;
+  'break_glass.recorded': BreakGlassRecordedDetails;
+  'break_glass.approved': BreakGlassApprovedDetails;
+  'break_glass.overdue': BreakGlassOverdueDetails;
   override: Record<string, unknown>;
 }
 
