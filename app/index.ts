@@ -88,6 +88,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
         report,
         policy,
         serial: (key, task) => queue.run(key, task),
+        schedule,
         gate: (job, pullNumber, event, headSha, extra) => {
           const key = pullKey(job.repo, pullNumber);
           return queue.run(key, async () => {
@@ -95,7 +96,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
             timers.get(key)?.cancel();
             timers.delete(key);
             const at = nextEvaluationAt(deps, result, MAX_TIMER_MS);
-            if (!at) return;
+            if (!at) return result;
             const head = result.kind === 'evaluated' ? result.result.headSha : headSha;
             timers.set(
               key,
@@ -104,6 +105,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
                 ctx.gate(job, pullNumber, 'time', head).catch((err: unknown) => probot.log.error({ err }, 'stagegate: timed re-evaluation failed'));
               }),
             );
+            return result;
           });
         },
       };
@@ -132,6 +134,7 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     probot.on('workflow_run.completed', (c) => accept({ id: c.id, name: 'workflow_run', payload: c.payload }, c.octokit));
     probot.on('push', (c) => accept({ id: c.id, name: 'push', payload: c.payload }, c.octokit));
     probot.on('deployment_protection_rule.requested', (c) => accept({ id: c.id, name: 'deployment_protection_rule', payload: c.payload }, c.octokit));
+    probot.on('issue_comment.created', (c) => accept({ id: c.id, name: 'issue_comment', payload: c.payload }, c.octokit));
 
     probot.onError((err) => {
       probot.log.error({ err }, 'stagegate: a webhook handler failed');

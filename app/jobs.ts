@@ -12,6 +12,7 @@ import type { ProtectionRuleOutcome, ProtectionRuleRequest } from './protection-
 import type { ReleaseOutcome } from './release.js';
 import type { StandingOutcome } from './standing-pr.js';
 import type { CompletedRun } from './workflow-run.js';
+import type { CommandWork, CommentOutcome } from './handlers/issue-comment.js';
 
 /** The repository a job acts in, as the delivery names it. */
 export interface JobRepo {
@@ -41,7 +42,9 @@ export type Work =
   /** A push to a branch a stage promotes from: the standing promotion pull requests. */
   | { kind: 'standing'; branch: string; after: string }
   /** A deployment protection rule to answer. */
-  | { kind: 'protection-rule'; request: Omit<ProtectionRuleRequest, 'client' | 'owner' | 'repo'> };
+  | { kind: 'protection-rule'; request: Omit<ProtectionRuleRequest, 'client' | 'owner' | 'repo'> }
+  /** A `/stagegate` command in a new comment (ChatOps). */
+  | CommandWork;
 
 /** One unit of work from a delivery (or scheduled by the app itself). */
 export interface Job {
@@ -69,7 +72,8 @@ export type Handled =
   | { event: string; outcome: 'protection-rule'; result: ProtectionRuleOutcome }
   | { event: string; outcome: 'standing'; results: StandingOutcome[] }
   | { event: string; outcome: 'continuous'; pullRequest: number; duty: DutyOutcome; autoMerge: AutoMergeOutcome }
-  | { event: string; outcome: 'release'; deploymentId: number; result: ReleaseOutcome };
+  | { event: string; outcome: 'release'; deploymentId: number; result: ReleaseOutcome }
+  | { event: string; outcome: 'command'; result: CommentOutcome };
 
 /** What a job runs with. */
 export interface JobContext {
@@ -83,7 +87,9 @@ export interface JobContext {
   /** Runs `task` alone for `key` (one pull request), after every earlier task of that key. */
   serial<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Evaluates one pull request's gate (serialised per pull request). */
-  gate(job: Job, pullNumber: number, event: GateEvent, headSha: string | null, extra?: Partial<GateRunInput>): Promise<void>;
+  gate(job: Job, pullNumber: number, event: GateEvent, headSha: string | null, extra?: Partial<GateRunInput>): Promise<GateRunOutcome>;
+  /** Runs `task` at `at` (the app's scheduler): a lock's end, a follow-up's deadline. */
+  schedule(at: Date, task: () => void): { cancel(): void };
 }
 
 /** The serialisation key of a pull request. */

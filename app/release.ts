@@ -18,7 +18,7 @@ export type ReleaseOutcome =
   { kind: 'none'; why: string } | { kind: 'already'; tag: string | null } | { kind: 'published'; tag: string; url: string; releaseId: number } | { kind: 'failed'; why: string };
 
 /** The read side of the Action's GitHub port, over the app's client: what the previous-verified search needs. */
-function deploymentReads(client: GitHubRequester, owner: string, repo: string): Pick<DeployGitHub, 'listDeployments' | 'listStatuses' | 'getRun'> {
+export function deploymentReads(client: GitHubRequester, owner: string, repo: string): Pick<DeployGitHub, 'listDeployments' | 'listStatuses' | 'getRun'> {
   const base = { owner, repo };
   return {
     async listDeployments(environment, limit, sha) {

@@ -9,6 +9,7 @@ import { routePullRequest, type PullRequestPayload } from './handlers/pull-reque
 import { routePush, type PushPayload } from './handlers/push.js';
 import { routeStatus, type StatusPayload } from './handlers/status.js';
 import { routeWorkflowRun, type WorkflowRunPayload } from './handlers/workflow-run.js';
+import { routeIssueComment, type IssueCommentPayload } from './handlers/issue-comment.js';
 
 export type { RouteKnowledge } from './handlers/common.js';
 
@@ -23,6 +24,7 @@ export type RoutableEvent = { id: string } & (
   | { name: 'workflow_run'; payload: WorkflowRunPayload }
   | { name: 'push'; payload: PushPayload }
   | { name: 'deployment_protection_rule'; payload: DeploymentProtectionRulePayload }
+  | { name: 'issue_comment'; payload: IssueCommentPayload }
 );
 
 /** The events (and actions) the app subscribes to; app.yml's `default_events` lists the same names. */
@@ -43,6 +45,7 @@ export const ROUTED_EVENTS = [
   'workflow_run.completed',
   'push',
   'deployment_protection_rule.requested',
+  'issue_comment.created',
 ] as const;
 
 /**
@@ -69,5 +72,7 @@ export function routeEvent(e: RoutableEvent, known: RouteKnowledge): Route {
       return routePush(e, e.payload, known);
     case 'deployment_protection_rule':
       return routeDeploymentProtectionRule(e, e.payload);
+    case 'issue_comment':
+      return routeIssueComment(e, e.payload);
   }
 }

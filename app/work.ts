@@ -5,6 +5,7 @@ import { runMerge, runPullRequest } from './handlers/pull-request.js';
 import { runPush } from './handlers/push.js';
 import { runWorkflowRun } from './handlers/workflow-run.js';
 import type { Job, JobContext } from './jobs.js';
+import { runIssueComment } from './handlers/issue-comment.js';
 
 /** Runs one job with the handler of its kind. */
 export async function runJob(ctx: JobContext, job: Job): Promise<void> {
@@ -13,7 +14,8 @@ export async function runJob(ctx: JobContext, job: Job): Promise<void> {
     case 'pull-request':
       return runPullRequest(ctx, { ...job, work: w });
     case 'gate':
-      return ctx.gate(job, w.pullNumber, w.event, w.headSha);
+      await ctx.gate(job, w.pullNumber, w.event, w.headSha);
+      return;
     case 'gate-sha':
       return gateSha(ctx, { ...job, work: w });
     case 'merge':
@@ -26,5 +28,7 @@ export async function runJob(ctx: JobContext, job: Job): Promise<void> {
       return runPush(ctx, { ...job, work: w });
     case 'protection-rule':
       return runDeploymentProtectionRule(ctx, { ...job, work: w });
+    case 'command':
+      return runIssueComment(ctx, { ...job, work: w });
   }
 }

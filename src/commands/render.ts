@@ -89,6 +89,12 @@ export function statusBody(p: { repository: string; gate: GateResult | null; tar
       lines.push(`| \`${s.stage}\` | ${lock} | ${cell(deploymentText(s.current))} | ${pending}${s.pending.pullRequest ? `, promotion #${s.pending.pullRequest}` : ''} |`);
     }
     lines.push('');
+    const duty = p.stages.filter((s) => s.duty);
+    for (const s of duty) {
+      const d = s.duty!;
+      lines.push(`**On deploy duty** for \`${s.stage}\`: \`${d.team}\`${d.until ? ` until ${d.until}${d.next ? `, then \`${d.next}\`` : ''}` : ''}.`);
+    }
+    if (duty.length) lines.push('');
   }
   const followUps = p.followUps.filter((f) => followUpState(f, p.now) !== 'approved');
   if (followUps.length) lines.push('**Break-glass follow-ups**', ...followUps.map((f) => followUpLine(f, p.now)), '');

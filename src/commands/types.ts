@@ -72,6 +72,8 @@ export interface StageOverview {
   current: StageDeployment | null;
   /** Commits on `from` not yet on `branch` (null when unknown), and the open promotion PR. */
   pending: { commits: number | null; pullRequest: number | null };
+  /** Who is on deploy duty for the stage (`rotation`), and the next hand-over (when, to whom); absent without a rotation. */
+  duty?: { team: string; until: string | null; next: string | null };
 }
 
 /**
