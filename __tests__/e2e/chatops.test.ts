@@ -201,10 +201,10 @@ describe('locks on production', () => {
     expect(byPeople(deliveries)).toEqual([]);
   }, 120_000);
 
-  it('a lock --for 5s holds the gate pending, then the gate turns green by itself when it ends', async () => {
+  it('a lock --for 15s holds the gate pending, then the gate turns green by itself when it ends', async () => {
     const { sb } = world;
     const mark = Math.max(0, ...[...sb.repo(repo).checkRuns.keys()]);
-    const locked = await command(production.number, 'bob', '/stagegate lock five seconds --for 5s');
+    const locked = await command(production.number, 'bob', '/stagegate lock fifteen seconds --for 15s');
     expect(locked.reply.body).toContain('Locked `production`');
     const pending = await sb.waitFor(
       () => sb.checkRunsFor(repo, production.headSha).find((c) => c.name === 'stagegate' && c.id > mark && verdictOf(c) !== 'success' && /lock/i.test(c.output.title ?? '')) ?? null,
