@@ -1,5 +1,5 @@
 import type { getOctokit } from '@actions/github';
-import { GitHubError, type CommentRef, type DeployGitHub, type DeploymentInfo, type DeploymentState, type PullInfo, type StatusInput } from '../src/deploy/github.js';
+import { GitHubError, type CommentRef, type DeployGitHub, type DeploymentInfo, type PullInfo, type StatusInput } from '../src/deploy/github.js';
 import type { AppRef, EvidenceRun, EvidenceStatus } from '../src/protocol/evidence.js';
 import { isOwnComment } from '../src/protocol/markers.js';
 
@@ -66,7 +66,7 @@ export class OctokitDeployGitHub implements DeployGitHub {
   async getDeployment(id: number): Promise<DeploymentInfo | null> {
     try {
       const { data } = await this.octokit.rest.repos.getDeployment({ ...this.base, deployment_id: id });
-      return toInfo(data as RawDeployment);
+      return toInfo(data);
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw wrap(`GET deployment ${id}`, err);
@@ -127,7 +127,7 @@ export class OctokitDeployGitHub implements DeployGitHub {
       const { data } = await this.octokit.rest.pulls.get({ ...this.base, pull_number: number });
       return {
         number: data.number,
-        state: data.state as PullInfo['state'],
+        state: data.state,
         merged: data.merged,
         mergeCommitSha: data.merge_commit_sha,
         headSha: data.head.sha,
@@ -205,7 +205,7 @@ export class OctokitDeployGitHub implements DeployGitHub {
       await this.octokit.rest.repos.createDeploymentStatus({
         ...this.base,
         deployment_id: deploymentId,
-        state: status.state as DeploymentState,
+        state: status.state,
         description: status.description,
         ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
         ...(status.logUrl ? { log_url: status.logUrl } : {}),

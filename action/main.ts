@@ -17,7 +17,7 @@ function gitHead(dir: string): Promise<string | null> {
   return new Promise((resolve) => {
     execFile('git', ['rev-parse', '--verify', 'HEAD'], { cwd: dir, timeout: 10_000 }, (err, stdout) => {
       const sha = stdout?.trim();
-      resolve(!err && /^[0-9a-f]{40}$/i.test(sha ?? '') ? sha! : null);
+      resolve(!err && /^[0-9a-f]{40}$/i.test(sha ?? '') ? sha : null);
     });
   });
 }

@@ -64,7 +64,8 @@ export function githubContract(): GitHubContract {
     validate: true,
     ajvOpts: { strict: false, allErrors: true, validateFormats: false },
   });
-  api.init();
+  // quick mode with a definition object: init() does its work synchronously (no await in that path).
+  void api.init();
   cached = {
     checkRequest(req) {
       const request = {

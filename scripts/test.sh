@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The one test command (README): installs what is missing, type-checks, checks generated files,
-# runs every jest suite, and ends with `tests: N passed, N failed`.
+# The one test command (README): installs what is missing, checks format, lint and import boundaries,
+# type-checks, checks generated files,
+# runs every jest suite, prints the wall time, and ends with `tests: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 
 bash scripts/ensure-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
@@ -14,6 +16,8 @@ step() {
 }
 
 step "format (prettier --check)" npx prettier --check --log-level=warn "**/*.{ts,mjs,js}"
+step "lint (eslint, typescript-eslint type-aware; eslint.config.js)" npx eslint --max-warnings=0 "**/*.ts"
+step "import boundaries (dependency-cruiser; .dependency-cruiser.cjs)" npx depcruise --config .dependency-cruiser.cjs --output-type err src app action sandbox bench bin scripts __tests__
 step "type-check (tsc --noEmit)" npx tsc --noEmit -p tsconfig.json
 step "build (tsc)" npx tsc -p tsconfig.build.json
 step "JSON Schema is up to date (schema/)" node scripts/generate-schema.mjs --check
@@ -34,5 +38,7 @@ read -r passed failed < <(node -e '
 ')
 if [ "$jest_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 failed=$((failed + extra_failed))
+elapsed=$(($(date +%s) - started))
+echo "wall time: $((elapsed / 60))m $((elapsed % 60))s"
 echo "tests: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

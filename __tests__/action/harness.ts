@@ -178,7 +178,7 @@ export async function runBundle(opts: {
   const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
   const summary = await readFile(summaryFile, 'utf8');
   await rm(runnerDir, { recursive: true, force: true });
-  let report: BundleRun['report'] = {};
+  let report: BundleRun['report'];
   try {
     report = JSON.parse(outputs.report ?? '{}') as BundleRun['report'];
   } catch {

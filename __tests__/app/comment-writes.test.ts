@@ -20,7 +20,7 @@ beforeAll(async () => {
   gh = {
     request<R extends Route>(route: R, params?: RouteParams<R>): Promise<RouteResponse<R>> {
       routes.push(route);
-      return octokit.request(route, params as never) as Promise<RouteResponse<R>>;
+      return octokit.request(route, params as never);
     },
   };
 });

@@ -13,14 +13,14 @@ describe('anchor text', () => {
     const out = withAnchor({ summary: 'gate', text: 'details' }, a);
     expect(out.text).toBe(`details\n\n${anchorText(a)}`);
     expect(parseAnchorText(out.text)).toEqual([a]);
-    expect(withoutAnchor(out.text!)).toBe('details');
+    expect(withoutAnchor(out.text)).toBe('details');
     expect(withAnchor({ summary: 's' }, null)).toEqual({ summary: 's' });
   });
 
   it('keeps the output within GitHub’s limit, cutting the text rather than the anchor', () => {
     const a: AuditAnchor = { repository: 'acme/shop', seq: 1, hash: HASH };
     const out = withAnchor({ summary: 's', text: 'x'.repeat(65535) }, a);
-    expect(out.text!.length).toBeLessThanOrEqual(65535);
+    expect(out.text.length).toBeLessThanOrEqual(65535);
     expect(parseAnchorText(out.text)).toEqual([a]);
   });
 

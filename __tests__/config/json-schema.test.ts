@@ -69,7 +69,7 @@ describe('the JSON Schema for editors', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats.default(ajv);
   const check = ajv.compile(schema);
-  const valid = (text: string): boolean => check(parse(text)) as boolean;
+  const valid = (text: string): boolean => check(parse(text));
 
   it('is the committed schema/stagegate.schema.json, with an $id and a title', () => {
     expect(committed).toEqual(schema);

@@ -7,6 +7,7 @@ import { issueErrors, LIBRARY_DEFAULT } from '../../src/config/messages.js';
 const example = readFileSync(new URL('../fixtures/product-example.yml', import.meta.url), 'utf8');
 
 /** Text zod (or another validation library) writes; none of it may reach a user. */
+// eslint-disable-next-line no-control-regex -- a NUL byte reaching a message is one of the things looked for
 const LIBRARY_TEXT = /Invalid (input|option|string|URL|type|element|key)|Too (small|big)|expected .* received|must be a int|Unrecognized key|>=|<=|\bNaN\b|undefined|\u0000/;
 
 function errorsOf(from: string, to: string): ConfigError[] {

@@ -67,7 +67,7 @@ describe('dispatch mode: only a deployment the app created for an approved promo
     const gh = new FakeDeployGitHub();
     const other = appDeployment(gh, repo.prev, stage());
     expect((await refused(gh, other.id)).message).toMatch(/^deployment \d+ is for [0-9a-f]{12}, not the approved/);
-    const branch = gh.addDeployment({ sha: repo.sha, ref: 'staging', environment: 'staging', by: FAKE_APP, payload: other.payload as Record<string, unknown> });
+    const branch = gh.addDeployment({ sha: repo.sha, ref: 'staging', environment: 'staging', by: FAKE_APP, payload: other.payload });
     expect((await refused(gh, branch.id)).reasonCode).toBe('sha-mismatch');
     const prod = appDeployment(gh, repo.sha, stagePolicy(defaultStage().replace('name: staging', 'name: production')));
     expect((await refused(gh, prod.id)).message).toContain('it targets environment "production", not "staging"');

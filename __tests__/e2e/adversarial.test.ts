@@ -87,7 +87,6 @@ describe('adversarial promotions', () => {
     expect(verdictOf(await waitForGate(sb, head, () => true, mark, 30_000, repo))).toBe('success');
     const newHead = await sb.push(repo, { branch: 'master', files: { 'src/late.ts': 'export const late = true;\n' }, message: 'late change', author: 'alice' });
     await ci(sb, newHead, repo);
-    mark = checkMark(sb, repo);
     await sb.settled();
     const gate = await waitForGate(sb, newHead, () => true, 0, 30_000, repo);
     expect(verdictOf(gate)).toBe('pending');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { GitHubRequester, Route, RouteParams, RouteResponse } from '../../src/github/client.js';
+import type { GitHubRequester, Route, RouteParams } from '../../src/github/client.js';
 import { FactCache } from '../../src/github/fact-cache.js';
 import { createGitHubFacts } from '../../src/github/facts.js';
 import { GitHubSandbox } from '../../sandbox/github-sandbox.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   tip = shas[shas.length - 1]!;
   pr = (await sb.openPullRequest({ repo: 'acme/shop', head: 'staging', base: 'production', title: 'Promote a big range', user: 'alice' })).number;
   const octokit = client(sb, await installationToken(sb, 'acme', 'shop'));
-  gh = { request: <R extends Route>(route: R, params?: RouteParams<R>) => octokit.request(route, params as never) as Promise<RouteResponse<R>> };
+  gh = { request: <R extends Route>(route: R, params?: RouteParams<R>) => octokit.request(route, params as never) };
 }, 120_000);
 afterAll(async () => {
   expect(sb.violations).toEqual([]);
@@ -47,7 +47,7 @@ describe('a 5,000-commit / 10,000-file range', () => {
       const head = shas[shas.length - 1]!;
       const n = (await small.openPullRequest({ repo: 'acme/shop', head: 'staging', base: 'production', title: 'Promote', user: 'alice' })).number;
       const oct = client(small, await installationToken(small, 'acme', 'shop'));
-      const c: GitHubRequester = { request: <R extends Route>(route: R, params?: RouteParams<R>) => oct.request(route, params as never) as Promise<RouteResponse<R>> };
+      const c: GitHubRequester = { request: <R extends Route>(route: R, params?: RouteParams<R>) => oct.request(route, params as never) };
       const files = await createGitHubFacts({ client: c, owner: 'acme', repo: 'shop', pullNumber: n, cache: new FactCache() }).files();
       const r = small.repo('acme/shop');
       const mb = await r.git.mergeBase((await r.git.branchSha('production'))!, head);

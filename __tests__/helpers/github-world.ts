@@ -101,6 +101,7 @@ export class GitHubWorld {
       function (this: unknown, uri: string, body: unknown) {
         return world.handle(method, uri, body);
       };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- nock's reply callback binds its own `this`
     const world = this;
     for (const method of ['get', 'post', 'patch', 'put', 'delete'] as const) {
       nock(API)

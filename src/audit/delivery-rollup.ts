@@ -85,7 +85,7 @@ const loginOf = (v: unknown): string | null => (v && typeof v === 'object' ? str
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Creates the roll-up tables and their indexes (part of the audit store's migrations). */
-export async function createDeliveryRollupTables(db: Kysely<any>, dialect: AuditDialect): Promise<void> {
+export async function createDeliveryRollupTables(db: Kysely<unknown>, dialect: AuditDialect): Promise<void> {
   const big = dialect === 'postgres' ? 'bigint' : 'integer';
   await db.schema
     .createTable('delivery_deployments')

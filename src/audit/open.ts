@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { auditMigrationProvider, type AuditSchema } from './schema.js';
 import { postgresChainLock, sqliteChainLock, withProcessMutex } from './locks.js';
+import { errorCode, errorMessage } from '../errors.js';
 import { KyselyAuditStore } from './sql-store.js';
 import type { AuditDatabase, AuditDialect } from './types.js';
 
@@ -72,7 +73,7 @@ export async function openEmbeddedAuditStore(opts: { file: string; mustExist?: b
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('cache_size = -16000');
   } catch (error) {
-    throw new Error(`cannot open the audit database ${opts.file}: ${(error as Error).message}`);
+    throw new Error(`cannot open the audit database ${opts.file}: ${errorMessage(error)}`, { cause: error });
   }
   const db = new Kysely<AuditSchema>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   const mutexName = memory ? `memory:${randomUUID()}` : resolve(opts.file);
@@ -129,7 +130,7 @@ export async function openPostgresAuditStore(databaseUrl: string): Promise<Audit
     client.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new Error(`cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`);
+    throw new Error(`cannot connect to PostgreSQL at ${location}: ${errorMessage(error)}`, { cause: error });
   }
   const db = new Kysely<AuditSchema>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db, 'postgres', location);
@@ -151,7 +152,7 @@ async function migrate(db: Kysely<AuditSchema>, dialect: AuditDialect, location:
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return;
     // Another process migrating the same database at the same moment: try again, it will be done.
-    const code = String((error as { code?: unknown }).code ?? '');
+    const code = errorCode(error);
     const raced = dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code) : code === '23505' || code === '40P01';
     if (raced && attempt < 8) {
       await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
@@ -159,7 +160,7 @@ async function migrate(db: Kysely<AuditSchema>, dialect: AuditDialect, location:
     }
     await db.destroy().catch(() => undefined);
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`audit store migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`);
+    throw new Error(`audit store migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${errorMessage(error)}`);
   }
 }
 

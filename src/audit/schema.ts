@@ -43,7 +43,7 @@ const APPEND_ONLY_MESSAGE = 'stagegate: audit_records is append-only';
 export function auditMigrations(dialect: AuditDialect): Record<string, Migration> {
   return {
     '0001_audit_records': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('audit_records')
           .ifNotExists()
@@ -100,7 +100,7 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
     '0002_delivery_rollup': {
       // Roll-up tables for the delivery metrics, kept in the append's transaction from now on and
       // filled here from the records already in the chain.
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await createDeliveryRollupTables(db, dialect);
         await rebuildDeliveryRollup(db as Kysely<AuditSchema>);
       },

@@ -114,7 +114,7 @@ export async function main(argv: readonly string[], partial: Partial<CliIo> = {}
     err(`${messageOf(error)}\n\n${USAGE}`);
     return EXIT.usage;
   }
-  const values = parsed.values as Values;
+  const values = parsed.values;
   const positionals = parsed.positionals;
   if (positionals.length === 0 || positionals[0] === 'help') {
     io.stdout.write(USAGE);

@@ -148,9 +148,9 @@ function unionErrors(
   if (tied.length === 1) return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys, placesOfKey));
   const missing = tied.map((b) => b.filter((i) => i.code === 'invalid_type' && i.path.length === 1 && (i as { input?: unknown }).input === undefined).map((i) => String(i.path[0])));
   if (missing.every((m) => m.length > 0)) return here(`needs ${[...new Set(missing.map((m) => m.join(' and ')))].join(' or ')}`);
-  const rejected = tied.map((b) => (b.length === 1 && b[0]!.code === 'unrecognized_keys' ? b[0]!.keys : null));
+  const rejected = tied.map((b) => (b.length === 1 && b[0]!.code === 'unrecognized_keys' ? b[0].keys : null));
   if (rejected.every((k) => k !== null)) {
-    return here(`cannot combine ${[...new Set(rejected.flat() as string[])].map(quote).join(' with ')}: each belongs to a different form`);
+    return here(`cannot combine ${[...new Set(rejected.flatMap((k) => k ?? []))].map(quote).join(' with ')}: each belongs to a different form`);
   }
   return tied[0]!.flatMap((i) => issueErrors(i, path, locateIn, knownKeys, placesOfKey));
 }

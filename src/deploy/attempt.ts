@@ -11,7 +11,7 @@ export interface DeployLog {
   warning(message: string): void;
   /** Loud: an annotation on the run. */
   error(message: string): void;
-  group?<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  group?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** What running one attempt needs from the outside world. */

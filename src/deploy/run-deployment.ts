@@ -1,7 +1,7 @@
 import { deploymentMarker } from '../protocol/markers.js';
 import { statusDescription, verifiedDescription, fitDescription } from '../protocol/status.js';
 import { renderDeployReport, renderInProgress } from '../render/deploy-report.js';
-import { deployAndVerify, type AttemptDeps, type DeployLog } from './attempt.js';
+import { deployAndVerify, type AttemptDeps } from './attempt.js';
 import { GitHubError, type DeployGitHub, type StatusInput } from './github.js';
 import { preflight, type Approved, type DeploymentInputs, type PreflightContext } from './preflight.js';
 import { findPreviousVerified } from './previous.js';

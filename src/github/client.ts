@@ -62,7 +62,7 @@ export async function paginate<R extends PagedRoute, T>(
   const maxPages = opts.maxPages ?? 100;
   const items: T[] = [];
   for (let page = 1; page <= maxPages; page++) {
-    const res = await client.request(route, { ...params, per_page: 100, page } as RouteParams<R>);
+    const res = await client.request(route, { ...params, per_page: 100, page });
     items.push(...pick(res.data));
     if (!hasNextPage(res.headers)) return { items, complete: true };
   }

@@ -182,7 +182,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
       ...runs.items.map((r) => ({
         name: r.name,
         source: 'check_run' as const,
-        status: r.status as CheckFact['status'],
+        status: r.status,
         conclusion: r.conclusion,
         at: r.started_at ?? '',
         id: Number(r.id),

@@ -46,8 +46,6 @@ export function tooLargeMessage(commits: number, files: number | null, limit: st
   return `too large to evaluate: ${num(commits)} commit${commits === 1 ? '' : 's'} / ${files === null ? 'an unknown number of files' : `${num(files)} file${files === 1 ? '' : 's'}`} (limit: ${limit})`;
 }
 
-type CompareData = RouteData<'GET /repos/{owner}/{repo}/compare/{basehead}'>;
-
 function toFileFact(f: { filename: string; status: string; previous_filename?: string }): ChangedFileFact {
   return { filename: f.filename, status: f.status, ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}) };
 }
@@ -171,7 +169,8 @@ async function walk(
   if (base === head) return;
   if (base === null || head === null) {
     const files = await allFiles(client, cache, limit, owner, repo, (base ?? head) as string, prefix);
-    diffFiles(base ? files : new Map(), head ? files : new Map(), out);
+    const none = new Map<string, string>();
+    diffFiles(base ? files : none, head ? files : none, out);
     return;
   }
   const [b, h] = await Promise.all([limit(() => readTree(client, cache, owner, repo, base, false)), limit(() => readTree(client, cache, owner, repo, head, false))]);

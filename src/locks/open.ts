@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
 import { withProcessMutex } from '../audit/locks.js';
+import { errorCode, errorMessage } from '../errors.js';
 import { chatopsMigrations, type ChatopsDialect, type ChatopsSchema } from './schema.js';
 import type { ChatopsDb } from './store.js';
 
@@ -28,7 +29,7 @@ export interface ChatopsState {
 const MAX_ATTEMPTS = 6;
 
 function isTransient(dialect: ChatopsDialect, error: unknown): boolean {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const code = errorCode(error);
   return dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED)/.test(code) : code === '40001' || code === '40P01' || code === '23505';
 }
 
@@ -95,7 +96,7 @@ async function migrate(db: Kysely<ChatopsSchema>, dialect: ChatopsDialect, locat
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return;
-    const code = String((error as { code?: unknown }).code ?? '');
+    const code = errorCode(error);
     const raced = dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code) : code === '23505' || code === '40P01' || code === '42P07';
     if (raced && attempt < 8) {
       await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
@@ -103,7 +104,7 @@ async function migrate(db: Kysely<ChatopsSchema>, dialect: ChatopsDialect, locat
     }
     await db.destroy().catch(() => undefined);
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`ChatOps state migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`);
+    throw new Error(`ChatOps state migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${errorMessage(error)}`);
   }
 }
 

@@ -92,7 +92,7 @@ export function chatopsMigrations(dialect: ChatopsDialect): Record<string, Migra
   const bigint = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
     '0101_stage_locks': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('stage_locks')
           .ifNotExists()
@@ -115,7 +115,7 @@ export function chatopsMigrations(dialect: ChatopsDialect): Record<string, Migra
       },
     },
     '0102_break_glass': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('break_glass')
           .ifNotExists()
@@ -151,7 +151,7 @@ export function chatopsMigrations(dialect: ChatopsDialect): Record<string, Migra
       },
     },
     '0103_command_history': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('command_history')
           .ifNotExists()

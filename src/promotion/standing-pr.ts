@@ -1,7 +1,7 @@
 import type { PromotionPrSettings, StageConfig } from '../config/schema.js';
 import type { ReleaseNotes } from '../release-notes/model.js';
 import { isEmptyNotes } from '../release-notes/model.js';
-import { inline, renderReleaseNotes, summarizeNotes } from '../release-notes/render.js';
+import { renderReleaseNotes, summarizeNotes } from '../release-notes/render.js';
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from '../render/limits.js';
 
 /**

@@ -14,6 +14,9 @@ export function cell(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** Evidence values as text (evidence is recorded data of any shape). */
+const text = (v: unknown, none: string): string => (v === undefined || v === null ? none : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
 const verdictText = (ok: boolean): string => (ok ? '✅ pass' : '❌ fail');
 
 function deployRow(o: CommandOutcome | null, timeout: string | null): string | null {
@@ -51,14 +54,14 @@ function evidenceBlocks(a: DeployAttempt, label: string): string[] {
     const lines = [`<details><summary>${label}${c.kind === 'metric' ? 'metric' : 'smoke'} <b>${escapeHtml(c.name)}</b>: ${escapeHtml(c.reason ?? 'failed')}</summary>\n`];
     const ev = c.evidence;
     if (c.kind === 'http') {
-      lines.push(`- URL: ${String(ev.url ?? '')}`, `- status: ${String(ev.status ?? 'none')}`, `- attempts: ${String(ev.attempts ?? 1)}`);
+      lines.push(`- URL: ${text(ev.url, '')}`, `- status: ${text(ev.status, 'none')}`, `- attempts: ${text(ev.attempts, '1')}`);
       if (typeof ev.bodyHead === 'string') lines.push('', 'First bytes of the body:', '', fence(ev.bodyHead || '(empty)', 600));
       if (typeof ev.error === 'string') lines.push(`- error: ${ev.error}`);
     } else if (c.kind === 'command') {
-      lines.push(`- command: \`${cell(String(ev.command ?? ''), 300)}\``, `- exit code: ${String(ev.exitCode ?? 'none')}`, `- attempts: ${String(ev.attempts ?? 1)}`);
-      lines.push('', 'Output (tail):', '', fence(String(ev.outputTail ?? '') || '(no output)', 2000));
+      lines.push(`- command: \`${cell(text(ev.command, ''), 300)}\``, `- exit code: ${text(ev.exitCode, 'none')}`, `- attempts: ${text(ev.attempts, '1')}`);
+      lines.push('', 'Output (tail):', '', fence(text(ev.outputTail, '') || '(no output)', 2000));
     } else {
-      lines.push(`- query: \`${cell(String(ev.query ?? ''), 500)}\``);
+      lines.push(`- query: \`${cell(text(ev.query, ''), 500)}\``);
       const history = Array.isArray(ev.history) ? (ev.history as { at: string; series: { labels: Record<string, string>; value: number | null }[] }[]) : [];
       if (history.length) {
         lines.push('', 'Observed values:', '');

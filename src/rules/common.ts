@@ -1,4 +1,5 @@
 import type { Listing } from '../facts/types.js';
+import { errorMessage } from '../errors.js';
 import type { RuleContext, RuleId, RuleResult } from '../gate/types.js';
 
 /** A fact that could not be read (an error, or an incomplete listing): the rule fails closed. */
@@ -6,11 +7,7 @@ export class UnreadableFact extends Error {
   override readonly name = 'UnreadableFact';
 }
 
-/** The message of anything thrown. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
+export { errorMessage } from '../errors.js';
 
 /** Reads one fact; an error becomes an {@link UnreadableFact} naming what could not be read. */
 export async function readFact<T>(what: string, read: () => Promise<T>): Promise<T> {

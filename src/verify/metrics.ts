@@ -67,7 +67,7 @@ export class PrometheusSource implements MetricsSource {
   }
 
   private async once(promql: string): Promise<{ ok: true; samples: MetricSample[] } | { ok: false; retry: boolean; error: MetricsUnavailableError }> {
-    const url = `${this.endpoint}?${new URLSearchParams({ query: promql })}`;
+    const url = `${this.endpoint}?${new URLSearchParams({ query: promql }).toString()}`;
     let res: Response;
     let text: string;
     try {
