@@ -5,6 +5,7 @@ import { protectionApprovalKey, type AuditDatabase } from '../audit/types.js';
 import { statusOf } from '../github/client.js';
 import { evaluatePullRequest, type PullEvaluation } from '../promotion/evaluate.js';
 import { EXIT, githubClient, REPO_PATTERN, UsageError, write, type CliIo } from './common.js';
+import { shortSha } from '../text.js';
 
 /** Options of `stagegate explain`. */
 export interface ExplainRequest {
@@ -28,7 +29,7 @@ function ruleLines(r: RuleResult, depth: number): string[] {
 }
 
 function approvalLine(a: ApprovalVerdict): string {
-  const commit = a.commitId.slice(0, 7);
+  const commit = shortSha(a.commitId);
   return a.counted
     ? `  ✓ ${a.login} approved ${commit} at ${a.submittedAt}: counts`
     : `  ✗ ${a.login} approved ${commit} at ${a.submittedAt}: does not count (${a.refusal ?? 'refused'}${a.detail ? `: ${a.detail}` : ''})`;
@@ -42,7 +43,7 @@ function originLine(o: ConfigOrigin): string {
 /** The rule tree of an evaluation, as a terminal shows it. */
 export function explainText(e: PullEvaluation, repository: string): string {
   const pr = e.pr;
-  const head = `${repository}#${pr.number} "${pr.title}": ${pr.headRef} → ${pr.baseRef}, head ${pr.headSha.slice(0, 7)}`;
+  const head = `${repository}#${pr.number} "${pr.title}": ${pr.headRef} → ${pr.baseRef}, head ${shortSha(pr.headSha)}`;
   if (e.kind === 'closed') return `${head}\nclosed: Stagegate does not gate closed pull requests\n`;
   if (e.kind === 'not-promotion') return `${head}\nnot a promotion: ${e.match.why}\n`;
   if (e.kind === 'invalid-config') {

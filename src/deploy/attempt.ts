@@ -4,6 +4,7 @@ import { runSmokeChecks } from '../verify/smoke.js';
 import { PrometheusSource, watchMetrics, type MetricsSource } from '../verify/metrics.js';
 import { describeOutcome, runShellCommand, type CommandRunner } from './command.js';
 import type { CheckResult, DeployAttempt } from './types.js';
+import { shortSha } from '../text.js';
 
 /** A logger; the Action maps it to `@actions/core`. */
 export interface DeployLog {
@@ -84,7 +85,7 @@ export async function deployAndVerify(deps: AttemptDeps, policy: StagePolicy, t:
   const group = deps.log.group ?? (<T>(_name: string, fn: () => Promise<T>) => fn());
   const run = deps.runCommand ?? runShellCommand;
   const what = t.rollbackOf !== null ? 'rollback' : 'deploy';
-  const label = t.rollbackOf !== null ? `rollback to ${t.sha.slice(0, 7)}` : `deploy ${t.sha.slice(0, 7)}`;
+  const label = t.rollbackOf !== null ? `rollback to ${shortSha(t.sha)}` : `deploy ${shortSha(t.sha)}`;
   const deploy = await group(`stagegate: ${label}: ${t.command}`, () =>
     run({ command: t.command, cwd: t.workTree, env, timeoutMs: durationMs(t.timeout), onOutput: deps.onDeployOutput, tailChars: 4096 }),
   );

@@ -4,6 +4,7 @@ import { parseRunName } from '../protocol/dispatch.js';
 import { GITHUB_ACTIONS_APP_SLUG, isStagegateApp, newestFirst, runIdOf, type TrustPolicy } from '../protocol/evidence.js';
 import type { ReasonCode } from '../protocol/status.js';
 import type { DeployGitHub, DeploymentInfo } from './github.js';
+import { shortSha } from '../text.js';
 
 /** The Action's inputs, as strings the way a runner passes them (already trimmed). */
 export interface DeploymentInputs {
@@ -211,7 +212,7 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
   if (newer)
     return refuse(
       'already-deployed',
-      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${newer.sha.slice(0, 7)}; deploying it now would roll ${d.environment} back unannounced`,
+      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${shortSha(newer.sha)}; deploying it now would roll ${d.environment} back unannounced`,
       d,
       pullRequest,
       true,
@@ -233,7 +234,7 @@ async function dispatchMode(inputs: DeploymentInputs, ctx: PreflightContext, sha
   if (!policy)
     return refuse(
       'config-invalid',
-      `the policy that approved deployment ${id} (${p.policy.source.path} at ${p.policy.source.ref.slice(0, 7)}) has no deploy.command for stage "${p.stage}"`,
+      `the policy that approved deployment ${id} (${p.policy.source.path} at ${shortSha(p.policy.source.ref)}) has no deploy.command for stage "${p.stage}"`,
       d,
       pullRequest,
       true,
@@ -286,10 +287,10 @@ async function protectionRuleMode(inputs: DeploymentInputs, ctx: PreflightContex
   const loaded = await loadConfig({ source: gh, owner, repo, baseRef: base, defaultBranch: await ctx.defaultBranch() });
   if (loaded.kind !== 'ok') {
     const why = loaded.kind === 'absent' ? 'there is no .github/stagegate.yml' : loaded.errors.slice(0, 3).map(formatConfigError).join('; ');
-    return refuse('config-invalid', `the policy at the promotion's base ${base.slice(0, 7)} cannot be used: ${why}`, d, prInput, true);
+    return refuse('config-invalid', `the policy at the promotion's base ${shortSha(base)} cannot be used: ${why}`, d, prInput, true);
   }
   const stage = loaded.config.stages.find((s) => s.name === env);
-  if (!stage) return refuse('config-invalid', `the policy at ${base.slice(0, 7)} has no stage named "${env}"`, d, prInput, true);
+  if (!stage) return refuse('config-invalid', `the policy at ${shortSha(base)} has no stage named "${env}"`, d, prInput, true);
   const promotions = (await gh.pullsMergedAs(sha)).filter((p) => p.merged && p.baseRef === stage.branch && p.headRef === stage.from);
   const pull = promotions[0];
   if (!pull) return refuse('promotion-mismatch', `${sha.slice(0, 12)} is not the merge commit of a ${stage.from} → ${stage.branch} promotion`, d, prInput, true);
@@ -302,7 +303,7 @@ async function protectionRuleMode(inputs: DeploymentInputs, ctx: PreflightContex
   if (co) return refuse('sha-mismatch', co, d, pullRequest, true);
   const { name, branch, from, deploy, verify, auto_rollback, rollback } = stage;
   const policy = withDeploy({ name, branch, from, deploy, verify, auto_rollback, rollback });
-  if (!policy) return refuse('config-invalid', `stage "${env}" has no deploy.command in the policy at ${base.slice(0, 7)}`, d, pullRequest, true);
+  if (!policy) return refuse('config-invalid', `stage "${env}" has no deploy.command in the policy at ${shortSha(base)}`, d, pullRequest, true);
   const trust: TrustPolicy = { app, repository: ctx.repository, workflow: wf.path, ref: wf.ref };
   return { ok: true, approved: { mode: 'protection_rule', deployment: d, sha, pullRequest, policy, trust } };
 }

@@ -5,6 +5,7 @@ import type { DeployGitHub, DeploymentInfo, DeploymentState, StatusInput } from 
 import type { Approved } from './preflight.js';
 import type { RollbackReport } from './types.js';
 import type { WorkTrees } from './worktree.js';
+import { shortSha } from '../text.js';
 
 const errMsg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -25,7 +26,7 @@ export async function rollBack(deps: RollbackDeps, approved: Approved, r: { fail
   const { github: gh, log } = deps;
   const policy = approved.policy;
   const base: RollbackReport = { fromSha: r.failed.sha, toSha: r.previous.sha, previousDeploymentId: r.previous.id, attempt: null, succeeded: false, message: '' };
-  log.info(`stagegate: rolling back ${policy.name} from ${r.failed.sha.slice(0, 7)} to ${r.previous.sha.slice(0, 7)} (deployment ${r.previous.id})`);
+  log.info(`stagegate: rolling back ${policy.name} from ${shortSha(r.failed.sha)} to ${shortSha(r.previous.sha)} (deployment ${r.previous.id})`);
   const payload: RollbackPayload = { stagegate: 1, kind: 'rollback', stage: policy.name, pull_request: approved.pullRequest, rollback_of: r.failed.id, target_deployment: r.previous.id };
   let created: DeploymentInfo;
   try {
@@ -41,7 +42,7 @@ export async function rollBack(deps: RollbackDeps, approved: Approved, r: { fail
       return errMsg(err);
     }
   };
-  const inProgressError = await status('in_progress', `in_progress: rolling back to ${r.previous.sha.slice(0, 7)}`);
+  const inProgressError = await status('in_progress', `in_progress: rolling back to ${shortSha(r.previous.sha)}`);
   if (inProgressError) log.warning(`stagegate: could not mark rollback deployment ${created.id} in_progress: ${inProgressError}`);
 
   let workTree: string;

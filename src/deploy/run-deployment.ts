@@ -8,6 +8,7 @@ import { findPreviousVerified } from './previous.js';
 import { rollBack } from './rollback.js';
 import type { DeploymentReport, ReasonCode } from './types.js';
 import { gitWorkTrees, type WorkTrees } from './worktree.js';
+import { shortSha } from '../text.js';
 
 export type { DeploymentInputs } from './preflight.js';
 export type { DeployLog } from './attempt.js';
@@ -151,7 +152,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
     await comment(renderDeployReport(report));
     return;
   }
-  for (const s of previous.skipped) log.info(`stagegate: not a rollback target: deployment ${s.id} of ${s.sha.slice(0, 7)}: ${s.why}`);
+  for (const s of previous.skipped) log.info(`stagegate: not a rollback target: deployment ${s.id} of ${shortSha(s.sha)}: ${s.why}`);
   const prev = previous.previous;
   report.previousSha = prev?.sha ?? null;
   if (prev && prev.sha !== sha) report.compareUrl = `${deps.serverUrl}/${deps.repository}/compare/${prev.sha}...${sha}`;
@@ -167,7 +168,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
   }
 
   // 3. Deploy and verify, under the approving policy.
-  await setStatus(deployment.id, { state: 'in_progress', description: `in_progress: deploying ${sha.slice(0, 7)}` });
+  await setStatus(deployment.id, { state: 'in_progress', description: `in_progress: deploying ${shortSha(sha)}` });
   // The in_progress status is written before anything runs (a deployment runs once); the comment
   // saying so is posted while the deploy starts.
   const inProgress = comment(
@@ -207,12 +208,12 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
 
   // 4. Failure, and rollback to the previous verified commit's own code.
   fail(attempt.reasonCode, attempt.message);
-  log.error(`stagegate: deploy of ${sha.slice(0, 7)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
+  log.error(`stagegate: deploy of ${shortSha(sha)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
   const willRollBack = policy.auto_rollback && prev !== null;
   try {
     await setStatus(deployment.id, {
       state: 'failure',
-      description: statusDescription('failure', attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${prev.sha.slice(0, 7)}` : ''}`),
+      description: statusDescription('failure', attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${shortSha(prev.sha)}` : ''}`),
     });
   } catch (err) {
     report.warnings.push(`could not set the failure status on deployment ${deployment.id}: ${errMsg(err)}`);
@@ -226,7 +227,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
       log.warning(`stagegate: rolled back ${inputs.environment} to ${prev.sha}`);
     } else {
       report.reasonCode = 'rollback-failed';
-      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${prev.sha.slice(0, 7)} failed: ${report.rollback.message}`;
+      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${shortSha(prev.sha)} failed: ${report.rollback.message}`;
       log.error(`stagegate: ROLLBACK FAILED: ${inputs.environment} is in an unknown state: ${report.message}`);
     }
   }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shortSha } from '../text.js';
 
 /** Work trees of other commits of the repository the Action runs in (the rollback target's). */
 export interface WorkTrees {
@@ -33,7 +34,7 @@ export function gitWorkTrees(workspace: string, parent: string = process.env.RUN
         () => false,
       );
       if (!has) await git(workspace, ['fetch', '--no-tags', '--depth=1', 'origin', sha]);
-      const dir = await mkdtemp(join(parent, `stagegate-${sha.slice(0, 7)}-`));
+      const dir = await mkdtemp(join(parent, `stagegate-${shortSha(sha)}-`));
       await git(workspace, ['worktree', 'add', '--detach', '--force', dir, sha]);
       const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
       if (head.toLowerCase() !== sha.toLowerCase()) throw new Error(`the work tree has ${head.slice(0, 12)} checked out, not ${sha.slice(0, 12)}`);

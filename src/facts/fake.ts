@@ -18,6 +18,7 @@ import type {
   TeamMembership,
   WorkflowRunFact,
 } from './types.js';
+import { shortSha } from '../text.js';
 
 /** The methods of {@link PromotionFacts}. */
 export type FactMethod =
@@ -242,7 +243,7 @@ export function fakeCommit(
   const trailers = coAuthors.map((c) => `\n\nCo-authored-by: ${c.name} <${c.email}>`).join('');
   return {
     sha,
-    message: (opts.message ?? `Change ${sha.slice(0, 7)}`) + trailers,
+    message: (opts.message ?? `Change ${shortSha(sha)}`) + trailers,
     author: { ...author, date: opts.date ?? '2026-11-20T10:00:00Z' },
     committer,
     coAuthors,

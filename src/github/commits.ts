@@ -1,10 +1,9 @@
+import { loginFromNoreply } from '../facts/noreply.js';
 import type { CommitFact, CommitPerson } from '../facts/types.js';
 import type { RouteData } from './client.js';
 
 /** A commit as GitHub's compare endpoint lists it. */
 export type ApiCommit = RouteData<'GET /repos/{owner}/{repo}/compare/{basehead}'>['commits'][number];
-
-const NOREPLY = /^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.(?:github\.com|[^>]+)$/i;
 
 /** `Co-authored-by: Name <email>` trailers of a commit message. */
 export function coAuthorTrailers(message: string): { name: string; email: string }[] {
@@ -33,7 +32,7 @@ export function toCommitFacts(raw: readonly ApiCommit[]): CommitFact[] {
     if (author && c.commit.author?.email) loginByEmail.set(c.commit.author.email.toLowerCase(), author);
     if (committer && c.commit.committer?.email) loginByEmail.set(c.commit.committer.email.toLowerCase(), committer);
   }
-  const mapEmail = (email: string): string | null => loginByEmail.get(email.toLowerCase()) ?? NOREPLY.exec(email)?.[1] ?? null;
+  const mapEmail = (email: string): string | null => loginByEmail.get(email.toLowerCase()) ?? loginFromNoreply(email);
   return raw.map((c) => {
     const coAuthors: CommitPerson[] = coAuthorTrailers(c.commit.message).map((t) => ({ ...t, login: mapEmail(t.email) }));
     return {

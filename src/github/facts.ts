@@ -22,6 +22,7 @@ import { conditionalGet, conditionalPages } from './conditional.js';
 import { FactCache, permissionKey, repoKey, teamKey } from './fact-cache.js';
 import { attributePushes, nextCursor, type ApiActivity } from './pushes.js';
 import { cachedRange, diffTrees, tooLargeMessage, type RangeRead } from './range.js';
+import { shortSha } from '../text.js';
 
 export { coAuthorTrailers } from './commits.js';
 
@@ -151,7 +152,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
     const [{ read, own, changedFiles }, pr] = await Promise.all([range(''), pullRequest()]);
     // Compare lists every changed file when there are fewer than 300; the PR's own count confirms it.
     if (read.files && (!own || changedFiles === null || changedFiles === read.files.length)) return { complete: true, items: read.files };
-    if (!read.mergeBaseTree) return incomplete([], `GitHub did not report the merge base of ${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}`);
+    if (!read.mergeBaseTree) return incomplete([], `GitHub did not report the merge base of ${shortSha(pr.baseSha)}...${shortSha(pr.headSha)}`);
     try {
       const headTree = read.headTree ?? (await treeOf(pr.headSha));
       const diff = await diffTrees(client, cache, owner, repo, read.mergeBaseTree, headTree);
@@ -200,7 +201,7 @@ export function createGitHubFacts(opts: GitHubFactsOptions): GitHubFacts {
         app: s.creator?.login ?? null,
       })),
     ];
-    if (!runs.complete || !statuses.complete) return incomplete(items, `the checks of ${sha.slice(0, 7)} could not be read completely`);
+    if (!runs.complete || !statuses.complete) return incomplete(items, `the checks of ${shortSha(sha)} could not be read completely`);
     return { complete: true, items };
   });
 

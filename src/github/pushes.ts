@@ -1,5 +1,6 @@
 import type { CommitFact, Listing, PushFact } from '../facts/types.js';
 import type { RouteData } from './client.js';
+import { shortSha } from '../text.js';
 
 /** One entry of GitHub's repository activity log (`GET /repos/{owner}/{repo}/activity`), the fields attribution reads. */
 export type ApiActivity = Pick<RouteData<'GET /repos/{owner}/{repo}/activity'>[number], 'id' | 'before' | 'after' | 'ref' | 'timestamp' | 'activity_type'> & {
@@ -74,7 +75,7 @@ export async function attributePushes(
   }
   const items = range.map((c) => ({ sha: c.sha, pushers: [...pushers.get(c.sha)!] }));
   if (pending.size > 0) {
-    const shown = [...pending].slice(0, 5).map((s) => s.slice(0, 7));
+    const shown = [...pending].slice(0, 5).map((s) => shortSha(s));
     return {
       complete: false,
       items,

@@ -5,6 +5,7 @@ import type { GitHubRequester, RouteData } from './client.js';
 import { toCommitFacts, type ApiCommit } from './commits.js';
 import type { FactCache } from './fact-cache.js';
 import { repoKey } from './fact-cache.js';
+import { shortSha } from '../text.js';
 
 /** The most commits GitHub's compare endpoint lists (100 pages of 100). */
 export const COMPARE_MAX_COMMITS = 10_000;
@@ -138,7 +139,7 @@ export async function diffTrees(client: GitHubRequester, cache: FactCache, owner
         await walk(client, cache, limit, owner, repo, baseTree, headTree, '', out);
         return { complete: true, items: [...out.values()] };
       } catch (err) {
-        return { complete: false, items: [...out.values()], reason: `the trees ${baseTree.slice(0, 7)} and ${headTree.slice(0, 7)} could not be compared: ${(err as Error).message}` };
+        return { complete: false, items: [...out.values()], reason: `the trees ${shortSha(baseTree)} and ${shortSha(headTree)} could not be compared: ${(err as Error).message}` };
       }
     },
     (l) => l.complete,

@@ -1,5 +1,6 @@
 import type { Config, StageConfig } from '../config/schema.js';
 import type { GateResult } from '../gate/types.js';
+import { shortSha } from '../text.js';
 
 /**
  * Whether a promotion merges itself (`auto_merge: true`). Data, not side effects: the app acts on it.
@@ -21,5 +22,5 @@ export function decideAutoMerge(config: Config, stage: StageConfig, result: Gate
     const open = result.rules.filter((r) => r.state !== 'passed').map((r) => `${r.title.toLowerCase()}: ${r.reason}`);
     return { kind: 'wait', why: `merges itself once the gate is green (${open.join('; ') || result.state})` };
   }
-  return { kind: 'merge', headSha: result.headSha, why: `no manual sign-off needed and every rule passed on ${result.headSha.slice(0, 7)}` };
+  return { kind: 'merge', headSha: result.headSha, why: `no manual sign-off needed and every rule passed on ${shortSha(result.headSha)}` };
 }

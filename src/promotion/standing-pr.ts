@@ -3,6 +3,7 @@ import type { ReleaseNotes } from '../release-notes/model.js';
 import { isEmptyNotes } from '../release-notes/model.js';
 import { renderReleaseNotes, summarizeNotes } from '../release-notes/render.js';
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from '../render/limits.js';
+import { shortSha } from '../text.js';
 
 /**
  * The standing promotion PR of a stage (`promotion_pr: open`): the app keeps one PR `from → branch`
@@ -40,8 +41,6 @@ export interface StandingView {
   duty?: { team: string; until: string | null } | null;
 }
 
-const short = (sha: string): string => sha.slice(0, 7);
-
 /** The body of the standing PR. Identical state renders an identical body (no time in it), so an unchanged push writes nothing. */
 export function renderStandingBody(v: StandingView): string {
   const { stage } = v;
@@ -49,12 +48,12 @@ export function renderStandingBody(v: StandingView): string {
   if (v.settings.body) lines.push(fillTemplate(v.settings.body, { stage: stage.name, from: stage.from, branch: stage.branch }), '');
   const compare = `[compare](${v.repoUrl}/compare/${v.base}...${v.head})`;
   if (v.ahead === 0 || (v.notes && isEmptyNotes(v.notes) && v.ahead === 0)) {
-    lines.push(`### Nothing is pending for \`${stage.name}\``, '', `\`${stage.branch}\` already has every commit of \`${stage.from}\` (\`${short(v.head)}\`).`);
+    lines.push(`### Nothing is pending for \`${stage.name}\``, '', `\`${stage.branch}\` already has every commit of \`${stage.from}\` (\`${shortSha(v.head)}\`).`);
   } else {
     lines.push(
       `### Pending for \`${stage.name}\`: ${v.notes ? summarizeNotes(v.notes) : `${v.ahead} commit${v.ahead === 1 ? '' : 's'}`}`,
       '',
-      `\`${short(v.base)}..${short(v.head)}\` · ${compare} · ${v.ahead} commit${v.ahead === 1 ? '' : 's'}`,
+      `\`${shortSha(v.base)}..${shortSha(v.head)}\` · ${compare} · ${v.ahead} commit${v.ahead === 1 ? '' : 's'}`,
       '',
     );
     lines.push(...(v.notes ? renderReleaseNotes(v.notes, { repoUrl: v.repoUrl, headingLevel: 4, maxEntries: 300 }) : ['_The pending changes could not be read._']));

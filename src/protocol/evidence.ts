@@ -1,5 +1,6 @@
 import { parseRunName } from './dispatch.js';
 import { parseDeploymentPayload, workflowPath, type PromotionPayload, type RollbackPayload } from './deployment-payload.js';
+import { shortSha } from '../text.js';
 
 /**
  * What makes a deployment status *evidence* that Stagegate's Action deployed and verified a
@@ -120,7 +121,7 @@ export function deploymentOrigin(d: EvidenceDeployment, policy: TrustPolicy, app
     const p = parseDeploymentPayload(d.payload);
     if (p.kind !== 'promotion')
       return { kind: 'foreign', why: `deployment ${d.id} was created by the Stagegate app but its payload is ${p.kind === 'invalid' ? `invalid (${p.why})` : 'not a promotion'}` };
-    if (p.payload.merge_commit !== d.sha.toLowerCase()) return { kind: 'foreign', why: `deployment ${d.id} is for ${d.sha.slice(0, 7)}, its payload for ${p.payload.merge_commit.slice(0, 7)}` };
+    if (p.payload.merge_commit !== d.sha.toLowerCase()) return { kind: 'foreign', why: `deployment ${d.id} is for ${shortSha(d.sha)}, its payload for ${shortSha(p.payload.merge_commit)}` };
     return { kind: 'app', payload: p.payload };
   }
   const run = approvedRunOf(d.id);
@@ -178,14 +179,14 @@ export function runMismatch(run: EvidenceRun, d: EvidenceDeployment, origin: Exc
   if (run.headBranch !== ref) return `${where} ran on ${run.headBranch ?? 'no branch'}, not on the protected ${ref}`;
   if (origin.kind === 'approved-job') {
     if (run.id !== origin.runId) return `${where} is not the run the app approved for deployment ${d.id} (run ${origin.runId})`;
-    if (run.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${run.headSha.slice(0, 7)}, not the deployment's ${d.sha.slice(0, 7)}`;
+    if (run.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${shortSha(run.headSha)}, not the deployment's ${shortSha(d.sha)}`;
     return null;
   }
   if (run.event !== 'workflow_dispatch') return `${where} was triggered by ${run.event}, not by the app’s workflow_dispatch`;
   const named = parseRunName(run.displayTitle);
   if (!named) return `${where} is named "${run.displayTitle ?? ''}", which names no Stagegate deployment (the workflow needs the documented run-name)`;
   if (named.deploymentId !== d.id || named.sha !== d.sha.toLowerCase() || named.environment !== d.environment) {
-    return `${where} deployed ${named.sha.slice(0, 7)} to ${named.environment} (deployment ${named.deploymentId ?? '?'}), not deployment ${d.id}`;
+    return `${where} deployed ${shortSha(named.sha)} to ${named.environment} (deployment ${named.deploymentId ?? '?'}), not deployment ${d.id}`;
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import { shortSha } from '../text.js';
 /**
  * The deployment status description grammar, shared by the Action (which writes it) and the app
  * (which records it): `<result>: <reason-code>` optionally followed by ` (<detail>)`, at most 140
@@ -68,12 +69,12 @@ export function statusDescription(result: DeployResult, code: ReasonCode, detail
 
 /** The description the Action writes when it deployed and verified `sha` for this very deployment. */
 export function verifiedDescription(sha: string): string {
-  return statusDescription('success', 'ok', `verified ${sha.slice(0, 7)}`);
+  return statusDescription('success', 'ok', `verified ${shortSha(sha)}`);
 }
 
 /** The description of a rollback deployment that redeployed and smoke-tested `toSha`. */
 export function rollbackSucceededDescription(failedDeploymentId: number, toSha: string): string {
-  return statusDescription('success', 'ok', `rollback of deployment ${failedDeploymentId} to ${toSha.slice(0, 7)}`);
+  return statusDescription('success', 'ok', `rollback of deployment ${failedDeploymentId} to ${shortSha(toSha)}`);
 }
 
 /** Reads a description written in the grammar; null for anything else (another tool's text, or none). */

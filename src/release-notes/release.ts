@@ -1,6 +1,7 @@
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from '../render/limits.js';
 import type { ReleaseNotes } from './model.js';
 import { renderReleaseNotes, summarizeNotes } from './render.js';
+import { shortSha } from '../text.js';
 
 /** Marks the Release body of a deployment (how a retry finds a Release it already published). */
 export function releaseMarker(deploymentId: number): string {
@@ -22,13 +23,11 @@ export interface ReleaseView {
   repoUrl: string;
 }
 
-const short = (sha: string): string => sha.slice(0, 7);
-
 /** The body of the GitHub Release of a verified deployment: the notes and where they come from. */
 export function renderRelease(v: ReleaseView): string {
   const range = v.previous
-    ? `[\`${short(v.previous.sha)}...${short(v.sha)}\`](${v.repoUrl}/compare/${v.previous.sha}...${v.sha}) (since deployment ${v.previous.id}, the previous verified deployment of \`${v.stage}\`)`
-    : `the first verified deployment of \`${v.stage}\` (up to \`${short(v.sha)}\`)`;
+    ? `[\`${shortSha(v.previous.sha)}...${shortSha(v.sha)}\`](${v.repoUrl}/compare/${v.previous.sha}...${v.sha}) (since deployment ${v.previous.id}, the previous verified deployment of \`${v.stage}\`)`
+    : `the first verified deployment of \`${v.stage}\` (up to \`${shortSha(v.sha)}\`)`;
   const lines = [
     releaseMarker(v.deploymentId),
     `Deployed to **${v.stage}** and verified at ${v.verifiedAt}: ${summarizeNotes(v.notes)}.`,
@@ -38,7 +37,7 @@ export function renderRelease(v: ReleaseView): string {
     ...renderReleaseNotes(v.notes, { repoUrl: v.repoUrl, headingLevel: 3, foldCommits: false }),
     '',
     '---',
-    `Promotion ${v.pullRequest !== null ? `#${v.pullRequest}` : '(none recorded)'} · deployment ${v.deploymentId} of [\`${short(v.sha)}\`](${v.repoUrl}/commit/${v.sha}) · [verification run](${v.runUrl}) · published by Stagegate`,
+    `Promotion ${v.pullRequest !== null ? `#${v.pullRequest}` : '(none recorded)'} · deployment ${v.deploymentId} of [\`${shortSha(v.sha)}\`](${v.repoUrl}/commit/${v.sha}) · [verification run](${v.runUrl}) · published by Stagegate`,
   ];
   return truncateMarkdown(lines.join('\n'), GITHUB_TEXT_LIMIT);
 }

@@ -1,4 +1,5 @@
 import type { NoteCommit, NoteEntry, ReleaseNotes } from './model.js';
+import { shortSha } from '../text.js';
 
 /** How to render the notes for one place. */
 export interface RenderNotesOptions {
@@ -11,8 +12,6 @@ export interface RenderNotesOptions {
   /** At most this many entries in all (default: all); the rest are counted. */
   maxEntries?: number;
 }
-
-const short = (sha: string): string => sha.slice(0, 7);
 
 /** Text safe on one markdown list line: no line breaks, no HTML comment or @-mention by accident. */
 export function inline(text: string): string {
@@ -34,7 +33,7 @@ function entryLine(e: NoteEntry, mentions: boolean): string {
 }
 
 function commitLine(c: NoteCommit, repoUrl: string, mentions: boolean): string {
-  return `- [\`${short(c.sha)}\`](${repoUrl}/commit/${c.sha}) ${inline(c.subject)} — ${personText(c.author, c.authorIsLogin, mentions)}`;
+  return `- [\`${shortSha(c.sha)}\`](${repoUrl}/commit/${c.sha}) ${inline(c.subject)} — ${personText(c.author, c.authorIsLogin, mentions)}`;
 }
 
 /**

@@ -2,16 +2,14 @@ import { formatDuration } from '../config/duration.js';
 import type { CheckResult, CommandOutcome, DeployAttempt, DeploymentReport, ReasonCode } from '../deploy/types.js';
 import { deploymentMarker } from '../protocol/markers.js';
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from './limits.js';
+import { shortSha, tableCell, truncate } from '../text.js';
 
 /** GitHub's limit on a step's job summary (1 MiB), in characters, with a little room left. */
 export const JOB_SUMMARY_LIMIT = 1024 * 1024 - 1024;
 
-const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 7) : '?');
-
 /** Escapes text for one markdown table cell and caps its length. */
 export function cell(text: string, max = 160): string {
-  const flat = text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').replace(/`/g, "'");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return truncate(tableCell(text).replace(/`/g, "'"), max);
 }
 
 /** Evidence values as text (evidence is recorded data of any shape). */
@@ -83,15 +81,15 @@ function escapeHtml(s: string): string {
 
 function heading(r: DeploymentReport): string {
   const env = `**${r.environment}**`;
-  const sha = `\`${short(r.sha)}\``;
+  const sha = `\`${shortSha(r.sha)}\``;
   if (r.dryRun) return `### 🧪 Dry run: ${sha} to ${env} — ${r.result === 'success' ? 'would deploy' : `refused (${r.reasonCode})`}`;
   switch (r.result) {
     case 'success':
       return `### ✅ Deployed ${sha} to ${env}: all checks passed`;
     case 'rolled_back':
-      return `### ↩️ Deploy of ${sha} to ${env} failed (${r.reasonCode}); rolled back to \`${short(r.rollback?.toSha)}\``;
+      return `### ↩️ Deploy of ${sha} to ${env} failed (${r.reasonCode}); rolled back to \`${shortSha(r.rollback?.toSha)}\``;
     default:
-      if (r.reasonCode === 'rollback-failed') return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha} failed and the rollback to \`${short(r.rollback?.toSha)}\` failed too`;
+      if (r.reasonCode === 'rollback-failed') return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha} failed and the rollback to \`${shortSha(r.rollback?.toSha)}\` failed too`;
       if (!r.attempt) return `### ⛔ Did not deploy ${sha} to ${env}: ${r.reasonCode}`;
       return `### ❌ Deploy of ${sha} to ${env} failed: ${r.reasonCode}`;
   }
@@ -101,7 +99,7 @@ function heading(r: DeploymentReport): string {
 export function renderInProgress(p: { environment: string; sha: string; deploymentId: number; previousSha: string | null; runUrl: string | null; compareUrl: string | null }): string {
   const lines = [
     deploymentMarker(p.deploymentId),
-    `### ⏳ Deploying \`${short(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
+    `### ⏳ Deploying \`${shortSha(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
     '',
     links(p.runUrl, p.compareUrl, p.previousSha, p.sha),
     '',
@@ -113,7 +111,7 @@ export function renderInProgress(p: { environment: string; sha: string; deployme
 function links(runUrl: string | null, compareUrl: string | null, prev: string | null, sha: string): string {
   const parts: string[] = [];
   if (runUrl) parts.push(`[workflow run](${runUrl})`);
-  if (compareUrl) parts.push(`changes: [\`${short(prev)}...${short(sha)}\`](${compareUrl})`);
+  if (compareUrl) parts.push(`changes: [\`${shortSha(prev)}...${shortSha(sha)}\`](${compareUrl})`);
   else if (prev && prev === sha) parts.push('changes: none (redeploy of the commit already running)');
   else parts.push('changes: first deployment to this environment (no earlier successful deployment)');
   return parts.join(' · ');
@@ -142,8 +140,8 @@ export function renderDeployReport(r: DeploymentReport, opts: { withMarker?: boo
   if (r.attempt) head.push('', renderTable(r.attempt, r.deployTimeout));
   if (r.rollback) {
     const rb = r.rollback;
-    head.push('', `#### ${rb.succeeded ? '↩️ Rollback' : '🚨 Rollback FAILED'}: \`${short(rb.fromSha)}\` → \`${short(rb.toSha)}\``, '');
-    const range = r.compareUrl ? `[\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})` : `\`${short(rb.toSha)}...${short(rb.fromSha)}\``;
+    head.push('', `#### ${rb.succeeded ? '↩️ Rollback' : '🚨 Rollback FAILED'}: \`${shortSha(rb.fromSha)}\` → \`${shortSha(rb.toSha)}\``, '');
+    const range = r.compareUrl ? `[\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\`](${r.compareUrl})` : `\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\``;
     const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
     what.push(`${rb.succeeded ? 'redeployed' : 'redeploying'} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? '' : ' failed'}`);
     if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);

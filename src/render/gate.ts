@@ -7,6 +7,7 @@ import { RELEASE_NOTES_DEFAULTS } from '../config/schema.js';
 import { buildReleaseNotes, type ReleaseNotes } from '../release-notes/model.js';
 import { renderReleaseNotes } from '../release-notes/render.js';
 import { GITHUB_TEXT_LIMIT, truncateMarkdown } from './limits.js';
+import { shortSha, tableCell } from '../text.js';
 
 /** Everything the gate comment and check run show; built by the outer layer, rendered purely. */
 export interface GateView {
@@ -50,11 +51,7 @@ const REFUSAL_TEXT: Record<NonNullable<ApprovalVerdict['refusal']>, string> = {
 };
 
 /** Escapes text for one markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || ' ';
-}
-
-const short = (sha: string): string => sha.slice(0, 7);
+export const cell = tableCell;
 
 function ruleRows(rules: RuleResult[], depth = 0): string[] {
   return rules.flatMap((r) => [
@@ -90,7 +87,7 @@ function signoffLines(approvals: ApprovalVerdict[]): string[] {
   if (approvals.length === 0) return ['_No reviews yet._'];
   return approvals.map((a) =>
     a.counted
-      ? `- ✅ @${a.login} approved \`${short(a.commitId)}\` at ${a.submittedAt}`
+      ? `- ✅ @${a.login} approved \`${shortSha(a.commitId)}\` at ${a.submittedAt}`
       : `- ❌ @${a.login} — not counted: ${REFUSAL_TEXT[a.refusal ?? 'not-eligible']}${a.detail ? ` (${a.detail})` : ''}`,
   );
 }
@@ -140,7 +137,7 @@ function releaseNotes(view: GateView): string[] {
 function rangeLine(view: GateView): string {
   const { result, repoUrl } = view;
   const count = view.commits ? `${view.commits.items.length}${view.commits.complete ? '' : '+'} commit${view.commits.items.length === 1 ? '' : 's'}` : 'commits unreadable';
-  return `\`${short(result.baseSha)}..${short(result.headSha)}\` · [compare](${repoUrl}/compare/${result.baseSha}...${result.headSha}) · ${count}`;
+  return `\`${shortSha(result.baseSha)}..${shortSha(result.headSha)}\` · [compare](${repoUrl}/compare/${result.baseSha}...${result.headSha}) · ${count}`;
 }
 
 function originLine(o: ConfigOrigin): string {
@@ -174,7 +171,7 @@ export function renderGateComment(view: GateView): string {
     '### Release notes',
     ...releaseNotes(view),
     '',
-    `<sub>${originLine(view.configOrigin)} Evaluated on head \`${short(result.headSha)}\`.</sub>`,
+    `<sub>${originLine(view.configOrigin)} Evaluated on head \`${shortSha(result.headSha)}\`.</sub>`,
   ].join('\n');
   return truncateMarkdown(body, GITHUB_TEXT_LIMIT);
 }
@@ -239,8 +236,8 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
         `## 🚀 Deploying to \`${o.stage}\``,
         '',
         o.deploymentId === null
-          ? `The workflow \`${o.workflow}\` was dispatched for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})). GitHub creates the deployment when its job starts, and Stagegate approves it as the environment's protection rule. Results will be posted here.`
-          : `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})) and the workflow \`${o.workflow}\` was dispatched. Results will be posted here.`,
+          ? `The workflow \`${o.workflow}\` was dispatched for \`${shortSha(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})). GitHub creates the deployment when its job starts, and Stagegate approves it as the environment's protection rule. Results will be posted here.`
+          : `Deployment **#${o.deploymentId}** was created for \`${shortSha(o.sha)}\` ([commit](${repoUrl}/commit/${o.sha})) and the workflow \`${o.workflow}\` was dispatched. Results will be posted here.`,
       );
       break;
     case 'dispatch-failed':
@@ -248,8 +245,8 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
         `## ⛔ Deployment to \`${o.stage}\` could not start`,
         '',
         o.deploymentId === null
-          ? `Dispatching \`${o.workflow}\` for \`${short(o.sha)}\` failed: ${o.error}`
-          : `Deployment **#${o.deploymentId}** was created for \`${short(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
+          ? `Dispatching \`${o.workflow}\` for \`${shortSha(o.sha)}\` failed: ${o.error}`
+          : `Deployment **#${o.deploymentId}** was created for \`${shortSha(o.sha)}\`, but dispatching \`${o.workflow}\` failed: ${o.error}`,
         '',
         o.deploymentId === null
           ? `Fix the workflow, then run it by hand on the stage branch with inputs \`environment=${o.stage}\`, \`sha=${o.sha}\`; Stagegate approves its job for this merge commit.`
@@ -260,7 +257,7 @@ export function renderMergeComment(o: MergeOutcome, repoUrl: string): string {
       lines.push(
         `## ⛔ Merged without a green gate — nothing was deployed`,
         '',
-        `This pull request was merged${o.mergedBy ? ` by @${o.mergedBy}` : ''} while the \`stagegate\` gate was **${o.state}**, so Stagegate did not deploy \`${o.sha ? short(o.sha) : 'the merge'}\` to \`${o.stage}\`. This bypass is recorded in the audit trail.`,
+        `This pull request was merged${o.mergedBy ? ` by @${o.mergedBy}` : ''} while the \`stagegate\` gate was **${o.state}**, so Stagegate did not deploy \`${o.sha ? shortSha(o.sha) : 'the merge'}\` to \`${o.stage}\`. This bypass is recorded in the audit trail.`,
         '',
         ...o.reasons.map((r) => `- ${r}`),
       );

@@ -26,10 +26,7 @@ export async function readAll<T>(what: string, read: () => Promise<Listing<T>>):
   return listing.items;
 }
 
-/** The first seven characters of a SHA. */
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
-}
+export { shortSha } from '../text.js';
 
 /** `1 file` / `2 files`. */
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -1,3 +1,4 @@
+import { loginFromNoreply } from '../facts/noreply.js';
 import type { CommitFact, CommitPerson, PushFact } from '../facts/types.js';
 
 /** How someone took part in the range. */
@@ -28,18 +29,13 @@ export interface RangePeople {
   unmapped: UnmappedPerson[];
 }
 
-const NOREPLY = /^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)@users\.noreply\.github\.com$/i;
-
 /** GitHub's web-flow committer (commits made in the web UI or by merges on github.com). */
 export function isWebFlow(p: CommitPerson): boolean {
   if (p.login !== null) return p.login.toLowerCase() === 'web-flow';
   return p.name === 'GitHub' && p.email.toLowerCase() === 'noreply@github.com';
 }
 
-/** The login a GitHub no-reply address encodes (`123+anna@users.noreply.github.com` → `anna`), else null. */
-export function loginFromNoreply(email: string): string | null {
-  return NOREPLY.exec(email.trim())?.[1] ?? null;
-}
+export { loginFromNoreply };
 
 /**
  * Collects the range's participants. Authors and committers map by their login (GitHub's mapping of the
