@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, appendFile, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('bundle --check', () => {
-  test('a fresh build is up to date, and the build is deterministic', async () => {
+  it('a fresh build is up to date, and the build is deterministic', async () => {
     const first = await readFile(join(out, 'index.js'));
     const r = bundle('--check', '--outdir', out);
     expect(r.stderr).toBe('');
@@ -38,7 +38,7 @@ describe('bundle --check', () => {
     }
   }, 120_000);
 
-  test('a stale bundle fails the check with a clear message', async () => {
+  it('a stale bundle fails the check with a clear message', async () => {
     await appendFile(join(out, 'index.js'), '\n// edited by hand\n');
     const r = bundle('--check', '--outdir', out);
     expect(r.status).toBe(1);
@@ -47,7 +47,7 @@ describe('bundle --check', () => {
     expect(r.stderr).toContain('Run `npm run bundle` and commit dist/.');
   }, 120_000);
 
-  test('a missing bundle or a stray file fails the check', async () => {
+  it('a missing bundle or a stray file fails the check', async () => {
     await rm(join(out, 'index.js'));
     await writeFile(join(out, 'old-chunk.js'), 'export {};\n');
     const r = bundle('--check', '--outdir', out);

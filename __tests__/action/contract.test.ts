@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -23,13 +23,13 @@ const bundle = readFileSync(join(ROOT, 'dist/index.js'), 'utf8');
 const docs = readFileSync(join(ROOT, 'docs/action.md'), 'utf8');
 
 describe('action.yml ↔ code', () => {
-  test('runs the committed bundle on a current Node runtime', () => {
+  it('runs the committed bundle on a current Node runtime', () => {
     expect(action.runs.main).toBe('dist/index.js');
     expect(['node20', 'node24']).toContain(action.runs.using);
     expect(existsSync(join(ROOT, action.runs.main))).toBe(true);
   });
 
-  test('declares exactly the inputs the code reads, with the same required flags, defaults and descriptions', () => {
+  it('declares exactly the inputs the code reads, with the same required flags, defaults and descriptions', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(ACTION_INPUTS).sort());
     expect(Object.keys(action.inputs).sort()).toEqual(['app', 'deployment-id', 'dry-run', 'environment', 'pull-request', 'sha', 'token']);
     for (const [name, spec] of Object.entries(ACTION_INPUTS)) {
@@ -43,19 +43,19 @@ describe('action.yml ↔ code', () => {
     }
   });
 
-  test('declares exactly the outputs the code writes', () => {
+  it('declares exactly the outputs the code writes', () => {
     expect(Object.keys(action.outputs).sort()).toEqual(Object.keys(ACTION_OUTPUTS).sort());
     expect(Object.keys(action.outputs).sort()).toEqual(['reason-code', 'report', 'result']);
     for (const [name, description] of Object.entries(ACTION_OUTPUTS)) expect(action.outputs[name]!.description).toBe(description);
   });
 
-  test('the bundle reads every declared input and writes every declared output', () => {
+  it('the bundle reads every declared input and writes every declared output', () => {
     const unread = Object.keys(action.inputs).filter((n) => !bundle.includes(`readInput("${n}"`) && !bundle.includes(`readBooleanInput("${n}"`));
     const unwritten = Object.keys(action.outputs).filter((n) => !bundle.includes(`writeOutput("${n}"`));
     expect({ unread, unwritten }).toEqual({ unread: [], unwritten: [] });
   });
 
-  test('inputs are read from INPUT_* with action.yml defaults', () => {
+  it('inputs are read from INPUT_* with action.yml defaults', () => {
     const env = { INPUT_ENVIRONMENT: ' staging ', 'INPUT_DEPLOYMENT-ID': '5', 'INPUT_DRY-RUN': 'TRUE' };
     expect(readInput('environment', env)).toBe('staging');
     expect(readInput('deployment-id', env)).toBe('5');
@@ -68,7 +68,7 @@ describe('action.yml ↔ code', () => {
 });
 
 describe('docs/action.md', () => {
-  test('documents every input, every output and the fixed list of reason codes, in order', () => {
+  it('documents every input, every output and the fixed list of reason codes, in order', () => {
     for (const name of [...Object.keys(ACTION_INPUTS), ...Object.keys(ACTION_OUTPUTS)]) expect(docs).toContain(`| \`${name}\` |`);
     const start = docs.indexOf('## Reason codes');
     expect(start).toBeGreaterThan(0);
@@ -78,7 +78,7 @@ describe('docs/action.md', () => {
     expect(codes).toEqual(REASON_CODE_LIST);
   });
 
-  test('shows both workflows users add, exactly as the sandbox runs them, with the run name the protocol parses', () => {
+  it('shows both workflows users add, exactly as the sandbox runs them, with the run name the protocol parses', () => {
     const blocks = [...docs.matchAll(/```yaml\n# \.github\/workflows\/stagegate-deploy\.yml\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks).toEqual([deployWorkflow('your-org/stagegate@v1'), deployWorkflow('your-org/stagegate@v1', { mode: 'protection_rule', secrets: ['DEPLOY_TOKEN'] })]);
     for (const [yml, expr] of [

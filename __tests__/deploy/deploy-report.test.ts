@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { CheckResult, DeployAttempt, DeploymentReport } from '../../src/deploy/types.js';
 import { deploymentMarker } from '../../src/protocol/markers.js';
 import { statusDescription } from '../../src/protocol/status.js';
@@ -65,7 +65,7 @@ function report(extra: Partial<DeploymentReport> = {}): DeploymentReport {
 }
 
 describe('renderDeployReport', () => {
-  test('success: marker first, heading, links, and the table with check, observed, threshold, verdict, duration', () => {
+  it('success: marker first, heading, links, and the table with check, observed, threshold, verdict, duration', () => {
     const md = renderDeployReport(report());
     const lines = md.split('\n');
     expect(lines[0]).toBe('<!-- stagegate:deployment:11 -->');
@@ -77,7 +77,7 @@ describe('renderDeployReport', () => {
     expect(md).toContain('Environment: https://staging.example.com');
   });
 
-  test('rollback: both tables, what was rolled back, and evidence of the failed check', () => {
+  it('rollback: both tables, what was rolled back, and evidence of the failed check', () => {
     const failed = attempt({ smoke: [check('health', 'fail')], reasonCode: 'smoke-failed', message: 'health: status 500, expected 200' });
     const md = renderDeployReport(
       report({
@@ -98,7 +98,7 @@ describe('renderDeployReport', () => {
     expect(md).toContain('```\noops\n```');
   });
 
-  test('a failed rollback is loud', () => {
+  it('a failed rollback is loud', () => {
     const md = renderDeployReport(
       report({
         result: 'failure',
@@ -113,17 +113,17 @@ describe('renderDeployReport', () => {
     expect(md).not.toContain('Rolled back the changes');
   });
 
-  test('the changes link says when there is no range', () => {
+  it('the changes link says when there is no range', () => {
     expect(renderDeployReport(report({ previousSha: null, compareUrl: null }))).toContain('changes: first deployment to this environment');
     expect(renderDeployReport(report({ previousSha: SHA, compareUrl: null }))).toContain('changes: none (redeploy of the commit already running)');
   });
 
-  test('cells cannot break the table', () => {
+  it('cells cannot break the table', () => {
     expect(cell('a|b\nc `d`')).toBe("a\\|b c 'd'");
     expect(cell('x'.repeat(500)).length).toBe(160);
   });
 
-  test("a huge report fits GitHub's comment limit, keeps the marker and the table, and says what was left out", () => {
+  it("a huge report fits GitHub's comment limit, keeps the marker and the table, and says what was left out", () => {
     const smoke = Array.from({ length: 120 }, (_, i) =>
       check(`check-${i}`, 'fail', { kind: 'command', evidence: { command: 'npm run e2e', exitCode: 1, outputTail: 'E'.repeat(2000), attempts: 1 }, reason: 'exit 1' }),
     );
@@ -136,7 +136,7 @@ describe('renderDeployReport', () => {
     expect((md.match(/^```/gm) ?? []).length % 2).toBe(0);
   });
 
-  test('the job summary is the same report without the marker', () => {
+  it('the job summary is the same report without the marker', () => {
     const s = renderJobSummary(report());
     expect(s).not.toContain('<!--');
     expect(s).toContain('| smoke: health | HTTP 200 |');
@@ -144,7 +144,7 @@ describe('renderDeployReport', () => {
 });
 
 describe('statusDescription', () => {
-  test('starts with result and reason code and never exceeds 140 characters', () => {
+  it('starts with result and reason code and never exceeds 140 characters', () => {
     expect(statusDescription('failure', 'metrics-failed', '5xx ratio 0.12 > 0.01')).toBe('failure: metrics-failed (5xx ratio 0.12 > 0.01)');
     const long = statusDescription('failure', 'smoke-failed', 'x'.repeat(300));
     expect(long.length).toBe(140);

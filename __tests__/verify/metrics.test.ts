@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { metricsSchema } from '../../src/config/schema.js';
 import { FakeMetricsSource, MetricsUnavailableError, watchMetrics, type MetricSample } from '../../src/verify/metrics.js';
 
@@ -15,7 +15,7 @@ function clock() {
 const v = (value: number, labels: Record<string, string> = {}): MetricSample => ({ labels, value });
 
 describe('watchMetrics', () => {
-  test('queries once per interval for the whole window, the first one interval after the start', async () => {
+  it('queries once per interval for the whole window, the first one interval after the start', async () => {
     const c = clock();
     const src = new FakeMetricsSource(() => [v(0.001)]);
     const out = await watchMetrics(cfg(), src, c);
@@ -26,13 +26,13 @@ describe('watchMetrics', () => {
     expect(out.checks[0]).toMatchObject({ verdict: 'pass', observed: '0.001 (5 samples)', threshold: '≤ 0.01' });
   });
 
-  test('a window shorter than the interval still queries once', async () => {
+  it('a window shorter than the interval still queries once', async () => {
     const src = new FakeMetricsSource(() => [v(1)]);
     const out = await watchMetrics(cfg({ window: '10s', interval: '1m' }), src, clock());
     expect(out.rounds).toBe(1);
   });
 
-  test('a value above max fails at once, naming the series and the value; the rest of the window is skipped', async () => {
+  it('a value above max fails at once, naming the series and the value; the rest of the window is skipped', async () => {
     const src = new FakeMetricsSource((_q, round) => (round < 2 ? [v(0.002, { service: 'api' })] : [v(0.2, { service: 'api' }), v(0.001, { service: 'web' })]));
     const out = await watchMetrics(cfg(), src, clock());
     expect(out.reasonCode).toBe('metrics-failed');
@@ -42,12 +42,12 @@ describe('watchMetrics', () => {
     expect(out.checks[0]!.evidence).toMatchObject({ min: 0.001, max: 0.2, samples: 4 });
   });
 
-  test('a value below min fails', async () => {
+  it('a value below min fails', async () => {
     const out = await watchMetrics(cfg({}, [{ name: 'rps', query: 'rps', min: 10 }]), new FakeMetricsSource(() => [v(3)]), clock());
     expect([out.reasonCode, out.message]).toEqual(['metrics-failed', 'rps 3 < 10']);
   });
 
-  test('no data fails by default, and NaN counts as no data', async () => {
+  it('no data fails by default, and NaN counts as no data', async () => {
     let out = await watchMetrics(cfg(), new FakeMetricsSource(() => []), clock());
     expect([out.reasonCode, out.message]).toEqual(['metrics-no-data', 'ratio: the query returned no data']);
     out = await watchMetrics(cfg(), new FakeMetricsSource(() => [v(NaN)]), clock());
@@ -55,7 +55,7 @@ describe('watchMetrics', () => {
     expect(out.checks[0]!.observed).toBe('no data');
   });
 
-  test('on_no_data: pass (section or check) lets empty answers through, and the check still sees values later', async () => {
+  it('on_no_data: pass (section or check) lets empty answers through, and the check still sees values later', async () => {
     let out = await watchMetrics(cfg({ on_no_data: 'pass' }), new FakeMetricsSource(() => []), clock());
     expect(out.reasonCode).toBe('ok');
     expect(out.checks[0]).toMatchObject({ verdict: 'pass', observed: 'no data' });
@@ -63,7 +63,7 @@ describe('watchMetrics', () => {
     expect(out.reasonCode).toBe('metrics-failed');
   });
 
-  test('an unreachable source is metrics-unavailable, even when another check crossed a threshold in the same round', async () => {
+  it('an unreachable source is metrics-unavailable, even when another check crossed a threshold in the same round', async () => {
     const src = new FakeMetricsSource((q) => (q === 'q_down' ? new MetricsUnavailableError('Prometheus at x cannot be reached: ECONNREFUSED') : [v(5)]));
     const out = await watchMetrics(
       cfg({}, [
@@ -81,7 +81,7 @@ describe('watchMetrics', () => {
     ]);
   });
 
-  test('the evidence keeps the observed history per round', async () => {
+  it('the evidence keeps the observed history per round', async () => {
     const out = await watchMetrics(cfg({ window: '2m' }), new FakeMetricsSource((_q, r) => [v(r / 1000, { code: '500' })]), clock());
     const history = out.checks[0]!.evidence.history as { round: number; series: { labels: Record<string, string>; value: number }[] }[];
     expect(history.map((h) => [h.round, h.series[0]!.value])).toEqual([

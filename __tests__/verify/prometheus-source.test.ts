@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { startDemoService, type DemoService, type Traffic } from '../../sandbox/services/demo-service.js';
 import { findPrometheus, startPrometheus, type PrometheusServer } from '../../sandbox/services/prometheus.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('PrometheusSource', () => {
-  test('an instant vector: one sample per series with its labels', async () => {
+  it('an instant vector: one sample per series with its labels', async () => {
     const src = new PrometheusSource(prom.url);
     const samples = await src.query('sum by (code) (demo_http_requests_total{route="api"})');
     const byCode = Object.fromEntries(samples.map((s) => [s.labels.code, s.value]));
@@ -33,25 +33,25 @@ describe('PrometheusSource', () => {
     expect(byCode['500']).toBeGreaterThan(0);
   });
 
-  test('the 5xx ratio of the demo service is what its release serves', async () => {
+  it('the 5xx ratio of the demo service is what its release serves', async () => {
     const [ratio] = await new PrometheusSource(prom.url).query('sum(rate(demo_http_requests_total{route="api",code=~"5.."}[4s])) / sum(rate(demo_http_requests_total{route="api"}[4s]))');
     expect(ratio!.value).toBeGreaterThan(0.3);
     expect(ratio!.value).toBeLessThan(0.7);
   });
 
-  test('a scalar is one unlabelled sample; a selector that matches nothing is no data', async () => {
+  it('a scalar is one unlabelled sample; a selector that matches nothing is no data', async () => {
     const src = new PrometheusSource(prom.url);
     expect(await src.query('scalar(vector(0.25))')).toEqual([{ labels: {}, value: 0.25 }]);
     expect(await src.query('demo_http_requests_total{route="does-not-exist"}')).toEqual([]);
   });
 
-  test('a query Prometheus rejects, and a range vector, are errors (never data)', async () => {
+  it('a query Prometheus rejects, and a range vector, are errors (never data)', async () => {
     const src = new PrometheusSource(prom.url);
     await expect(src.query('sum(rate(')).rejects.toThrow(/Prometheus answered HTTP 400: bad_data/);
     await expect(src.query('demo_http_requests_total[5s]')).rejects.toThrow('Prometheus returned a matrix result; metric checks need an instant vector or scalar');
   });
 
-  test('an unreachable Prometheus is MetricsUnavailableError after its retries', async () => {
+  it('an unreachable Prometheus is MetricsUnavailableError after its retries', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer();
       s.listen(0, '127.0.0.1', () => {
@@ -64,7 +64,7 @@ describe('PrometheusSource', () => {
     expect((err as Error).message).toBe(`Prometheus at http://127.0.0.1:${port}/api/v1/query cannot be reached: ECONNREFUSED`);
   });
 
-  test('a missing prometheus binary is a clear error', () => {
+  it('a missing prometheus binary is a clear error', () => {
     expect(() => findPrometheus('/nonexistent/prometheus')).toThrow(/the prometheus binary is missing .*apt-get install -y prometheus/);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,7 +58,7 @@ const http = (c: Record<string, unknown>) => httpSmokeSchema.parse(c);
 const cmd = (c: Record<string, unknown>) => commandSmokeSchema.parse(c);
 
 describe('HTTP smoke checks', () => {
-  test('status, body, JSON fields and headers that match pass, with evidence', async () => {
+  it('status, body, JSON fields and headers that match pass, with evidence', async () => {
     const r = await runSmokeCheck(
       http({ name: 'health', url: `${base}/ok`, expect: { status: 200, body_contains: '"ok"', json: { status: 'ok', 'build.n': 3, 'items.0.id': 'first' }, headers: { 'x-release': 'v2' } } }),
       opts,
@@ -69,7 +69,7 @@ describe('HTTP smoke checks', () => {
     expect(r.threshold).toBe('status 200, body contains "\\"ok\\"", status = "ok", build.n = 3, items.0.id = "first", x-release: v2');
   });
 
-  test('every mismatch is named; the evidence keeps the first bytes of the body', async () => {
+  it('every mismatch is named; the evidence keeps the first bytes of the body', async () => {
     const r = await runSmokeCheck(http({ name: 'err', url: `${base}/error`, expect: { status: 200, body_contains: 'ok' }, retries: 0 }), opts);
     expect(r.verdict).toBe('fail');
     expect(r.reason).toBe('status 503, expected 200; body does not contain "ok"');
@@ -78,17 +78,17 @@ describe('HTTP smoke checks', () => {
     expect((r.evidence.bodyHead as string).length).toBe(512);
   });
 
-  test('a JSON field that differs or is missing fails', async () => {
+  it('a JSON field that differs or is missing fails', async () => {
     const r = await runSmokeCheck(http({ name: 'json', url: `${base}/ok`, expect: { json: { status: 'down', 'build.missing': 1 } }, retries: 0 }), opts);
     expect(r.reason).toBe('status = "ok", expected "down"; build.missing is missing');
   });
 
-  test('a header that differs fails', async () => {
+  it('a header that differs fails', async () => {
     const r = await runSmokeCheck(http({ name: 'hdr', url: `${base}/ok`, expect: { headers: { 'x-release': 'v3', 'x-absent': '1' } }, retries: 0 }), opts);
     expect(r.reason).toBe('header x-release is "v2", expected "v3"; header x-absent is absent, expected "1"');
   });
 
-  test('retries with backoff until the service is ready', async () => {
+  it('retries with backoff until the service is ready', async () => {
     flakyCalls = 0;
     const waits: number[] = [];
     const sleep = async (ms: number): Promise<void> => void waits.push(ms);
@@ -98,18 +98,18 @@ describe('HTTP smoke checks', () => {
     expect(waits).toEqual([100, 200]);
   });
 
-  test('gives up after its retries and says how many attempts it made', async () => {
+  it('gives up after its retries and says how many attempts it made', async () => {
     const r = await runSmokeCheck(http({ name: 'missing', url: `${base}/nope`, retries: 2 }), opts);
     expect(r.reason).toBe('status 404, expected 200 (after 3 attempts)');
   });
 
-  test('an attempt that outlives its timeout fails', async () => {
+  it('an attempt that outlives its timeout fails', async () => {
     const r = await runSmokeCheck(http({ name: 'slow', url: `${base}/slow?ms=1500`, timeout: '200ms', retries: 0 }), opts);
     expect(r.verdict).toBe('fail');
     expect(r.reason).toBe('no response within 200ms');
   });
 
-  test('a service that is not listening fails with the connection error', async () => {
+  it('a service that is not listening fails with the connection error', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
@@ -121,13 +121,13 @@ describe('HTTP smoke checks', () => {
 });
 
 describe('command smoke checks', () => {
-  test('exit 0 passes; the environment is passed on', async () => {
+  it('exit 0 passes; the environment is passed on', async () => {
     const r = await runSmokeCheck(cmd({ name: 'env', run: 'test "$GREETING" = hello && echo fine' }), opts);
     expect(r.verdict).toBe('pass');
     expect(r.evidence).toMatchObject({ exitCode: 0, outputTail: 'fine\n' });
   });
 
-  test('a non-zero exit fails with the exit code and the tail of the output', async () => {
+  it('a non-zero exit fails with the exit code and the tail of the output', async () => {
     const r = await runSmokeCheck(cmd({ name: 'e2e', run: 'for i in $(seq 1 3000); do echo "line $i"; done; echo "3 tests failed" >&2; exit 7' }), opts);
     expect(r.verdict).toBe('fail');
     expect(r.observed).toBe('exit 7');
@@ -137,7 +137,7 @@ describe('command smoke checks', () => {
     expect(tail).not.toContain('line 1\n');
   });
 
-  test('a command that outlives its timeout fails', async () => {
+  it('a command that outlives its timeout fails', async () => {
     const r = await runSmokeCheck(cmd({ name: 'hang', run: 'sleep 20', timeout: '300ms' }), opts);
     expect(r.verdict).toBe('fail');
     expect(r.observed).toBe('timed out after 300ms');
@@ -145,7 +145,7 @@ describe('command smoke checks', () => {
 });
 
 describe('running many', () => {
-  test('at most `concurrency` checks run at once, and results keep the configured order', async () => {
+  it('at most `concurrency` checks run at once, and results keep the configured order', async () => {
     maxInFlight = 0;
     const checks = Array.from({ length: 6 }, (_, i) => http({ name: `slow-${i}`, url: `${base}/slow?ms=150&count=1`, expect: { body_contains: 'slow ok' } }));
     const results = await runSmokeChecks(checks, { ...opts, concurrency: 2 });
@@ -154,7 +154,7 @@ describe('running many', () => {
     expect(maxInFlight).toBe(2);
   });
 
-  test('mapLimit never exceeds its limit', async () => {
+  it('mapLimit never exceeds its limit', async () => {
     let active = 0;
     let peak = 0;
     const out = await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
@@ -168,7 +168,7 @@ describe('running many', () => {
     expect(peak).toBe(3);
   });
 
-  test('jsonPath reads nested objects and arrays', () => {
+  it('jsonPath reads nested objects and arrays', () => {
     expect(jsonPath({ a: { b: [{ c: null }] } }, 'a.b.0.c')).toEqual({ found: true, value: null });
     expect(jsonPath({ a: 1 }, 'a.b')).toEqual({ found: false, value: undefined });
   });
