@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { startPostgres, type PostgresServer } from '../../sandbox/services/postgres.js';
+import type { PostgresServer } from '../../sandbox/services/postgres.js';
+import { testPostgres } from '../helpers/postgres.js';
 import { EMBEDDED_FILE, openAuditStore } from '../../src/audit/open.js';
 import type { AuditDatabase } from '../../src/audit/types.js';
 
@@ -83,7 +84,7 @@ function postgresBackend(): StoreBackend {
   return {
     name: 'postgresql',
     async start() {
-      server = await startPostgres();
+      server = await testPostgres();
     },
     async stop() {
       await server?.stop();

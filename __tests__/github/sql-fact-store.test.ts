@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { startPostgres, type PostgresServer } from '../../sandbox/services/postgres.js';
+import type { PostgresServer } from '../../sandbox/services/postgres.js';
+import { testPostgres } from '../helpers/postgres.js';
 import { FactCache } from '../../src/github/fact-cache.js';
 import { createGitHubFacts } from '../../src/github/facts.js';
 import { ensureFactCacheTable, sqlFactStore, type FactCacheSchema } from '../../src/github/sql-fact-store.js';
@@ -16,7 +17,7 @@ const dirs: string[] = [];
 const dbs: Kysely<FactCacheSchema>[] = [];
 
 beforeAll(async () => {
-  pgServer = await startPostgres();
+  pgServer = await testPostgres();
 }, 60_000);
 afterAll(async () => {
   for (const db of dbs) await db.destroy();

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPostgres, type PostgresServer } from '../../sandbox/services/postgres.js';
+import type { PostgresServer } from '../../sandbox/services/postgres.js';
+import { testPostgres } from '../helpers/postgres.js';
 import { openChatopsState, type ChatopsState } from '../../src/locks/open.js';
 
 /** A fresh ChatOps database of one backend: open it as often as app processes would. */
@@ -38,7 +39,7 @@ function postgres(): ChatopsBackend {
   return {
     name: 'postgresql',
     async start() {
-      server = await startPostgres();
+      server = await testPostgres();
     },
     async stop() {
       await server?.stop();

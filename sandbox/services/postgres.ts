@@ -116,7 +116,6 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       if (/address already in use|could not bind/i.test(stderr)) continue;
       break;
     }
-    let counter = 0;
     // If the owner exits without stop() (a crashed test worker), take the server down with it.
     const onExit = (): void => {
       child.kill('SIGKILL');
@@ -126,18 +125,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     return {
       databaseUrl,
       port,
-      async createDatabase(name?: string) {
-        const db = name ?? `t_${process.pid}_${Date.now().toString(36)}_${++counter}`;
-        if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`invalid database name ${db}`);
-        const client = new pg.Client({ connectionString: databaseUrl });
-        await client.connect();
-        try {
-          await client.query(`CREATE DATABASE ${db} TEMPLATE template0`);
-        } finally {
-          await client.end();
-        }
-        return `postgres://postgres@127.0.0.1:${port}/${db}`;
-      },
+      createDatabase: (name?: string) => createDatabaseOn(databaseUrl, name),
       async stop() {
         process.off('exit', onExit);
         await stopChild(child);
@@ -147,6 +135,33 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   }
   rmSync(dir, { recursive: true, force: true });
   throw new Error(`PostgreSQL did not start: ${(lastError as Error)?.message ?? String(lastError)}`);
+}
+
+/**
+ * A PostgreSQL server already running (one started by {@link startPostgres} in another process, e.g. a
+ * test run's global setup), reached by its superuser URL. `stop()` leaves it running: its owner stops it.
+ */
+export function attachPostgres(databaseUrl: string): PostgresServer {
+  const url = new URL(databaseUrl);
+  return { databaseUrl, port: Number(url.port), createDatabase: (name?: string) => createDatabaseOn(databaseUrl, name), stop: async () => undefined };
+}
+
+let counter = 0;
+
+/** Creates a fresh database on the server at the superuser URL and returns its URL. */
+async function createDatabaseOn(databaseUrl: string, name?: string): Promise<string> {
+  const db = name ?? `t_${process.pid}_${Date.now().toString(36)}_${++counter}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`invalid database name ${db}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${db} TEMPLATE template0`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${db}`;
+  return url.toString();
 }
 
 async function waitReady(url: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
