@@ -33,20 +33,25 @@ export function withProcessMutex<T>(name: string, fn: () => Promise<T>): Promise
  * takes the database write lock up front (other processes wait up to busy_timeout).
  */
 export function sqliteChainLock(file: string): ChainLock {
-  return (db, _repositories, fn) =>
-    withProcessMutex(`sqlite:${file}`, () =>
-      db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          const result = await fn(conn);
-          await sql`commit`.execute(conn);
-          return result;
-        } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
-        }
-      }),
-    );
+  return (db, _repositories, fn) => withProcessMutex(`sqlite:${file}`, () => sqliteImmediateTransaction(db, fn));
+}
+
+/**
+ * One SQLite transaction begun with BEGIN IMMEDIATE (the database write lock taken up front, so two
+ * writers never deadlock upgrading a read lock) on one connection; rolled back when `fn` throws.
+ */
+export function sqliteImmediateTransaction<DB, T>(db: Kysely<DB>, fn: (conn: Kysely<DB>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** PostgreSQL lock: one transaction holding a transaction-scoped advisory lock per chain. */

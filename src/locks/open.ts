@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
-import { withProcessMutex } from '../audit/locks.js';
+import { sqliteImmediateTransaction, withProcessMutex } from '../audit/locks.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { chatopsMigrations, type ChatopsDialect, type ChatopsSchema } from './schema.js';
 import type { ChatopsDb } from './store.js';
@@ -62,17 +62,7 @@ class KyselyChatopsState implements ChatopsState {
 
   #once<T>(fn: (tx: ChatopsDb) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.db.transaction().execute(fn);
-    return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
-      }
-    });
+    return sqliteImmediateTransaction(this.db, fn);
   }
 
   async close(): Promise<void> {
