@@ -31,6 +31,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-base-to-string': 'off',
+      // Destructured helpers of a test world ({ w, proxy, stop }) are plain functions.
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   {

@@ -3,7 +3,7 @@ import type { GitHubRequester } from '../src/github/client.js';
 import { stateHolds } from '../src/locks/holds.js';
 import { evaluatePullRequest } from '../src/promotion/evaluate.js';
 import { GATE_MARKER } from '../src/protocol/markers.js';
-import { renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck, type CheckOutput } from '../src/render/gate.js';
+import { renderConfigErrorCheck, renderGateCheck, renderGateComment, renderNotPromotionCheck } from '../src/render/gate.js';
 import { appendAll, gateRecords, gateResultRecord, protectionApprovalKey } from './audit-records.js';
 import type { AppDeps } from './deps.js';
 import { dutyFor } from './duty.js';

@@ -36,7 +36,7 @@ type FetchInit = RequestInit & { dispatcher?: unknown };
 
 /** undici's `fetch`: the global fetch, or the real undici's when a dispatcher (a proxy) is given. */
 export function fetch(input: string | URL | Request, init?: FetchInit): Promise<Response> {
-  if (init?.dispatcher) return loadUndici().fetch(input as Parameters<UndiciModule['fetch']>[0], init as Parameters<UndiciModule['fetch']>[1]) as unknown as Promise<Response>;
+  if (init?.dispatcher) return loadUndici().fetch(input, init);
   if (init && 'dispatcher' in init) {
     const { dispatcher: _none, ...rest } = init;
     return globalThis.fetch(input, rest);

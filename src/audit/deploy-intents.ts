@@ -252,7 +252,7 @@ export function createDeployIntents({ db, turn }: IntentsDb): DeployIntents {
 }
 
 /** Creates the `deploy_intents` table (migration 0003). */
-export async function createDeployIntentsTable(db: Kysely<any>): Promise<void> {
+export async function createDeployIntentsTable(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('deploy_intents')
     .ifNotExists()

@@ -107,7 +107,7 @@ export function auditMigrations(dialect: AuditDialect): Record<string, Migration
     },
     '0003_deploy_intents': {
       // Exactly-once deploys: the intent is taken here before anything is created on GitHub.
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await createDeployIntentsTable(db);
       },
     },
