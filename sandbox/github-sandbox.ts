@@ -50,6 +50,7 @@ import * as repos from './world/repos.js';
 import * as reviews from './world/reviews.js';
 import * as statuses from './world/statuses.js';
 import * as teams from './world/teams.js';
+import { OAuthState } from './world/oauth.js';
 
 export type { ContractViolation, PersonRef, SandboxLimits, SandboxOptions, UnsubscribedEvent } from './options.js';
 export { verifyAppJwt } from './http/auth.js';
@@ -69,6 +70,8 @@ export class GitHubSandbox extends SandboxPlumbing {
   readonly teams = new Map<string, TeamState>();
   readonly installations = new Map<number, InstallationState>();
   readonly tokens = new Map<string, { actor: Actor; expiresAt: number }>();
+  /** The app's OAuth web flow: client secret, callback URLs, codes (`world/oauth.ts`). */
+  readonly oauth = new OAuthState();
   readonly app: apps.SandboxApp;
   readonly actionsApp: AppData;
   readonly ciApp: AppData;

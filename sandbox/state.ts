@@ -323,4 +323,13 @@ export interface TeamState {
 }
 
 /** Who a request acts as. */
-export type Actor = { kind: 'anonymous' } | { kind: 'app'; app: AppData } | { kind: 'installation'; app: AppData; installationId: number; bot: Account } | { kind: 'user'; account: Account };
+export type Actor =
+  | { kind: 'anonymous' }
+  | { kind: 'app'; app: AppData }
+  | { kind: 'installation'; app: AppData; installationId: number; bot: Account }
+  | {
+      kind: 'user';
+      account: Account;
+      /** Set for a user access token (OAuth web flow): it acts through this app, so it reaches only the app's installations. */
+      app?: AppData;
+    };

@@ -13,6 +13,7 @@ import { githubContract } from '../github-openapi.js';
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { dispatchRoute, HttpError, matchRoute, type RouteResult } from '../routes/index.js';
 import { authenticate } from './auth.js';
+import { oauthWeb } from './oauth-web.js';
 import { etagOf, matchesIfNoneMatch, RateLimits, RequestLedger } from './ledger.js';
 import type { Actor } from '../state.js';
 
@@ -56,6 +57,13 @@ export class ApiServer {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
+      const web = oauthWeb(this.sb, req, raw);
+      if (web) {
+        this.ledger.record({ method, route: new URL(req.url ?? '/', 'http://x').pathname, operationId: null, status: web.status, conditional, actor: 'web', counted: false });
+        res.writeHead(web.status, web.headers);
+        res.end(web.body);
+        return;
+      }
       const served = await serve(this.sb, req, raw, (actor) => (this.rateLimits.exhausted(actorKey(actor)) ? rateLimited(actor) : null));
       const { result, route, operationId } = served;
       const actor = actorKey(served.actor);

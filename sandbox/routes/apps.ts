@@ -1,6 +1,14 @@
-/** `apps` REST operations (docs.github.com/rest/apps): GitHub Apps: the authenticated app, its installations and installation tokens (app JWT only). */
+/**
+ * `apps` REST operations (docs.github.com/rest/apps): GitHub Apps: the authenticated app, its installations and
+ * installation tokens (app JWT only); and, with a user access token, the installations and repositories the user
+ * can reach through the app (`/user/installations…`).
+ */
+import type { GitHubSandbox } from '../github-sandbox.js';
+import { repoJson } from '../json/repos.js';
 import { appJson, installationJson } from '../json/users.js';
-import { paginate, requireApp } from './helpers.js';
+import type { Account, InstallationState, RepoState } from '../state.js';
+import { authed, paginate, requireApp } from './helpers.js';
+import type { RouteContext } from './route.js';
 import { HttpError, type RouteTable } from './route.js';
 
 export const routes: RouteTable = {
@@ -50,4 +58,34 @@ export const routes: RouteTable = {
     if (!a) throw new HttpError(404, 'Not Found');
     return { status: 200, body: installationJson(sb, sb.installationFor(a)) };
   },
+  'apps/list-installations-for-authenticated-user': async (sb, ctx) => {
+    const user = userThroughApp(ctx);
+    const reachable = [...sb.installations.values()].filter((i) => readableRepos(sb, i, user).length > 0);
+    const p = paginate(ctx, reachable);
+    return { status: 200, body: { total_count: reachable.length, installations: p.items.map((i) => installationJson(sb, i)) }, headers: p.headers };
+  },
+  'apps/list-installation-repos-for-authenticated-user': async (sb, ctx) => {
+    const user = userThroughApp(ctx);
+    const inst = sb.installations.get(Number(ctx.params.installation_id));
+    const repos = inst ? readableRepos(sb, inst, user) : [];
+    if (!inst || repos.length === 0) throw new HttpError(404, 'Not Found');
+    const p = paginate(ctx, repos);
+    const body = p.items.map((r) => {
+      const perm = sb.permissionOf(r, user.login);
+      return repoJson(sb.bases, r, { permissions: { admin: perm === 'admin', maintain: perm === 'admin', push: perm === 'admin' || perm === 'write', triage: perm !== 'read', pull: true } });
+    });
+    return { status: 200, body: { total_count: repos.length, repository_selection: 'all', repositories: body }, headers: p.headers };
+  },
 };
+
+/** The user of a user access token made through the app (GitHub refuses other tokens here). */
+function userThroughApp(ctx: RouteContext): Account {
+  const a = authed(ctx);
+  if (a.kind !== 'user' || !a.app) throw new HttpError(403, 'You must authenticate with an access token authorized to a GitHub App in order to list installations');
+  return a.account;
+}
+
+/** The repositories of an installation (all of its account's: `repository_selection: all`) that `user` can read. */
+function readableRepos(sb: GitHubSandbox, inst: InstallationState, user: Account): RepoState[] {
+  return [...sb.repos.values()].filter((r) => r.owner.id === inst.account.id && sb.permissionOf(r, user.login) !== 'none');
+}

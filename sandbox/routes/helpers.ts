@@ -1,6 +1,7 @@
 /** What many handlers share: who is asking, the repository they may see or write, paging, refs. */
 import type { GitHubSandbox } from '../github-sandbox.js';
 import type { Account, Actor, PullState, RepoState } from '../state.js';
+import { installedOn } from '../world/oauth.js';
 import { HttpError, type RouteContext } from './route.js';
 
 export function authed(ctx: RouteContext): Actor {
@@ -36,6 +37,8 @@ export function repoOf(sb: GitHubSandbox, ctx: RouteContext, write = false): Rep
   }
   const perm = sb.permissionOf(r, a.account.login);
   if (perm === 'none') throw new HttpError(404, 'Not Found');
+  // A user access token reaches only repositories where its app is installed.
+  if (a.app && !installedOn(sb, r.owner)) throw new HttpError(404, 'Not Found');
   if (write && perm === 'read') throw new HttpError(403, 'Must have admin rights to Repository.');
   return r;
 }

@@ -159,6 +159,8 @@ export async function createShopRepo(w: Pick<World, 'sb' | 'stack' | 'staging' |
   const repo = await sb.createRepo({
     owner: 'acme',
     name,
+    // A company's shop is private: only its collaborators (and the app, where installed) read it.
+    private: true,
     defaultBranch: 'master',
     branches: ['staging', 'production'],
     author: 'bob',
