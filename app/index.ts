@@ -1,4 +1,5 @@
-import type { ApplicationFunction, Probot } from 'probot';
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'probot';
+import type { AuditDatabase } from '../src/audit/types.js';
 import type { Config } from '../src/config/schema.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { FactCache } from '../src/github/fact-cache.js';
@@ -10,6 +11,8 @@ import { pullKey } from './jobs.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { routeEvent, type RoutableEvent } from './router.js';
 import { runJob } from './work.js';
+import type { WebConfig } from './web/config.js';
+import { healthPageHandler } from './web/handler.js';
 
 export type { AppDeps } from './deps.js';
 export type { Handled } from './jobs.js';
@@ -33,6 +36,8 @@ export interface CreateAppOptions extends Omit<AppDeps, 'self'> {
   self?: AppSelf;
   /** Called after each handled delivery (for tests, the sandbox and logs). */
   onHandled?: (h: Handled) => void;
+  /** Serves the delivery health page under `/stagegate/` (sign-in with the app's OAuth client) when given. */
+  web?: { config: WebConfig; audit: Pick<AuditDatabase, 'read'> };
 }
 
 /**
@@ -72,13 +77,19 @@ export function createApp(options: CreateAppOptions): ApplicationFunction {
     return h && Date.now() - h.at < POLICY_HINT_TTL_MS ? h.config : null;
   };
 
-  const app = (probot: Probot) => {
+  const app = (probot: Probot, appOptions?: ApplicationFunctionOptions) => {
     fetchSelf = async () => {
       const octokit = await probot.auth();
       const data = (await octokit.request('GET /app')).data as { id: number; slug: string };
       if (options.appId !== undefined && data.id !== options.appId) throw new Error(`GET /app answered app ${data.id}, but APP_ID is ${options.appId}`);
       return { id: data.id, slug: data.slug, login: botLogin(data.slug) };
     };
+    if (options.web) {
+      if (!appOptions?.addHandler) throw new Error('the delivery health page needs Probot’s HTTP server (run the app with probot’s run or Server)');
+      const { config, audit } = options.web;
+      const appId = async (): Promise<number> => options.appId ?? (await self()).id;
+      appOptions.addHandler(healthPageHandler({ config, audit, chatops: options.chatops, now: options.now, appId, installationClient: (id) => probot.auth(id), log: probot.log }));
+    }
 
     const contextFor = (client: GitHubRequester): JobContext => {
       const ctx: JobContext = {

@@ -15,6 +15,8 @@ export interface AppProcess {
   url: string;
   port: number;
   webhookUrl: string;
+  /** The delivery health page (sign-in through the sandbox's OAuth web flow). */
+  pageUrl: string;
   dataDir: string;
   logs(): string;
   stop(): Promise<void>;
@@ -45,6 +47,9 @@ export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLeve
   if (keepData) await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const logs: string[] = [];
+  // The delivery health page signs in with the app's OAuth client; its callback is registered on the app, as on GitHub.
+  const publicUrl = `http://127.0.0.1:${port}`;
+  sb.oauth.registerCallback(`${publicUrl}/stagegate/auth/callback`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dataDir,
@@ -59,6 +64,9 @@ export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLeve
     LOG_LEVEL: opts.logLevel ?? 'warn',
     LOG_FORMAT: 'json',
     STAGEGATE_DATA_DIR: dataDir,
+    GITHUB_CLIENT_ID: sb.app.clientId,
+    GITHUB_CLIENT_SECRET: sb.oauth.clientSecret,
+    STAGEGATE_URL: publicUrl,
     ...opts.env,
   };
   const child: ChildProcess = spawn(process.execPath, [server], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -90,6 +98,7 @@ export async function startApp(sb: GitHubSandbox, opts: { root?: string; logLeve
     url,
     port,
     webhookUrl: `${url}/api/github/webhooks`,
+    pageUrl: `${url}/stagegate/`,
     dataDir,
     logs: () => logs.join('\n'),
     async stop() {

@@ -98,7 +98,7 @@ export function runningOf(rows: readonly DeploymentRow[]): { running: Running | 
 }
 
 /** Computes a repository's delivery health (SQL aggregates over the audit store's roll-up). */
-export async function deliveryHealth(store: AuditDatabase, opts: HealthOptions): Promise<HealthReport> {
+export async function deliveryHealth(store: Pick<AuditDatabase, 'read'>, opts: HealthOptions): Promise<HealthReport> {
   const now = opts.now ?? new Date();
   const zone = opts.zone ?? 'UTC';
   const periods = opts.periods ?? STANDARD_DAYS.map((d) => lastDays(d, now, zone));
