@@ -1,10 +1,15 @@
-/** `npm run demo`: plays the Stagegate story on the sandbox and exits non-zero when a step misbehaves. */
+/**
+ * `npm run demo`: plays the Stagegate story on the sandbox and exits non-zero when a step misbehaves. When it
+ * behaved, it prints the delivery health page's URL and keeps everything serving until Ctrl-C; `--exit` (or
+ * `CI=true`) stops right after the story instead.
+ */
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { projectRoot } from './stack.js';
 import { playStory, startStoryWorld, type World } from './story.js';
 
 async function main(): Promise<number> {
+  const keepServing = !process.argv.includes('--exit') && process.env.CI !== 'true';
   const outDir = process.env.STAGEGATE_DEMO_DIR ?? join(projectRoot(), '.demo');
   await mkdir(outDir, { recursive: true });
   // The app's audit trail is kept for the commands printed at the end; each run starts it afresh.
@@ -37,6 +42,17 @@ async function main(): Promise<number> {
     }
     console.log(`✓ all ${result.steps.length} steps behaved as narrated`);
     printAuditCommands(dataDir);
+    if (!keepServing) return 0;
+    // The sandbox's authorize page offers the demo's release manager first (any sandbox user can be picked).
+    world.sb.oauth.defaultLogin = 'carol';
+    console.log(`\nDelivery health page: ${world.stack.app.pageUrl}acme/shop`);
+    console.log('  sign in through the sandbox (as carol, a release manager; pick mallory to see what someone without access sees)');
+    console.log('Serving until Ctrl-C (npm run demo -- --exit stops after the story).');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.log('\nstopping');
     return 0;
   } catch (err) {
     console.error(`✗ the demo could not run: ${err instanceof Error ? err.message : String(err)}`);
