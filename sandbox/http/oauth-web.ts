@@ -36,6 +36,8 @@ export function oauthWeb(sb: GitHubSandbox, req: IncomingMessage, raw: string): 
     const body = json ? JSON.stringify(answer) : new URLSearchParams(Object.entries(answer).map(([k, v]): [string, string] => [k, String(v)])).toString();
     return { status: 200, headers: { 'content-type': json ? 'application/json; charset=utf-8' : 'application/x-www-form-urlencoded; charset=utf-8' }, body };
   }
+  // What a browser asks of the site beside the page (GitHub serves one; the sandbox has none).
+  if (url.pathname === '/favicon.ico') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
   return null;
 }
 

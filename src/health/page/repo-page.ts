@@ -73,7 +73,7 @@ function locksSection(v: RepoView): string {
 }
 
 function pendingOne(v: RepoView, p: Pending): string {
-  const title = `<h3>${esc(p.stage)}: ${p.total === 0 ? 'nothing pending' : `${p.total} commit${p.total === 1 ? '' : 's'} in ${esc(p.head)} not yet in ${esc(p.base)}`}</h3>`;
+  const title = `<h3 data-pending="${esc(p.stage)}">${esc(p.stage)}: ${p.total === 0 ? 'nothing pending' : `${p.total} commit${p.total === 1 ? '' : 's'} in ${esc(p.head)} not yet in ${esc(p.base)}`}</h3>`;
   if (p.total === 0) return title;
   const items = p.commits.map((c) => `<li>${shaLink(v.htmlUrl, c.sha)} ${esc(c.message)} <span>— ${esc(c.author ?? 'unknown author')}</span></li>`).join('');
   const more = p.total > p.commits.length ? `<p>${link(p.compareUrl, `and ${p.total - p.commits.length} more on GitHub`)}</p>` : '';
