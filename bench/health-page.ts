@@ -180,7 +180,7 @@ async function run(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  let pg: Awaited<ReturnType<typeof startPostgres>> | null = null;
+  let pg: Awaited<ReturnType<typeof startPostgres>>;
   try {
     pg = await startPostgres();
   } catch (err) {

@@ -230,7 +230,12 @@ export type ApprovalDetails = {
 export type DeploymentApprover = { login: string; submittedAt: string; commitId: string };
 
 /** An approval that was refused, as listed on a deployment. */
-export type DeploymentRefusedApproval = { login: string; refusal: ApprovalRefusal | string; commitId: string; submittedAt?: string };
+export type DeploymentRefusedApproval = {
+  login: string; /** An {@link ApprovalRefusal}, or a reason a later version recorded (kept as written). */
+  refusal: string;
+  commitId: string;
+  submittedAt?: string;
+};
 
 /** Where the policy that decided a promotion was read. */
 export type PolicyEvidence = {

@@ -40,6 +40,7 @@ export function lockDataDir(databaseFile: string, pid: number = process.pid): ()
         throw new Error(
           `another Stagegate app server (pid ${holder}) serves the embedded store in ${dirname(databaseFile)}: the embedded store takes one app server. ` +
             'Stop it, or set DATABASE_URL (PostgreSQL) to run several app processes.',
+          { cause: err },
         );
       }
       rmSync(file, { force: true });

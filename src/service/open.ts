@@ -13,7 +13,7 @@ export const SERVICE_MIGRATION_LOCK_TABLE = 'stagegate_service_migration_lock';
 export type ServiceDb = Kysely<ServiceSchema>;
 
 /** Runs raw SQL with positional parameters on a handle (pg-boss's `db.executeSql` contract). */
-export async function executeSql(db: ServiceDb, text: string, values: unknown[]): Promise<{ rows: any[] }> {
+export async function executeSql(db: ServiceDb, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
   const res = await db.executeQuery(CompiledQuery.raw(text, values));
   return { rows: [...res.rows] };
 }
@@ -94,7 +94,8 @@ async function migrate(db: ServiceDb, dialect: ServiceDialect, location: string)
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return;
-    const code = String((error as { code?: unknown }).code ?? '');
+    const rawCode = (error as { code?: unknown }).code;
+    const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : '';
     const raced = dialect === 'sqlite' ? /^SQLITE_(BUSY|LOCKED|CONSTRAINT)/.test(code) : code === '23505' || code === '40P01' || code === '42P07';
     if (raced && attempt < 8) {
       await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
@@ -102,7 +103,7 @@ async function migrate(db: ServiceDb, dialect: ServiceDialect, location: string)
     }
     await db.destroy().catch(() => undefined);
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`service state migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${(error as Error).message ?? String(error)}`);
+    throw new Error(`service state migrations failed on ${location}${failed ? ` (${failed})` : ''}: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   }
 }
 

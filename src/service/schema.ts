@@ -48,7 +48,7 @@ export interface ServiceSchema {
 export function serviceMigrations(): Record<string, Migration> {
   return {
     '0001_service': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('stagegate_deliveries')
           .ifNotExists()
