@@ -203,7 +203,13 @@ describe.each(storeBackends())('delivery metrics: %s', (_name, backend) => {
 
   it('the migration fills the roll-up from records already in the chain (a store made before it existed)', async () => {
     await store.close();
-    await fresh.tamper(['DROP TABLE delivery_commits', 'DROP TABLE delivery_deployments', "DELETE FROM kysely_migration WHERE name = '0002_delivery_rollup'"]);
+    // Back to a store of migration 0001 alone: the roll-up (0002) and everything after it are not there yet.
+    await fresh.tamper([
+      'DROP TABLE deploy_intents',
+      'DROP TABLE delivery_commits',
+      'DROP TABLE delivery_deployments',
+      "DELETE FROM kysely_migration WHERE name IN ('0002_delivery_rollup', '0003_deploy_intents')",
+    ]);
     store = await fresh.open();
     expect(await deliveryHealth(store, { repository: 'acme/shop', stages: ['staging', P], now: NOW })).toEqual(report);
   });
