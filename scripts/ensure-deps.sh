@@ -9,6 +9,8 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v git >/dev/null 2>&1 || need+=(git)
 # The demo's deploy and smoke commands (sandbox/story.ts) call curl.
 command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
+# The delivery health page's acceptance test drives a real headless Chromium (playwright-core).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "stagegate: installing Debian packages: ${need[*]}"
   SUDO=""
