@@ -1,11 +1,9 @@
 import { applyBreakGlass } from '../break-glass/apply.js';
 import type { Config, StageConfig } from '../config/schema.js';
 import type { PromotionFacts, PullRequestFact } from '../facts/types.js';
-import { assessApprovals } from '../rules/approvals.js';
 import { earliest, errorMessage } from '../rules/common.js';
-import { rules as allRules, approvalsRule, riskRule } from '../rules/index.js';
-import { assessRisk } from '../rules/risk.js';
-import { worst, type ApprovalVerdict, type GateEvent, type GateResult, type RiskSummary, type SignoffSummary, type Rule, type RuleContext, type RuleResult } from './types.js';
+import { rules as allRules } from '../rules/index.js';
+import { detailsOf, worst, type GateEvent, type GateResult, type Rule, type RuleContext, type RuleResult } from './types.js';
 
 /** Options of {@link evaluateGate}. */
 export interface EvaluateOptions {
@@ -70,30 +68,9 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
   const shared: RuleContext = { ...ctx, facts };
   const candidates = options.rules ?? allRules;
 
-  let verdicts: ApprovalVerdict[] = [];
-  let signoff: SignoffSummary | null = null;
-  let risk: RiskSummary | null = null;
   const run = async (rule: Rule): Promise<RuleResult> => {
     const blocked = (reason: string): RuleResult => ({ id: rule.id, title: rule.title, state: 'blocked', reason, matched: [] });
     try {
-      if (rule === approvalsRule) {
-        try {
-          const a = await assessApprovals(shared);
-          verdicts = a.verdicts;
-          signoff = {
-            required: a.requirements.reduce((n, r) => n + r.approvals, 0),
-            requirements: a.requirements.map((r) => ({ label: r.label, kind: r.kind, approvals: r.approvals, waived: r.waived })),
-          };
-          return a.result;
-        } catch (err) {
-          return blocked(errorMessage(err));
-        }
-      }
-      if (rule === riskRule) {
-        const r = await assessRisk(shared);
-        risk = r.summary;
-        return r.result;
-      }
       const result = await rule.evaluate(shared);
       if (!result || typeof result.state !== 'string') return blocked('the rule returned no result');
       return result;
@@ -110,7 +87,9 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
       return a ? run(rule) : null;
     }),
   );
-  const ruleResults = results.filter((r): r is RuleResult => r !== null);
+  const withDetails = results.filter((r): r is RuleResult => r !== null);
+  const approvals = detailsOf(withDetails, 'approvals');
+  const ruleResults = withDetails.map(({ details: _details, ...r }) => r);
   const pr = await prRead;
   const prOk = !(pr instanceof Error);
 
@@ -125,9 +104,9 @@ export async function evaluateGate(ctx: RuleContext, options: EvaluateOptions = 
     state,
     evaluatedAt: ctx.now.toISOString(),
     rules: ruleResults,
-    approvals: verdicts,
-    risk,
-    signoff,
+    approvals: approvals?.verdicts ?? [],
+    risk: detailsOf(withDetails, 'risk')?.summary ?? null,
+    signoff: approvals?.signoff ?? null,
     ...(nextChangeAt ? { nextChangeAt } : {}),
   };
   // A break-glass (the app's own record, bound to this head) lets the rules it waives pass; an unreadable one lets nothing pass.

@@ -48,6 +48,30 @@ export interface RuleResult {
   children?: RuleResult[];
   /** When time alone may change this result (a window opening or closing, a soak ending, a freeze starting or ending); ISO 8601. */
   nextChangeAt?: string;
+  /**
+   * The rule's own typed output beside its verdict (the approvals rule's verdicts and sign-off, the risk
+   * rule's tiers), read by rule id with {@link detailsOf}. The evaluator lifts it into the gate's result
+   * and leaves it off the rule results it returns.
+   */
+  details?: RuleDetails;
+}
+
+/** Each rule's typed output, by rule id. */
+export interface RuleDetailsById {
+  approvals: { verdicts: ApprovalVerdict[]; signoff: SignoffSummary };
+  risk: { summary: RiskSummary };
+}
+
+/** One rule's typed output, tagged with the id of the rule that owns it. */
+export type RuleDetails = { [K in keyof RuleDetailsById]: { rule: K; value: RuleDetailsById[K] } }[keyof RuleDetailsById];
+
+/** The typed output of the rule `id` among `results`, or undefined when that rule did not run or could not tell. */
+export function detailsOf<K extends keyof RuleDetailsById>(results: readonly RuleResult[], id: K): RuleDetailsById[K] | undefined {
+  for (const r of results) {
+    // The union member tagged K carries RuleDetailsById[K]; TypeScript cannot narrow a generic tag, hence the one cast.
+    if (r.id === id && r.details?.rule === id) return r.details.value as RuleDetailsById[K];
+  }
+  return undefined;
 }
 
 /** A rule in its own file: which events can change it, and a side-effect-free evaluation. */

@@ -46,7 +46,30 @@ export const POLICY_TIER: RiskTier = { name: 'Stagegate policy and workflows', p
  * and no non-low tier is touched: a range that also touches a higher tier (the policy or a workflow
  * among them), or changes nothing, still needs sign-off.
  */
-export function matchRisk(files: readonly ChangedFileFact[], config: Config, stage: StageConfig): { touched: TierMatch[]; summary: RiskSummary } {
+export function matchRisk(files: readonly ChangedFileFact[], config: Config, stage: StageConfig): RiskMatch {
+  // One evaluation shares one listing of the changed files (see shareFacts), so the risk and approvals
+  // rules get the same match object: computed once per listing, config and stage, dropped with them.
+  const byConfig = matches.get(files) ?? new WeakMap<Config, WeakMap<StageConfig, RiskMatch>>();
+  matches.set(files, byConfig);
+  const byStage = byConfig.get(config) ?? new WeakMap<StageConfig, RiskMatch>();
+  byConfig.set(config, byStage);
+  let m = byStage.get(stage);
+  if (!m) {
+    m = computeRisk(files, config, stage);
+    byStage.set(stage, m);
+  }
+  return m;
+}
+
+/** The tiers a range touches, and the summary the gate shows. */
+export interface RiskMatch {
+  touched: TierMatch[];
+  summary: RiskSummary;
+}
+
+const matches = new WeakMap<readonly ChangedFileFact[], WeakMap<Config, WeakMap<StageConfig, RiskMatch>>>();
+
+function computeRisk(files: readonly ChangedFileFact[], config: Config, stage: StageConfig): RiskMatch {
   const tiers = [{ tier: POLICY_TIER, index: -1 }, ...applicableTiers(config, stage)].map(({ tier, index }) => ({
     tier,
     index,
@@ -88,7 +111,7 @@ export async function assessRisk(ctx: RuleContext): Promise<{ result: RuleResult
   if (summary.lowOnly) reason += '; only low-risk paths, so no manual sign-off is needed';
   if (summary.policyChanged.length > 0)
     reason += `; this promotion changes Stagegate's policy or a workflow (${summary.policyChanged.slice(0, 3).join(', ')}${summary.policyChanged.length > 3 ? ', …' : ''}): it is judged and verified under the base's policy, and can never count as low-risk`;
-  return { result: { id: ID, title: TITLE, state: 'passed', reason, matched: touched.map((t) => t.name) }, summary };
+  return { result: { id: ID, title: TITLE, state: 'passed', reason, matched: touched.map((t) => t.name), details: { rule: 'risk', value: { summary } } }, summary };
 }
 
 /**
