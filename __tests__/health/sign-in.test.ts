@@ -153,6 +153,24 @@ describe('the delivery health page: sign-in', () => {
     expect(hiddenBody).not.toMatch(/staging|production|What runs where/);
   }, 60_000);
 
+  it('an expired or revoked user token shows nothing: the page sends the person to sign in again and ends the session', async () => {
+    const { browser } = await signIn('alice', '/stagegate/acme/shop');
+    // GitHub no longer accepts the token this sign-in got (expired early or revoked): the newest ghu_ token of alice.
+    const tokens = [...stack.sb.tokens.entries()].filter(([t, v]) => t.startsWith('ghu_') && v.actor.kind === 'user' && v.actor.account.login === 'alice');
+    const [, held] = tokens[tokens.length - 1] ?? [];
+    if (!held) throw new Error('the sandbox holds no user access token for alice');
+    held.expiresAt = Date.now() - 1;
+    const repo = await browser.get(page('/stagegate/acme/shop'));
+    expect(repo.status).toBe(302);
+    expect(repo.headers.get('location')).toBe(`/stagegate/auth/login?return=${encodeURIComponent('/stagegate/acme/shop')}`);
+    expect(await repo.text()).not.toContain('What runs where');
+    // The session is gone: the response cleared the cookie, and the same browser is redirected again.
+    expect(browser.cookie).toBe('');
+    const again = await browser.get(page('/stagegate/'));
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toMatch(/^\/stagegate\/auth\/login/);
+  }, 60_000);
+
   it('signs out only with the page’s own form token', async () => {
     const { browser } = await signIn('alice');
     const forged = await browser.get(page('/stagegate/auth/logout'), { method: 'POST', body: 'csrf=guess', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
