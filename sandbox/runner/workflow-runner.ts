@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { dirname, join } from 'node:path';
 import type { GitHubSandbox } from '../github-sandbox.js';
 import { repoJson } from '../json/repos.js';
 import { orgJson, userJson } from '../json/users.js';
 import type { Account, RepoState } from '../state.js';
+import { resolveAction } from './actions.js';
+import { ProtectionGates, type GateOutcome } from './protection-gates.js';
 import { validateDispatch, type WorkflowDoc } from './dispatch.js';
 import { ConcurrencyGroups, concurrencyOf } from './concurrency.js';
 import { enterEnvironment, leaveEnvironment, type EnteredEnvironment, type JobEnvironmentSpec } from './environments.js';
@@ -37,8 +37,7 @@ export class WorkflowRunner {
   private runNumber = 0;
   private offline = false;
   private readonly waiting: (() => void)[] = [];
-  /** Jobs waiting for protection rules, by `run id:environment`. */
-  private readonly gates = new Map<string, { left: number; settle: (o: 'approved' | 'rejected' | 'timed_out') => void }>();
+  private readonly gates = new ProtectionGates();
 
   /** The GITHUB_API_URL runs are given (default the sandbox's own): e.g. a host only the runner's proxy can reach. */
   apiUrl: string | null = null;
@@ -181,39 +180,16 @@ export class WorkflowRunner {
   }
 
   /** Resolves when `rules` protection rules of the job's environment approved, one rejected, or `ms` passed. */
-  waitForGate(runId: number, environment: string, rules: number, ms: number): Promise<'approved' | 'rejected' | 'timed_out'> {
-    return new Promise((settle) => {
-      const key = `${runId}:${environment}`;
-      // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days): cap it there.
-      const t = setTimeout(
-        () => {
-          this.gates.delete(key);
-          settle('timed_out');
-        },
-        Math.min(ms, 2 ** 31 - 1),
-      );
-      t.unref();
-      this.gates.set(key, {
-        left: rules,
-        settle: (o) => {
-          clearTimeout(t);
-          this.gates.delete(key);
-          settle(o);
-        },
-      });
-    });
+  waitForGate(runId: number, environment: string, rules: number, ms: number): Promise<GateOutcome> {
+    return this.gates.wait(runId, environment, rules, ms);
   }
 
   /** An app's review of a waiting job (`POST .../actions/runs/{run_id}/deployment_protection_rule`); false when nothing waits. */
   review(runId: number, environment: string, app: string, state: 'approved' | 'rejected' | null, comment: string): boolean {
-    const gate = this.gates.get(`${runId}:${environment}`);
-    const run = this.runs.find((x) => x.id === runId);
-    const rec = run?.environments.find((e) => e.environment === environment && e.state === 'waiting');
-    if (!gate || !rec) return false;
+    const rec = this.runs.find((x) => x.id === runId)?.environments.find((e) => e.environment === environment && e.state === 'waiting');
+    if (!rec || !this.gates.waiting(runId, environment)) return false;
     rec.reviews.push({ app, state, comment, at: new Date().toISOString() });
-    if (state === 'rejected') gate.settle('rejected');
-    else if (state === 'approved' && --gate.left <= 0) gate.settle('approved');
-    return true;
+    return this.gates.review(runId, environment, state);
   }
 
   private async execute(r: RepoState, run: WorkflowRun, doc: WorkflowDoc, actor: Account): Promise<void> {
@@ -351,7 +327,7 @@ export class WorkflowRunner {
               run.steps.push({ name, id, conclusion: 'success', exitCode: 0, outputs: {}, stdout: `checked out ${checkedOut}\n`, stderr: '' });
               continue;
             }
-            const action = await this.resolveAction(step.uses, workspace);
+            const action = await resolveAction(this.actions, step.uses, workspace);
             const withs = stringMap(step.with as Record<string, unknown> | undefined, expr);
             for (const [k, v] of Object.entries({ ...stringMap(action.defaults, expr), ...withs })) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
             env.GITHUB_ACTION_PATH = dirname(action.entry);
@@ -388,29 +364,6 @@ export class WorkflowRunner {
       await this.emitRun(r, run, 'completed', actor).catch(() => undefined);
       this.sb.events.emit('change');
     }
-  }
-
-  private async resolveAction(uses: string, workspace: string): Promise<{ entry: string; defaults: Record<string, string> }> {
-    const registered = this.actions.get(uses) ?? this.actions.get(uses.replace(/@.*$/, ''));
-    let entry: string;
-    let yml: string | undefined;
-    if (registered) {
-      entry = registered.entry;
-      yml = registered.actionYml ?? [join(dirname(entry), '..', 'action.yml'), join(dirname(entry), 'action.yml')].find((p) => existsSync(p));
-    } else if (uses.startsWith('./')) {
-      const dir = resolve(workspace, uses);
-      yml = [join(dir, 'action.yml'), join(dir, 'action.yaml')].find((p) => existsSync(p));
-      if (!yml) throw new Error(`local action ${uses} has no action.yml`);
-      const meta = parseYaml(await readFile(yml, 'utf8')) as { runs?: { using?: string; main?: string } };
-      if (!meta.runs?.main || !/^node\d+$/.test(meta.runs.using ?? '')) throw new Error(`local action ${uses} is not a node action`);
-      entry = join(dir, meta.runs.main);
-    } else throw new Error(`action ${uses} is not available in the sandbox (register it with registerAction)`);
-    const defaults: Record<string, string> = {};
-    if (yml && existsSync(yml)) {
-      const meta = parseYaml(await readFile(yml, 'utf8')) as { inputs?: Record<string, { default?: unknown }> };
-      for (const [k, v] of Object.entries(meta.inputs ?? {})) if (v?.default !== undefined) defaults[k] = String(v.default);
-    }
-    return { entry, defaults };
   }
 
   private spawnStep(cmd: string[], cwd: string, env: Record<string, string>, deadline: number, runId: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
