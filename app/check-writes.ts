@@ -14,7 +14,7 @@ interface RepoRef {
 }
 
 /** Posts a new `stagegate` check run on a commit with the given output. */
-export async function publishCheck(client: GitHubRequester, where: RepoRef & { headSha: string; output: CheckOutput; externalId?: string }): Promise<number> {
+export async function publishCheck(client: GitHubRequester, where: RepoRef & { headSha: string; output: CheckOutput }): Promise<number> {
   const { owner, repo, headSha, output } = where;
   const now = new Date().toISOString();
   const res = await client.request('POST /repos/{owner}/{repo}/check-runs', {
@@ -25,7 +25,6 @@ export async function publishCheck(client: GitHubRequester, where: RepoRef & { h
     status: output.status,
     ...(output.conclusion ? { conclusion: output.conclusion, completed_at: now } : {}),
     started_at: now,
-    ...(where.externalId ? { external_id: where.externalId } : {}),
     output: { title: output.title, summary: output.summary, ...(output.text ? { text: output.text } : {}) },
   });
   return Number(res.data.id);

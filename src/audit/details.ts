@@ -319,7 +319,7 @@ export type BreakGlassApprovedDetails = { breakGlassId: string; login: string; c
 /** `break_glass.overdue`: a follow-up passed its deadline short of approvals (flagged on the PR and the issue). */
 export type BreakGlassOverdueDetails = { breakGlassId: string; deadline: string; approvals: number; required: number; issueUrl: string | null };
 
-/** Details of each kind. `override` is free-form. */
+/** Details of each kind. */
 export interface AuditDetailsByKind {
   'gate.result': GateResultDetails;
   'approval.counted': ApprovalDetails;
@@ -344,5 +344,4 @@ export interface AuditDetailsByKind {
   'break_glass.recorded': BreakGlassRecordedDetails;
   'break_glass.approved': BreakGlassApprovedDetails;
   'break_glass.overdue': BreakGlassOverdueDetails;
-  override: Record<string, unknown>;
 }

@@ -26,8 +26,7 @@ export type AuditKind =
   | 'lock.released'
   | 'break_glass.recorded'
   | 'break_glass.approved'
-  | 'break_glass.overdue'
-  | 'override';
+  | 'break_glass.overdue';
 
 /** Every kind, in a stable order (for validation and documentation). */
 export const AUDIT_KINDS: readonly AuditKind[] = [
@@ -54,7 +53,6 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'break_glass.recorded',
   'break_glass.approved',
   'break_glass.overdue',
-  'override',
 ];
 
 /** What the app (or the Action) asks the store to append. */
