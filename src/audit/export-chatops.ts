@@ -1,4 +1,5 @@
-import { arr, rowIdentity, str } from './export-fields.js';
+import { arr, str } from './export-fields.js';
+import { emptyRow } from './export-row-kinds.js';
 import type { ExportBreakGlass, ExportOptions, ExportRow } from './export-types.js';
 import type { AuditDatabase, AuditKind, AuditRecord } from './types.js';
 
@@ -53,37 +54,7 @@ export async function breakGlasses(store: AuditDatabase, repository: string): Pr
 
 /** A row with no deployment: its identity, the ChatOps fields, every deployment field empty. */
 function bare(r: AuditRecord, opts: ExportOptions, kind: ExportRow['kind'], fields: Pick<ExportRow, 'command' | 'breakGlass'>): ExportRow {
-  return {
-    kind,
-    ...rowIdentity(r, opts),
-    deploymentId: null,
-    sha: null,
-    mergedBy: null,
-    policy: null,
-    commitCount: null,
-    commits: [],
-    authors: [],
-    committers: [],
-    approvals: [],
-    refusedApprovals: [],
-    requiredChecks: null,
-    rules: [],
-    gateState: null,
-    statuses: [],
-    workflowRunUrl: null,
-    verification: null,
-    rollback: null,
-    bypass: false,
-    bypassReasons: [],
-    refusal: null,
-    standingPr: false,
-    autoMerged: null,
-    dutyRequested: [],
-    release: null,
-    ...fields,
-    auditSeq: r.seq,
-    auditHash: r.hash,
-  };
+  return { ...emptyRow(r, opts, kind), ...fields };
 }
 
 /** The row of a ChatOps record (`command`, an expired `lock.released`, `break_glass.overdue`), or null for records that are no row of their own. */

@@ -84,57 +84,13 @@ export function deploymentRow(r: AuditRecord, d: Record<string, unknown>, id: st
   };
 }
 
-export function bypassRow(r: AuditRecord, promotion: PromotionSummary | null, opts: ExportOptions): ExportRow {
-  const d = r.details;
-  const sha = str(d['mergeCommitSha']);
-  if (sha === null) throw new Error(`audit record ${r.repository} seq ${r.seq} (merge.bypassed) has no mergeCommitSha`);
+/** A row of `kind` for record `r` with every field but its identity empty: each row kind fills in its own. */
+export function emptyRow(r: AuditRecord, opts: ExportOptions, kind: ExportRow['kind']): ExportRow {
   return {
-    kind: 'bypass',
+    kind,
     ...rowIdentity(r, opts),
     deploymentId: null,
-    sha,
-    mergedBy: str(d['mergedBy']) ?? r.actor,
-    policy: policyOf(d['policy']),
-    commitCount: promotion ? promotion.commits.length : null,
-    commits: promotion?.commits ?? [],
-    authors: promotion?.authors ?? [],
-    committers: promotion?.committers ?? [],
-    approvals: [],
-    refusedApprovals: [],
-    requiredChecks: null,
-    rules: [],
-    gateState: str(d['gateState']),
-    statuses: [],
-    workflowRunUrl: null,
-    verification: null,
-    rollback: null,
-    bypass: true,
-    bypassReasons: arr(d['reasons'])
-      .map(str)
-      .filter((v): v is string => v !== null),
-    refusal: null,
-    standingPr: false,
-    autoMerged: null,
-    dutyRequested: [],
-    release: null,
-    command: null,
-    breakGlass: null,
-    auditSeq: r.seq,
-    auditHash: r.hash,
-  };
-}
-
-/** A deployment refused before anything ran: by the Action's preflight, or by the app's protection-rule answer. */
-export function refusedRow(r: AuditRecord, opts: ExportOptions): ExportRow {
-  const d = r.details;
-  const id = deploymentIdOf(d);
-  if (id === null) throw new Error(`audit record ${r.repository} seq ${r.seq} (${r.kind}) has no deploymentId`);
-  const byAction = r.kind === 'deploy.refused';
-  return {
-    kind: 'refused',
-    ...rowIdentity(r, opts),
-    deploymentId: id,
-    sha: str(d['sha']),
+    sha: null,
     mergedBy: null,
     policy: null,
     commitCount: null,
@@ -152,13 +108,7 @@ export function refusedRow(r: AuditRecord, opts: ExportOptions): ExportRow {
     rollback: null,
     bypass: false,
     bypassReasons: [],
-    refusal: {
-      by: byAction ? 'action' : 'protection-rule',
-      reasonCode: byAction ? str(d['reasonCode']) : null,
-      reason: (byAction ? str(d['description']) : str(d['reason'])) ?? '',
-      requestedBy: byAction ? str(d['deploymentCreator']) : r.actor,
-      runId: typeof d['runId'] === 'number' ? d['runId'] : null,
-    },
+    refusal: null,
     standingPr: false,
     autoMerged: null,
     dutyRequested: [],
@@ -167,5 +117,47 @@ export function refusedRow(r: AuditRecord, opts: ExportOptions): ExportRow {
     breakGlass: null,
     auditSeq: r.seq,
     auditHash: r.hash,
+  };
+}
+
+/** A merge that bypassed the gate (an admin merge): who merged, why, and the range it let through. */
+export function bypassRow(r: AuditRecord, promotion: PromotionSummary | null, opts: ExportOptions): ExportRow {
+  const d = r.details;
+  const sha = str(d['mergeCommitSha']);
+  if (sha === null) throw new Error(`audit record ${r.repository} seq ${r.seq} (merge.bypassed) has no mergeCommitSha`);
+  return {
+    ...emptyRow(r, opts, 'bypass'),
+    sha,
+    mergedBy: str(d['mergedBy']) ?? r.actor,
+    policy: policyOf(d['policy']),
+    commitCount: promotion ? promotion.commits.length : null,
+    commits: promotion?.commits ?? [],
+    authors: promotion?.authors ?? [],
+    committers: promotion?.committers ?? [],
+    gateState: str(d['gateState']),
+    bypass: true,
+    bypassReasons: arr(d['reasons'])
+      .map(str)
+      .filter((v): v is string => v !== null),
+  };
+}
+
+/** A deployment refused before anything ran: by the Action's preflight, or by the app's protection-rule answer. */
+export function refusedRow(r: AuditRecord, opts: ExportOptions): ExportRow {
+  const d = r.details;
+  const id = deploymentIdOf(d);
+  if (id === null) throw new Error(`audit record ${r.repository} seq ${r.seq} (${r.kind}) has no deploymentId`);
+  const byAction = r.kind === 'deploy.refused';
+  return {
+    ...emptyRow(r, opts, 'refused'),
+    deploymentId: id,
+    sha: str(d['sha']),
+    refusal: {
+      by: byAction ? 'action' : 'protection-rule',
+      reasonCode: byAction ? str(d['reasonCode']) : null,
+      reason: (byAction ? str(d['description']) : str(d['reason'])) ?? '',
+      requestedBy: byAction ? str(d['deploymentCreator']) : r.actor,
+      runId: typeof d['runId'] === 'number' ? d['runId'] : null,
+    },
   };
 }
