@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { withProcessMutex } from '../audit/locks.js';
+import { sqliteImmediateTransaction, withProcessMutex } from '../audit/locks.js';
 import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
 import { serviceMigrations, type ServiceDialect, type ServiceSchema } from './schema.js';
 
@@ -54,19 +54,7 @@ class KyselyServiceState implements ServiceState {
   transaction<T>(fn: (tx: ServiceDb) => Promise<T>): Promise<T> {
     this.#open();
     if (this.dialect === 'postgres') return this.db.transaction().execute(fn);
-    return this.turn(() =>
-      this.db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          const result = await fn(conn);
-          await sql`commit`.execute(conn);
-          return result;
-        } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
-        }
-      }),
-    );
+    return this.turn(() => sqliteImmediateTransaction(this.db, fn));
   }
 
   async ping(): Promise<void> {
