@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { playStory, startStoryWorld, type World } from '../../sandbox/story.js';
 
@@ -139,6 +140,21 @@ describe('the delivery health page in Chromium, after the demo story', () => {
     await page.screenshot({ path: join(shots, 'no-access.png') });
     await page.context().close();
   });
+
+  it('the index and the repository page pass axe-core’s WCAG 2 A/AA checks (labels, contrast, landmarks, table headers)', async () => {
+    const page = await signedIn('carol', '/stagegate/acme/shop');
+    const findings = async (): Promise<string[]> => {
+      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      return result.violations.map((v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    };
+    // The checks ran over the whole page: they include colour contrast and form labels.
+    const ran = await new AxeBuilder({ page }).withRules(['color-contrast', 'label']).analyze();
+    expect(ran.passes.map((r) => r.id)).toContain('color-contrast');
+    expect(await findings()).toEqual([]);
+    await page.goto(world.stack.app.pageUrl);
+    expect(await findings()).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 
   it('made no request GitHub would refuse as invalid', () => {
     expect(world.sb.violations).toEqual([]);

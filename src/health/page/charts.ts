@@ -61,7 +61,11 @@ const parsed = new Map<ChartKind, Runtime>();
 function runtimeOf(kind: ChartKind): Runtime {
   let r = parsed.get(kind);
   if (!r) {
-    r = parse(compile(specOf(kind)).spec);
+    const spec = compile(specOf(kind)).spec;
+    // A mark container with no item (a period without a value) is still an SVG graphic to screen readers: Vega's
+    // mark-level `description` gives it a name (aria-label), as WCAG's svg-img-alt asks.
+    for (const m of spec.marks ?? []) m.description ??= SPECS[kind].description;
+    r = parse(spec);
     parsed.set(kind, r);
   }
   return r;
