@@ -71,7 +71,15 @@ describe('the demo story', () => {
 
     const exported = await runBin(['audit', 'export', '--repo', REPO, '--format', 'json', ...store]);
     expect(exported.code).toBe(0);
-    const rows = JSON.parse(exported.stdout) as ExportRow[];
+    const all = JSON.parse(exported.stdout) as ExportRow[];
+    // The ChatOps chapter's commands are rows of their own (row_kind command), with the comment they came from.
+    const commands = all.filter((x) => x.kind === 'command');
+    expect(commands.map((x) => [x.command?.name, x.command?.by, x.command?.outcome])).toEqual([
+      ['lock', 'carol', 'done'],
+      ['status', 'bob', 'done'],
+      ['unlock', 'carol', 'done'],
+    ]);
+    const rows = all.filter((x) => x.kind !== 'command');
     // The world starts with the current releases deployed by an earlier Stagegate (before this audit trail began).
     const earlier = new Set(sb.runner.history.map((run) => Number(run.inputs.deployment_id)));
     const ours = [...r.deployments.values()].filter((d) => d.viaApp?.id === sb.app.id && !earlier.has(d.id));
