@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
-import { sqliteImmediateTransaction, withProcessMutex } from '../audit/locks.js';
+import { Kysely, Migrator } from 'kysely';
+import type { OpenAuditStoreOptions } from '../audit/open.js';
+import { connectStateDatabase } from '../audit/state-database.js';
+import { sqliteImmediateTransaction } from '../audit/locks.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { chatopsMigrations, type ChatopsDialect, type ChatopsSchema } from './schema.js';
 import type { ChatopsDb } from './store.js';
@@ -100,29 +99,7 @@ async function migrate(db: Kysely<ChatopsSchema>, dialect: ChatopsDialect, locat
 
 /** Opens the ChatOps state in the database the audit trail uses (same options: `DATABASE_URL` wins, else `<dataDir>/stagegate.db`) and migrates it. */
 export async function openChatopsState(opts: Pick<OpenAuditStoreOptions, 'databaseUrl' | 'dataDir' | 'env' | 'cwd'> = {}): Promise<ChatopsState> {
-  const target = resolveAuditStoreTarget(opts);
-  if (target.dialect === 'postgres') {
-    const location = redactUrl(target.databaseUrl);
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 3, connectionTimeoutMillis: 10_000 });
-    pool.on('error', () => {
-      // An idle client lost its connection; the next query reports it.
-    });
-    const db = new Kysely<ChatopsSchema>({ dialect: new PostgresDialect({ pool }) });
-    await migrate(db, 'postgres', location);
-    return new KyselyChatopsState(db, 'postgres', location, (fn) => fn());
-  }
-  const file = target.file;
-  mkdirSync(resolve(file, '..'), { recursive: true, mode: 0o700 });
-  const { default: Database } = await import('better-sqlite3');
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<ChatopsSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  // The audit store's writers of this process take turns under this very name (src/audit/open.ts).
-  const name = `sqlite:${resolve(file)}`;
-  const turn = <T>(fn: () => Promise<T>): Promise<T> => withProcessMutex(name, fn);
-  await turn(() => migrate(db, 'sqlite', file));
-  return new KyselyChatopsState(db, 'sqlite', file, turn);
+  const c = await connectStateDatabase<ChatopsSchema>(opts, 3);
+  await c.turn(() => migrate(c.db, c.dialect, c.location));
+  return new KyselyChatopsState(c.db, c.dialect, c.location, c.turn);
 }

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { sqliteImmediateTransaction, withProcessMutex } from '../audit/locks.js';
-import { redactUrl, resolveAuditStoreTarget, type OpenAuditStoreOptions } from '../audit/open.js';
+import { CompiledQuery, Kysely, Migrator, sql } from 'kysely';
+import { sqliteImmediateTransaction } from '../audit/locks.js';
+import type { OpenAuditStoreOptions } from '../audit/open.js';
+import { connectStateDatabase } from '../audit/state-database.js';
 import { serviceMigrations, type ServiceDialect, type ServiceSchema } from './schema.js';
 
 /** Kysely's migration bookkeeping of the service tables. */
@@ -97,29 +96,7 @@ async function migrate(db: ServiceDb, dialect: ServiceDialect, location: string)
 
 /** Opens the service state in the database the audit trail uses (`DATABASE_URL` wins, else `<dataDir>/stagegate.db`) and migrates it. */
 export async function openServiceState(opts: Pick<OpenAuditStoreOptions, 'databaseUrl' | 'dataDir' | 'env' | 'cwd'> = {}): Promise<ServiceState> {
-  const target = resolveAuditStoreTarget(opts);
-  if (target.dialect === 'postgres') {
-    const location = redactUrl(target.databaseUrl);
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 5, connectionTimeoutMillis: 10_000 });
-    pool.on('error', () => {
-      // An idle client lost its connection; the next query reports it.
-    });
-    const db = new Kysely<ServiceSchema>({ dialect: new PostgresDialect({ pool }) });
-    await migrate(db, 'postgres', location);
-    return new KyselyServiceState(db, 'postgres', location, target.databaseUrl, (fn) => fn());
-  }
-  const file = target.file;
-  mkdirSync(resolve(file, '..'), { recursive: true, mode: 0o700 });
-  const { default: Database } = await import('better-sqlite3');
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<ServiceSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  // The audit store's writers of this process take turns under this very name (src/audit/open.ts).
-  const name = `sqlite:${resolve(file)}`;
-  const turn = <T>(fn: () => Promise<T>): Promise<T> => withProcessMutex(name, fn);
-  await turn(() => migrate(db, 'sqlite', file));
-  return new KyselyServiceState(db, 'sqlite', file, null, turn);
+  const c = await connectStateDatabase<ServiceSchema>(opts, 5);
+  await c.turn(() => migrate(c.db, c.dialect, c.location));
+  return new KyselyServiceState(c.db, c.dialect, c.location, c.databaseUrl, c.turn);
 }
