@@ -7,7 +7,7 @@ import { Octokit } from '@octokit/rest';
 import { stageSchema } from '../src/config/schema.js';
 import { promotionPayload } from '../src/protocol/deployment-payload.js';
 import { runName } from '../src/protocol/dispatch.js';
-import { GitHubSandbox, summarize, type LedgerEntry } from '../sandbox/index.js';
+import { GitHubSandbox, summarize, type LedgerEntry, type WorkflowRun } from '../sandbox/index.js';
 
 // Start-up time of the bundled Action: from spawning `node dist/index.js` (with a runner's
 // environment, against a local GitHub stand-in) to the first byte of the deploy command's output.
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       const id = (data as { id: number }).id;
       const runId = sb.nextId() + 90_000_000;
       const now = new Date().toISOString();
-      sb.runner.history.push({
+      const run: WorkflowRun = {
         id: runId,
         runNumber: i + 1,
         repo,
@@ -145,7 +145,8 @@ async function main(): Promise<void> {
         updatedAt: now,
         completedAt: null,
         environments: [],
-      });
+      };
+      sb.runner.history.push(run);
       await writeFile(join(runner, 'output'), '');
       await writeFile(join(runner, 'summary'), '');
       const mark = sb.ledger.mark();
@@ -154,6 +155,10 @@ async function main(): Promise<void> {
       beforeByte.push(sb.ledger.since(mark, (e) => e.at <= sample.startedAt + sample.firstByteMs));
       const last = sb.repo(repo).deployments.get(id)?.statuses.at(-1)?.state;
       if (last !== 'success') throw new Error(`bench run ${i} did not succeed (deployment status ${last ?? 'none'})`);
+      // The run completes, as GitHub would record it: the next run's rollback target is this
+      // verified deployment (the newest earlier one), not a chain of still-running ones.
+      const done = new Date().toISOString();
+      Object.assign(run, { status: 'completed', conclusion: 'success', updatedAt: done, completedAt: done });
       // Bundle load alone: a run that stops at the first input check.
       loads.push(await runOnce({ ...base_env, INPUT_SHA: '' }, ws, null));
     }
