@@ -2,8 +2,9 @@ import type { AuditEventInput } from '../src/audit/types.js';
 import type { GitHubRequester } from '../src/github/client.js';
 import { createGitHubFacts } from '../src/github/facts.js';
 import { parseDeploymentPayload } from '../src/protocol/deployment-payload.js';
-import { decisiveStatus, deploymentOrigin, judgeVerification, runIdOf, type EvidenceDeployment, type TrustPolicy, type VerificationVerdict } from '../src/protocol/evidence.js';
+import { decisiveStatus, deploymentOrigin, judgeVerification, runIdOf, runMismatch, type EvidenceDeployment, type TrustPolicy, type VerificationVerdict } from '../src/protocol/evidence.js';
 import { parseStatusDescription, REASON_CODES, type ReasonCode } from '../src/protocol/status.js';
+import { verificationValues, type VerificationValues } from '../src/protocol/verification-values.js';
 import { approvedRunLookup } from './gate-runner.js';
 import type { AppDeps } from './deps.js';
 
@@ -29,6 +30,9 @@ export interface DeploymentStatusEvent {
 const FINAL = new Set(['success', 'failure', 'error']);
 /** Reason codes the Action ends a run with when it refuses to deploy (nothing ran). */
 const REFUSALS = new Set<ReasonCode>(['input-invalid', 'deployment-not-found', 'not-approved', 'payload-invalid', 'promotion-mismatch', 'already-deployed', 'sha-mismatch', 'config-invalid']);
+
+/** A verdict, with the values of its run's checks where the run is the protected one (src/protocol/verification-values.ts). */
+export type JudgedVerdict = VerificationVerdict & { values?: VerificationValues };
 
 const appRef = (a: AppJson) => (a ? { id: a.id, slug: a.slug ?? null } : null);
 
@@ -61,7 +65,7 @@ function payloadFields(e: DeploymentStatusEvent): { stage?: string; pullRequest:
  * running): the verification is recorded when the run completes. Keys are natural (deployment and
  * status ids): replays append nothing.
  */
-export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: VerificationVerdict | null): AuditEventInput[] {
+export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: JudgedVerdict | null): AuditEventInput[] {
   const p = payloadFields(e);
   const repository = e.repository;
   const common = {
@@ -121,7 +125,8 @@ export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: Verif
   }
   if (!verdict || verdict.kind === 'pending') return out;
   const runId = runIdOf({ logUrl: e.status.log_url ?? null, targetUrl: e.status.target_url ?? null }, repository);
-  const base = { deploymentId: id, description: e.status.description ?? '', runId };
+  const values = verdict.values ? (verdict.values.kind === 'recorded' ? { checks: verdict.values.checks } : { checks: [], valuesWhy: verdict.values.why }) : {};
+  const base = { deploymentId: id, description: e.status.description ?? '', runId, ...values };
   let details: Record<string, unknown>;
   if (verdict.kind === 'verified') details = { ...base, result: 'success', reasonCode: parsed?.code ?? 'ok', trusted: true, why: `verified by run ${verdict.run.id}`, runUrl: verdict.run.htmlUrl };
   else if (verdict.kind === 'untrusted') details = { ...base, result: 'untrusted', reasonCode: parsed?.code ?? null, trusted: false, why: verdict.why };
@@ -130,8 +135,12 @@ export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: Verif
   return out;
 }
 
-/** Judges a deployment's verification from GitHub (statuses, the run its success links to) and the app's own records. */
-export async function judgeDeployment(deps: AppDeps, client: GitHubRequester, e: Pick<DeploymentStatusEvent, 'repository' | 'deployment'>): Promise<VerificationVerdict> {
+/**
+ * Judges a deployment's verification from GitHub (statuses, the run its success links to) and the
+ * app's own records; a final verdict carries its run's check values, read from the statuses that run
+ * wrote (a failure's run is read too, and must be the protected deploy run of the deployment).
+ */
+export async function judgeDeployment(deps: AppDeps, client: GitHubRequester, e: Pick<DeploymentStatusEvent, 'repository' | 'deployment'>): Promise<JudgedVerdict> {
   const [owner, repo] = e.repository.split('/') as [string, string];
   const self = await deps.self();
   const d = evidenceDeployment({ ...e, status: { id: 0, state: '', description: null, creator: null, created_at: '' } });
@@ -150,7 +159,18 @@ export async function judgeDeployment(deps: AppDeps, client: GitHubRequester, e:
   const decisive = decisiveStatus(statuses.items);
   const runId = decisive?.state === 'success' ? runIdOf(decisive, e.repository) : null;
   const run = runId === null ? undefined : await facts.workflowRun(runId);
-  return judgeVerification(d, origin, statuses.items, run, trust);
+  const verdict = judgeVerification(d, origin, statuses.items, run, trust);
+  if (verdict.kind === 'verified') return { ...verdict, values: verificationValues(statuses.items, { runId: verdict.run.id, completedAt: verdict.run.updatedAt, repository: e.repository }) };
+  if (verdict.kind !== 'failed' || !decisive || (origin.kind !== 'app' && origin.kind !== 'approved-job')) return verdict;
+  // A failure is final as soon as it is posted (its run may still be finishing): the values are those
+  // its run wrote before the failure status, when that run is the deployment's protected deploy run.
+  const failedRunId = runIdOf(decisive, e.repository);
+  if (failedRunId === null) return { ...verdict, values: { kind: 'absent', why: `the failure status of deployment ${d.id} links to no workflow run` } };
+  const failedRun = await facts.workflowRun(failedRunId);
+  const mismatch = failedRun ? runMismatch(failedRun, d, origin, trust) : `run ${failedRunId} does not exist`;
+  if (!failedRun || mismatch) return { ...verdict, values: { kind: 'absent', why: `the failure of deployment ${d.id} is not from its protected deploy run: ${mismatch}` } };
+  const until = failedRun.status === 'completed' ? failedRun.updatedAt : decisive.createdAt;
+  return { ...verdict, values: verificationValues(statuses.items, { runId: failedRun.id, completedAt: until, repository: e.repository }) };
 }
 
 /** Records a deployment status in the audit trail (judging a final one's provenance first). */

@@ -2193,14 +2193,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text3;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text3.length <= endStep)
-        return text3;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -2217,14 +2217,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text3, i, indent.length);
+        i = consumeMoreIndentedLines(text2, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text3[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text3[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -2241,12 +2241,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text3, i, indent.length);
+            i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text3[i + 1];
+            const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -2258,12 +2258,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text3[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text3;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -2278,39 +2278,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text3;
+        return text2;
       if (onFold)
         onFold();
-      let res = text3.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text3.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text3.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text3[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text3.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text3, i, indent) {
+    function consumeMoreIndentedLines(text2, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text3[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text3[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text3[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text3[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -8854,8 +8854,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text3, addEOL = false) {
-    this._buffer += text3;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -8951,10 +8951,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text3, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text3);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -8983,9 +8983,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text3, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text3, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -8996,8 +8996,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text3, href) {
-    const element = this.wrap("a", text3, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -10073,8 +10073,8 @@ var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context3);
 };
-var JSONParseV2 = (text3, reviver) => {
-  return JSON.parse(text3, (key, value, context3) => {
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context3) => {
     const isNumber2 = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber2 && isOutOfBounds;
@@ -10132,8 +10132,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text3) => {
-  return text3.replace(
+var serializeBigInts = (text2) => {
+  return text2.replace(
     stringsOrLargeNumbers,
     (match2, digits, fractional, exponential) => {
       const isString2 = match2[0] === '"';
@@ -10147,18 +10147,18 @@ var serializeBigInts = (text3) => {
     }
   );
 };
-var JSONParse = (text3, reviver) => {
-  if (!text3) return originalParse(text3, reviver);
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text3, reviver);
-    const serializedData = serializeBigInts(text3);
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
     return originalParse(
       serializedData,
       (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
     );
   } catch (error63) {
     if (error63 instanceof RangeError) {
-      const serializedData = serializeBigInts(text3);
+      const serializedData = serializeBigInts(text2);
       const parsed = originalParse(serializedData);
       return applyReviverIteratively(parsed, reviver);
     }
@@ -10326,12 +10326,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse2(contentType);
   if (isJSONResponse(mimetype)) {
-    let text3 = "";
+    let text2 = "";
     try {
-      text3 = await response.text();
-      return JSONParse(text3);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err) {
-      return text3;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -13360,17 +13360,6 @@ function isOwnComment(c, markerText, identity) {
   return (c.body ?? "").includes(markerText) && (c.user?.login ?? "").toLowerCase() === identity.toLowerCase();
 }
 
-// src/text.ts
-function shortSha(sha2) {
-  return sha2 ? sha2.slice(0, 7) : "?";
-}
-function tableCell(text3) {
-  return text3.replace(/\r?\n/g, " ").replace(/\|/g, "\\|").trim() || " ";
-}
-function truncate(text3, max) {
-  return text3.length > max ? `${text3.slice(0, Math.max(0, max - 1))}…` : text3;
-}
-
 // src/protocol/status.ts
 var REASON_CODES = {
   ok: "Deployed and verified: the deploy command, every smoke test and every metric check passed.",
@@ -13395,234 +13384,29 @@ var REASON_CODES = {
 };
 var REASON_CODE_LIST = Object.keys(REASON_CODES);
 var STATUS_DESCRIPTION_LIMIT = 140;
-function fitDescription(text3) {
-  const oneLine = text3.replace(/\s+/g, " ").trim();
+function fitDescription(text2) {
+  const oneLine = text2.replace(/\s+/g, " ").trim();
   return oneLine.length <= STATUS_DESCRIPTION_LIMIT ? oneLine : `${oneLine.slice(0, STATUS_DESCRIPTION_LIMIT - 1)}…`;
 }
 function statusDescription(result, code, detail) {
   const base = `${result}: ${code}`;
-  const text3 = detail ? `${base} (${detail.replace(/\s+/g, " ").trim()})` : base;
-  if (text3.length <= STATUS_DESCRIPTION_LIMIT) return text3;
-  return `${text3.slice(0, STATUS_DESCRIPTION_LIMIT - 2)}…)`;
+  const text2 = detail ? `${base} (${detail.replace(/\s+/g, " ").trim()})` : base;
+  if (text2.length <= STATUS_DESCRIPTION_LIMIT) return text2;
+  return `${text2.slice(0, STATUS_DESCRIPTION_LIMIT - 2)}…)`;
 }
 function verifiedDescription(sha2) {
-  return statusDescription("success", "ok", `verified ${shortSha(sha2)}`);
+  return statusDescription("success", "ok", `verified ${sha2.slice(0, 7)}`);
 }
 function rollbackSucceededDescription(failedDeploymentId, toSha) {
-  return statusDescription("success", "ok", `rollback of deployment ${failedDeploymentId} to ${shortSha(toSha)}`);
+  return statusDescription("success", "ok", `rollback of deployment ${failedDeploymentId} to ${toSha.slice(0, 7)}`);
 }
 
-// src/config/duration.ts
-var import_ms = __toESM(require_ms(), 1);
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
-var DURATION_PATTERN = /^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)\s*)+$/;
-var PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/g;
-function parseDuration(text3) {
-  if (typeof text3 !== "string" || !DURATION_PATTERN.test(text3)) return null;
-  let total = 0;
-  for (const m of text3.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]];
-  return Number.isFinite(total) && total >= 0 ? total : null;
-}
-function durationMs(text3) {
-  const value = parseDuration(text3);
-  if (value === null) throw new Error(`invalid duration "${text3}"`);
-  return value;
-}
-function compactDuration(msValue) {
-  let rest = Math.round(msValue);
-  const parts = [];
-  for (const unit of ["d", "h", "m", "s"]) {
-    const n2 = Math.floor(rest / UNIT_MS[unit]);
-    if (n2 > 0) parts.push(`${n2}${unit}`);
-    rest -= n2 * UNIT_MS[unit];
-  }
-  if (rest > 0) parts.push(`${rest}ms`);
-  return parts.join("") || "0s";
-}
-function suggestDuration(text3) {
-  const t = text3.trim();
-  if (t === "" || /^\d+(\.\d+)?$/.test(t)) return null;
-  const spelled = t.split(/\s*(?:,|\band\b)\s*|\s+(?=\d)/).filter(Boolean).map((p) => (0, import_ms.default)(p));
-  if (spelled.length === 0 || spelled.some((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0)) return null;
-  return compactDuration(spelled.reduce((a, b) => a + b, 0));
-}
-function formatDuration(msValue) {
-  if (msValue < 1e3) return `${Math.round(msValue)}ms`;
-  const s2 = Math.round(msValue / 1e3);
-  const parts = [];
-  const d = Math.floor(s2 / 86400);
-  const h = Math.floor(s2 % 86400 / 3600);
-  const m = Math.floor(s2 % 3600 / 60);
-  const sec = s2 % 60;
-  if (d) parts.push(`${d}d`);
-  if (h) parts.push(`${h}h`);
-  if (m) parts.push(`${m}m`);
-  if (sec && !d) parts.push(`${sec}s`);
-  return parts.join(" ") || "0s";
-}
-
-// src/render/limits.ts
-var GITHUB_TEXT_LIMIT = 65535;
-function truncateMarkdown(text3, limit = GITHUB_TEXT_LIMIT, note = "_Truncated to fit GitHub's size limit; the full record is in the audit trail._") {
-  if (text3.length <= limit) return text3;
-  const tail = `
-
-${note}`;
-  const room = Math.max(0, limit - tail.length);
-  const cut = text3.lastIndexOf("\n", room);
-  const head = text3.slice(0, cut > room / 2 ? cut : room);
-  return `${head}${tail}`.slice(0, limit);
-}
-
-// src/render/deploy-report.ts
-var JOB_SUMMARY_LIMIT = 1024 * 1024 - 1024;
-function cell(text3, max = 160) {
-  return truncate(tableCell(text3).replace(/`/g, "'"), max);
-}
-var text = (v, none) => v === void 0 || v === null ? none : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
-var verdictText = (ok) => ok ? "✅ pass" : "❌ fail";
-function deployRow(o, timeout) {
-  if (!o) return null;
-  const ok = !o.timedOut && !o.spawnError && o.exitCode === 0;
-  const observed = o.spawnError ? `could not start: ${o.spawnError}` : o.timedOut ? "timed out" : o.exitCode !== null ? `exit ${o.exitCode}` : `killed by ${o.signal ?? "signal"}`;
-  return `| deploy command | ${cell(observed)} | ${cell(`exit 0${timeout ? ` within ${timeout}` : ""}`)} | ${verdictText(ok)} | ${formatDuration(o.durationMs)} |`;
-}
-function checkRow(c) {
-  const label = c.kind === "metric" ? `metric: ${c.name}` : c.kind === "http" ? `smoke: ${c.name}` : `smoke (command): ${c.name}`;
-  return `| ${cell(label)} | ${cell(c.observed)} | ${cell(c.threshold)} | ${verdictText(c.verdict === "pass")} | ${formatDuration(c.durationMs)} |`;
-}
-function renderTable(a, deployTimeout = null) {
-  const rows = [deployRow(a.deploy, deployTimeout), ...a.smoke.map(checkRow), ...a.metrics.map(checkRow)].filter((r) => r !== null);
-  if (rows.length === 0) return "_Nothing ran._";
-  return ["| Check | Observed | Threshold | Verdict | Duration |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
-}
-function fence(text3, max) {
-  const body = text3.length > max ? `…${text3.slice(-max)}` : text3;
-  const ticks = body.includes("```") ? "````" : "```";
-  return `${ticks}
-${body.replace(/\s+$/, "")}
-${ticks}`;
-}
-function evidenceBlocks(a, label) {
-  const blocks = [];
-  if (a.deploy && (a.deploy.timedOut || a.deploy.exitCode !== 0 || a.deploy.spawnError)) {
-    blocks.push(`<details><summary>${label}deploy command output (tail)</summary>
-
-${fence(a.deploy.outputTail || "(no output)", 3e3)}
-
-</details>`);
-  }
-  for (const c of [...a.smoke, ...a.metrics]) {
-    if (c.verdict === "pass") continue;
-    const lines = [`<details><summary>${label}${c.kind === "metric" ? "metric" : "smoke"} <b>${escapeHtml(c.name)}</b>: ${escapeHtml(c.reason ?? "failed")}</summary>
-`];
-    const ev = c.evidence;
-    if (c.kind === "http") {
-      lines.push(`- URL: ${text(ev.url, "")}`, `- status: ${text(ev.status, "none")}`, `- attempts: ${text(ev.attempts, "1")}`);
-      if (typeof ev.bodyHead === "string") lines.push("", "First bytes of the body:", "", fence(ev.bodyHead || "(empty)", 600));
-      if (typeof ev.error === "string") lines.push(`- error: ${ev.error}`);
-    } else if (c.kind === "command") {
-      lines.push(`- command: \`${cell(text(ev.command, ""), 300)}\``, `- exit code: ${text(ev.exitCode, "none")}`, `- attempts: ${text(ev.attempts, "1")}`);
-      lines.push("", "Output (tail):", "", fence(text(ev.outputTail, "") || "(no output)", 2e3));
-    } else {
-      lines.push(`- query: \`${cell(text(ev.query, ""), 500)}\``);
-      const history = Array.isArray(ev.history) ? ev.history : [];
-      if (history.length) {
-        lines.push("", "Observed values:", "");
-        for (const h of history.slice(-10)) {
-          const vals = h.series.length ? h.series.map((s2) => `${Object.values(s2.labels).join(",") || "value"}=${s2.value === null ? "NaN" : s2.value}`).join(" ") : "no data";
-          lines.push(`- ${h.at}: ${cell(vals, 300)}`);
-        }
-      }
-    }
-    lines.push("", "</details>");
-    blocks.push(lines.join("\n"));
-  }
-  return blocks;
-}
-function escapeHtml(s2) {
-  return s2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-function heading(r) {
-  const env = `**${r.environment}**`;
-  const sha2 = `\`${shortSha(r.sha)}\``;
-  if (r.dryRun) return `### 🧪 Dry run: ${sha2} to ${env} — ${r.result === "success" ? "would deploy" : `refused (${r.reasonCode})`}`;
-  switch (r.result) {
-    case "success":
-      return `### ✅ Deployed ${sha2} to ${env}: all checks passed`;
-    case "rolled_back":
-      return `### ↩️ Deploy of ${sha2} to ${env} failed (${r.reasonCode}); rolled back to \`${shortSha(r.rollback?.toSha)}\``;
-    default:
-      if (r.reasonCode === "rollback-failed") return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha2} failed and the rollback to \`${shortSha(r.rollback?.toSha)}\` failed too`;
-      if (!r.attempt) return `### ⛔ Did not deploy ${sha2} to ${env}: ${r.reasonCode}`;
-      return `### ❌ Deploy of ${sha2} to ${env} failed: ${r.reasonCode}`;
-  }
-}
-function renderInProgress(p) {
-  const lines = [
-    deploymentMarker(p.deploymentId),
-    `### ⏳ Deploying \`${shortSha(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
-    "",
-    links(p.runUrl, p.compareUrl, p.previousSha, p.sha),
-    "",
-    "_Deploy, smoke tests and metric checks are running; this comment is updated with the result._"
-  ];
-  return lines.join("\n");
-}
-function links(runUrl, compareUrl, prev, sha2) {
-  const parts = [];
-  if (runUrl) parts.push(`[workflow run](${runUrl})`);
-  if (compareUrl) parts.push(`changes: [\`${shortSha(prev)}...${shortSha(sha2)}\`](${compareUrl})`);
-  else if (prev && prev === sha2) parts.push("changes: none (redeploy of the commit already running)");
-  else parts.push("changes: first deployment to this environment (no earlier successful deployment)");
-  return parts.join(" · ");
-}
-function reasonLine(code, message) {
-  return code === "ok" ? "" : `**Reason:** \`${code}\`: ${cell(message, 1e3)}`;
-}
-function renderDeployReport(r, opts = {}) {
-  const limit = opts.limit ?? GITHUB_TEXT_LIMIT;
-  const head = [];
-  if (opts.withMarker !== false && r.deploymentId !== null) head.push(deploymentMarker(r.deploymentId));
-  head.push(heading(r), "");
-  const facts = [`environment \`${r.environment}\``, `commit \`${r.sha}\``];
-  if (r.deploymentId !== null) facts.push(`deployment ${r.deploymentId}`);
-  facts.push(`took ${formatDuration(r.durationMs)}`);
-  head.push(facts.join(" · "), "", links(r.runUrl, r.compareUrl, r.previousSha, r.sha));
-  const reason = reasonLine(r.reasonCode, r.message);
-  if (reason) head.push("", reason);
-  if (r.environmentUrl && r.result === "success") head.push("", `Environment: ${r.environmentUrl}`);
-  if (r.attempt) head.push("", renderTable(r.attempt, r.deployTimeout));
-  if (r.rollback) {
-    const rb = r.rollback;
-    head.push("", `#### ${rb.succeeded ? "↩️ Rollback" : "🚨 Rollback FAILED"}: \`${shortSha(rb.fromSha)}\` → \`${shortSha(rb.toSha)}\``, "");
-    const range = r.compareUrl ? `[\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\`](${r.compareUrl})` : `\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\``;
-    const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
-    what.push(`${rb.succeeded ? "redeployed" : "redeploying"} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? "" : " failed"}`);
-    if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);
-    head.push(`${what.join("; ")}.`, "", rb.succeeded ? `Rollback verified: ${cell(rb.message, 500)}` : `**${cell(rb.message, 1e3)}**`);
-    if (rb.attempt) head.push("", renderTable(rb.attempt, r.deployTimeout));
-  } else if (r.rollbackSkipped) {
-    head.push("", `**No rollback:** ${cell(r.rollbackSkipped, 500)}`);
-  }
-  if (r.warnings.length) head.push("", ...r.warnings.map((w) => `> ⚠️ ${cell(w, 500)}`));
-  let text3 = head.join("\n");
-  const blocks = [...r.attempt ? evidenceBlocks(r.attempt, "") : [], ...r.rollback?.attempt ? evidenceBlocks(r.rollback.attempt, "rollback: ") : []];
-  const reserve = 200;
-  let left = 0;
-  for (const b of blocks) {
-    if (text3.length + b.length + 2 + reserve <= limit) text3 += `
-
-${b}`;
-    else left++;
-  }
-  if (left) text3 += `
-
-_${left} evidence section${left === 1 ? "" : "s"} left out to fit GitHub's size limit; the full report is the action's \`report\` output._`;
-  return truncateMarkdown(text3, limit);
-}
-function renderJobSummary(r) {
-  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
+// src/protocol/dispatch.ts
+function parseRunName(displayTitle) {
+  const m = /^stagegate: deploy ([0-9a-f]{40}) to (\S+?)(?: \(deployment (\d*)\))?$/.exec((displayTitle ?? "").trim());
+  if (!m) return null;
+  const id = m[3] ? Number(m[3]) : null;
+  return { sha: m[1], environment: m[2], deploymentId: id !== null && Number.isSafeInteger(id) && id > 0 ? id : null };
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -22975,8 +22759,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text3) => {
-  return text3.charAt(0).toUpperCase() + text3.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -35997,12 +35781,12 @@ var Duration = class _Duration {
    * @example Duration.fromISO('P5Y3M').toObject() //=> { years: 5, months: 3 }
    * @return {Duration}
    */
-  static fromISO(text3, opts) {
-    const [parsed] = parseISODuration(text3);
+  static fromISO(text2, opts) {
+    const [parsed] = parseISODuration(text2);
     if (parsed) {
       return _Duration.fromObject(parsed, opts);
     } else {
-      return _Duration.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
+      return _Duration.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
     }
   }
   /**
@@ -36021,12 +35805,12 @@ var Duration = class _Duration {
    * @example Duration.fromISOTime('T1100').toObject() //=> { hours: 11, minutes: 0, seconds: 0 }
    * @return {Duration}
    */
-  static fromISOTime(text3, opts) {
-    const [parsed] = parseISOTimeOnly(text3);
+  static fromISOTime(text2, opts) {
+    const [parsed] = parseISOTimeOnly(text2);
     if (parsed) {
       return _Duration.fromObject(parsed, opts);
     } else {
-      return _Duration.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
+      return _Duration.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
     }
   }
   /**
@@ -36656,8 +36440,8 @@ var Interval = class _Interval {
    * @see https://en.wikipedia.org/wiki/ISO_8601#Time_intervals
    * @return {Interval}
    */
-  static fromISO(text3, opts) {
-    const [s2, e] = (text3 || "").split("/", 2);
+  static fromISO(text2, opts) {
+    const [s2, e] = (text2 || "").split("/", 2);
     if (s2 && e) {
       let start, startIsValid;
       try {
@@ -36688,7 +36472,7 @@ var Interval = class _Interval {
         }
       }
     }
-    return _Interval.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
+    return _Interval.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
   }
   /**
    * Check if an object is an Interval. Works across context boundaries
@@ -37849,7 +37633,7 @@ function adjustTime(inst, dur) {
   }
   return { ts, o };
 }
-function parseDataToDateTime(parsed, parsedZone, opts, format, text3, specificOffset) {
+function parseDataToDateTime(parsed, parsedZone, opts, format, text2, specificOffset) {
   const { setZone, zone } = opts;
   if (parsed && Object.keys(parsed).length !== 0 || parsedZone) {
     const interpretationZone = parsedZone || zone, inst = DateTime.fromObject(parsed, {
@@ -37860,7 +37644,7 @@ function parseDataToDateTime(parsed, parsedZone, opts, format, text3, specificOf
     return setZone ? inst : inst.setZone(zone);
   } else {
     return DateTime.invalid(
-      new Invalid("unparsable", `the input "${text3}" can't be parsed as ${format}`)
+      new Invalid("unparsable", `the input "${text2}" can't be parsed as ${format}`)
     );
   }
 }
@@ -38374,9 +38158,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromISO('2016-W05-4')
    * @return {DateTime}
    */
-  static fromISO(text3, opts = {}) {
-    const [vals, parsedZone] = parseISODate(text3);
-    return parseDataToDateTime(vals, parsedZone, opts, "ISO 8601", text3);
+  static fromISO(text2, opts = {}) {
+    const [vals, parsedZone] = parseISODate(text2);
+    return parseDataToDateTime(vals, parsedZone, opts, "ISO 8601", text2);
   }
   /**
    * Create a DateTime from an RFC 2822 string
@@ -38393,9 +38177,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromRFC2822('25 Nov 2016 13:23 Z')
    * @return {DateTime}
    */
-  static fromRFC2822(text3, opts = {}) {
-    const [vals, parsedZone] = parseRFC2822Date(text3);
-    return parseDataToDateTime(vals, parsedZone, opts, "RFC 2822", text3);
+  static fromRFC2822(text2, opts = {}) {
+    const [vals, parsedZone] = parseRFC2822Date(text2);
+    return parseDataToDateTime(vals, parsedZone, opts, "RFC 2822", text2);
   }
   /**
    * Create a DateTime from an HTTP header date
@@ -38413,8 +38197,8 @@ var DateTime = class _DateTime {
    * @example DateTime.fromHTTP('Sun Nov  6 08:49:37 1994')
    * @return {DateTime}
    */
-  static fromHTTP(text3, opts = {}) {
-    const [vals, parsedZone] = parseHTTPDate(text3);
+  static fromHTTP(text2, opts = {}) {
+    const [vals, parsedZone] = parseHTTPDate(text2);
     return parseDataToDateTime(vals, parsedZone, opts, "HTTP", opts);
   }
   /**
@@ -38431,26 +38215,26 @@ var DateTime = class _DateTime {
    * @param {string} opts.outputCalendar - the output calendar to set on the resulting DateTime instance
    * @return {DateTime}
    */
-  static fromFormat(text3, fmt2, opts = {}) {
-    if (isUndefined(text3) || isUndefined(fmt2)) {
+  static fromFormat(text2, fmt2, opts = {}) {
+    if (isUndefined(text2) || isUndefined(fmt2)) {
       throw new InvalidArgumentError("fromFormat requires an input string and a format");
     }
     const { locale = null, numberingSystem = null } = opts, localeToUse = Locale.fromOpts({
       locale,
       numberingSystem,
       defaultToEN: true
-    }), [vals, parsedZone, specificOffset, invalid] = parseFromTokens(localeToUse, text3, fmt2);
+    }), [vals, parsedZone, specificOffset, invalid] = parseFromTokens(localeToUse, text2, fmt2);
     if (invalid) {
       return _DateTime.invalid(invalid);
     } else {
-      return parseDataToDateTime(vals, parsedZone, opts, `format ${fmt2}`, text3, specificOffset);
+      return parseDataToDateTime(vals, parsedZone, opts, `format ${fmt2}`, text2, specificOffset);
     }
   }
   /**
    * @deprecated use fromFormat instead
    */
-  static fromString(text3, fmt2, opts = {}) {
-    return _DateTime.fromFormat(text3, fmt2, opts);
+  static fromString(text2, fmt2, opts = {}) {
+    return _DateTime.fromFormat(text2, fmt2, opts);
   }
   /**
    * Create a DateTime from a SQL date, time, or datetime
@@ -38473,9 +38257,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromSQL('09:12:34.342')
    * @return {DateTime}
    */
-  static fromSQL(text3, opts = {}) {
-    const [vals, parsedZone] = parseSQL(text3);
-    return parseDataToDateTime(vals, parsedZone, opts, "SQL", text3);
+  static fromSQL(text2, opts = {}) {
+    const [vals, parsedZone] = parseSQL(text2);
+    return parseDataToDateTime(vals, parsedZone, opts, "SQL", text2);
   }
   /**
    * Create an invalid DateTime.
@@ -39604,19 +39388,19 @@ var DateTime = class _DateTime {
    * @param {Object} options - options taken by fromFormat()
    * @return {Object}
    */
-  static fromFormatExplain(text3, fmt2, options = {}) {
+  static fromFormatExplain(text2, fmt2, options = {}) {
     const { locale = null, numberingSystem = null } = options, localeToUse = Locale.fromOpts({
       locale,
       numberingSystem,
       defaultToEN: true
     });
-    return explainFromTokens(localeToUse, text3, fmt2);
+    return explainFromTokens(localeToUse, text2, fmt2);
   }
   /**
    * @deprecated use fromFormatExplain instead
    */
-  static fromStringExplain(text3, fmt2, options = {}) {
-    return _DateTime.fromFormatExplain(text3, fmt2, options);
+  static fromStringExplain(text2, fmt2, options = {}) {
+    return _DateTime.fromFormatExplain(text2, fmt2, options);
   }
   /**
    * Build a parser for `fmt` using the given locale. This parser can be passed
@@ -39648,8 +39432,8 @@ var DateTime = class _DateTime {
    * @param {Object} opts - options taken by fromFormat()
    * @returns {DateTime}
    */
-  static fromFormatParser(text3, formatParser, opts = {}) {
-    if (isUndefined(text3) || isUndefined(formatParser)) {
+  static fromFormatParser(text2, formatParser, opts = {}) {
+    if (isUndefined(text2) || isUndefined(formatParser)) {
       throw new InvalidArgumentError(
         "fromFormatParser requires an input string and a format parser"
       );
@@ -39664,7 +39448,7 @@ var DateTime = class _DateTime {
         `fromFormatParser called with a locale of ${localeToUse}, but the format parser was created for ${formatParser.locale}`
       );
     }
-    const { result, zone, specificOffset, invalidReason } = formatParser.explainFromTokens(text3);
+    const { result, zone, specificOffset, invalidReason } = formatParser.explainFromTokens(text2);
     if (invalidReason) {
       return _DateTime.invalid(invalidReason);
     } else {
@@ -39673,7 +39457,7 @@ var DateTime = class _DateTime {
         zone,
         opts,
         `format ${formatParser.format}`,
-        text3,
+        text2,
         specificOffset
       );
     }
@@ -39848,6 +39632,55 @@ function friendlyDateTime(dateTimeish) {
   }
 }
 
+// src/config/duration.ts
+var import_ms2 = __toESM(require_ms(), 1);
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
+var DURATION_PATTERN = /^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)\s*)+$/;
+var PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/g;
+function parseDuration(text2) {
+  if (typeof text2 !== "string" || !DURATION_PATTERN.test(text2)) return null;
+  let total = 0;
+  for (const m of text2.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]];
+  return Number.isFinite(total) && total >= 0 ? total : null;
+}
+function durationMs(text2) {
+  const value = parseDuration(text2);
+  if (value === null) throw new Error(`invalid duration "${text2}"`);
+  return value;
+}
+function compactDuration(msValue) {
+  let rest = Math.round(msValue);
+  const parts = [];
+  for (const unit of ["d", "h", "m", "s"]) {
+    const n2 = Math.floor(rest / UNIT_MS[unit]);
+    if (n2 > 0) parts.push(`${n2}${unit}`);
+    rest -= n2 * UNIT_MS[unit];
+  }
+  if (rest > 0) parts.push(`${rest}ms`);
+  return parts.join("") || "0s";
+}
+function suggestDuration(text2) {
+  const t = text2.trim();
+  if (t === "" || /^\d+(\.\d+)?$/.test(t)) return null;
+  const spelled = t.split(/\s*(?:,|\band\b)\s*|\s+(?=\d)/).filter(Boolean).map((p) => (0, import_ms2.default)(p));
+  if (spelled.length === 0 || spelled.some((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0)) return null;
+  return compactDuration(spelled.reduce((a, b) => a + b, 0));
+}
+function formatDuration(msValue) {
+  if (msValue < 1e3) return `${Math.round(msValue)}ms`;
+  const s2 = Math.round(msValue / 1e3);
+  const parts = [];
+  const d = Math.floor(s2 / 86400);
+  const h = Math.floor(s2 % 86400 / 3600);
+  const m = Math.floor(s2 % 3600 / 60);
+  const sec = s2 % 60;
+  if (d) parts.push(`${d}d`);
+  if (h) parts.push(`${h}h`);
+  if (m) parts.push(`${m}m`);
+  if (sec && !d) parts.push(`${sec}s`);
+  return parts.join(" ") || "0s";
+}
+
 // node_modules/fastest-levenshtein/esm/mod.js
 var peq = new Uint32Array(65536);
 var myers_32 = (a, b) => {
@@ -39988,19 +39821,19 @@ var closest = (str, arr) => {
 };
 
 // src/config/suggest.ts
-function nearest(text3, candidates) {
-  if (candidates.length === 0 || text3 === "") return void 0;
-  const best = closest(text3, [...candidates]);
+function nearest(text2, candidates) {
+  if (candidates.length === 0 || text2 === "") return void 0;
+  const best = closest(text2, [...candidates]);
   const limit = Math.max(2, Math.floor(best.length / 3));
-  return distance(text3, best) <= limit && best !== text3 ? best : void 0;
+  return distance(text2, best) <= limit && best !== text2 ? best : void 0;
 }
 function suggestValue(input2, allowed) {
   if (typeof input2 !== "string" && typeof input2 !== "number" && typeof input2 !== "boolean") return void 0;
-  const text3 = String(input2).trim();
+  const text2 = String(input2).trim();
   const values = allowed.filter((v) => typeof v === "string");
-  if (text3 === "" || values.length === 0) return void 0;
-  const lower = text3.toLowerCase();
-  const byCase = values.find((v) => v.toLowerCase() === lower && v !== text3);
+  if (text2 === "" || values.length === 0) return void 0;
+  const lower = text2.toLowerCase();
+  const byCase = values.find((v) => v.toLowerCase() === lower && v !== text2);
   if (byCase) return byCase;
   const bySegment = values.filter((v) => v.includes("/") && v.slice(v.lastIndexOf("/") + 1).toLowerCase() === lower.replace(/ /g, "_"));
   if (bySegment.length >= 1) return bySegment.sort((a, b) => a.length - b.length)[0];
@@ -40008,7 +39841,7 @@ function suggestValue(input2, allowed) {
   if (byPrefix.length >= 1) return byPrefix.sort((a, b) => b.length - a.length)[0];
   const extended2 = values.filter((v) => lower.length >= 3 && v.toLowerCase().startsWith(lower));
   if (extended2.length === 1) return extended2[0];
-  const near = nearest(text3, values);
+  const near = nearest(text2, values);
   if (near) return near;
   const lowered = values.map((v) => v.toLowerCase());
   const nearLower = nearest(lower, lowered);
@@ -40657,8 +40490,8 @@ var HOURS = {
   suggest: (input2) => {
     const m = /^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|to)\s*(\d{1,2})(?::(\d{2}))?\s*$/.exec(input2);
     if (!m) return null;
-    const text3 = `${pad2(m[1])}:${m[2] ?? "00"}-${pad2(m[3])}:${m[4] ?? "00"}`;
-    return HOURS.pattern.test(text3) ? text3 : null;
+    const text2 = `${pad2(m[1])}:${m[2] ?? "00"}-${pad2(m[3])}:${m[4] ?? "00"}`;
+    return HOURS.pattern.test(text2) ? text2 : null;
   }
 };
 var LOGIN = {
@@ -40671,8 +40504,8 @@ var LOGIN = {
     return null;
   }
 };
-function isCalendarDate(text3) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text3);
+function isCalendarDate(text2) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text2);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const day = new Date(Date.UTC(y, mo - 1, d));
@@ -40888,6 +40721,351 @@ function isHttpSmoke(c) {
   return "url" in c;
 }
 
+// src/protocol/deployment-payload.ts
+var sha = external_exports.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character commit SHA");
+var positive = external_exports.number().int().positive();
+var stagePolicySchema = stageSchema.pick({ name: true, branch: true, from: true, deploy: true, verify: true, auto_rollback: true, rollback: true });
+var policySourceSchema = external_exports.object({
+  /** The commit the policy was read at: the promotion's base before the merge. */
+  ref: sha,
+  /** The file, e.g. `.github/stagegate.yml`. */
+  path: external_exports.string().min(1),
+  /** True when the base had no file and the default branch's was used. */
+  fell_back: external_exports.boolean(),
+  /** The `_extends` source merged in, when any. */
+  extends_from: external_exports.string().optional(),
+  /** The git blob SHA of the policy file as read (and of the `_extends` file), so an auditor can fetch exactly that text. */
+  blob_sha: external_exports.string().optional(),
+  extends_blob_sha: external_exports.string().optional()
+});
+var approverSchema = external_exports.object({ login: external_exports.string().min(1), commit: sha, at: external_exports.string() });
+var promotionPayloadSchema = external_exports.object({
+  stagegate: external_exports.literal(1),
+  kind: external_exports.literal("promotion"),
+  stage: external_exports.string().min(1),
+  pull_request: positive,
+  /** The range the gate approved: base (before the merge) .. head. */
+  base: sha,
+  head: sha,
+  /** The promotion's merge commit: the deployment's sha. */
+  merge_commit: sha,
+  approvers: external_exports.array(approverSchema),
+  /** The app's audit chain head when the deployment was created: an external anchor the database owner cannot rewrite (`stagegate audit verify --anchors`). */
+  audit_anchor: external_exports.object({ seq: external_exports.number().int().nonnegative(), hash: external_exports.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  policy: external_exports.object({
+    source: policySourceSchema,
+    stage: stagePolicySchema,
+    /** The protected deploy workflow and the ref it runs on: only a run of it may act on the deployment. */
+    workflow: external_exports.object({ path: external_exports.string().regex(/^\.github\/workflows\/[^/]+\.ya?ml$/, "must be .github/workflows/<file>.yml"), ref: external_exports.string().min(1) })
+  })
+});
+var rollbackPayloadSchema = external_exports.object({
+  stagegate: external_exports.literal(1),
+  kind: external_exports.literal("rollback"),
+  stage: external_exports.string().min(1),
+  pull_request: positive.nullable(),
+  /** The failed deployment this one rolls back. */
+  rollback_of: positive,
+  /** The earlier verified deployment whose commit is redeployed. */
+  target_deployment: positive
+});
+function workflowPath(workflow) {
+  return workflow.includes("/") ? workflow.replace(/^\.\//, "") : `.github/workflows/${workflow}`;
+}
+var UNPARSABLE = /* @__PURE__ */ Symbol("unparsable");
+function asObject(payload) {
+  if (typeof payload === "string" && payload.trim() !== "") {
+    try {
+      return JSON.parse(payload);
+    } catch {
+      return UNPARSABLE;
+    }
+  }
+  return payload;
+}
+function issues(err) {
+  return err.issues.slice(0, 3).map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
+}
+function parseDeploymentPayload(payload) {
+  const value = asObject(payload);
+  if (value === null || value === void 0 || value === "" || typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return { kind: "none" };
+  if (value === UNPARSABLE || typeof value !== "object" || Array.isArray(value)) return { kind: "invalid", why: "the payload is not a JSON object" };
+  const v = value;
+  if (v.stagegate === void 0) return { kind: "invalid", why: "the payload has no `stagegate` version (it was not written by this version of Stagegate)" };
+  if (v.kind === "rollback") {
+    const r2 = rollbackPayloadSchema.safeParse(v);
+    return r2.success ? { kind: "rollback", payload: r2.data } : { kind: "invalid", why: issues(r2.error) };
+  }
+  const r = promotionPayloadSchema.safeParse(v);
+  return r.success ? { kind: "promotion", payload: r.data } : { kind: "invalid", why: issues(r.error) };
+}
+
+// src/protocol/evidence.ts
+var GITHUB_ACTIONS_APP_SLUG = "github-actions";
+function isStagegateApp(app, policy) {
+  if (!app) return false;
+  if (policy.app.id !== null && app.id === policy.app.id) return true;
+  return policy.app.slug !== null && (app.slug ?? "").toLowerCase() === policy.app.slug.toLowerCase();
+}
+function deploymentOrigin(d, policy, approvedRunOf = () => null) {
+  if (isStagegateApp(d.performedViaApp, policy)) {
+    const p2 = parseDeploymentPayload(d.payload);
+    if (p2.kind !== "promotion")
+      return { kind: "foreign", why: `deployment ${d.id} was created by the Stagegate app but its payload is ${p2.kind === "invalid" ? `invalid (${p2.why})` : "not a promotion"}` };
+    if (p2.payload.merge_commit !== d.sha.toLowerCase()) return { kind: "foreign", why: `deployment ${d.id} is for ${d.sha.slice(0, 7)}, its payload for ${p2.payload.merge_commit.slice(0, 7)}` };
+    return { kind: "app", payload: p2.payload };
+  }
+  const run2 = approvedRunOf(d.id);
+  if (run2 !== null) return { kind: "approved-job", runId: run2 };
+  const p = parseDeploymentPayload(d.payload);
+  if (p.kind === "rollback") return { kind: "rollback", payload: p.payload };
+  const who = d.performedViaApp?.slug ? `the ${d.performedViaApp.slug} app${d.creator ? ` (${d.creator})` : ""}` : d.creator ? d.creator : "an unknown account";
+  return { kind: "foreign", why: `deployment ${d.id} was created by ${who}, not by the Stagegate app` };
+}
+function runIdOf(s2, repository) {
+  for (const url2 of [s2.logUrl, s2.targetUrl]) {
+    if (!url2) continue;
+    let path;
+    try {
+      path = new URL(url2).pathname;
+    } catch {
+      continue;
+    }
+    const m = /^\/(?:api\/v3\/repos\/)?([^/]+)\/([^/]+)\/actions\/runs\/(\d+)(?:\/.*)?$/.exec(path);
+    if (!m || `${m[1]}/${m[2]}`.toLowerCase() !== repository.toLowerCase()) continue;
+    const id = Number(m[3]);
+    if (Number.isSafeInteger(id) && id > 0) return id;
+  }
+  return null;
+}
+function newestFirst(statuses) {
+  return [...statuses].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id);
+}
+var WAITING = /* @__PURE__ */ new Set(["queued", "pending", "in_progress"]);
+function decisiveStatus(statuses) {
+  return newestFirst(statuses).find((s2) => s2.state !== "inactive") ?? null;
+}
+function runMismatch(run2, d, origin, policy) {
+  const where = `run ${run2.id}`;
+  const path = origin.kind === "app" ? origin.payload.policy.workflow.path : workflowPath(policy.workflow);
+  const ref = origin.kind === "app" ? origin.payload.policy.workflow.ref : policy.ref;
+  if (run2.repository.toLowerCase() !== policy.repository.toLowerCase()) return `${where} belongs to ${run2.repository}`;
+  if (run2.path !== path) return `${where} is a run of ${run2.path}, not of the deploy workflow ${path}`;
+  if (run2.headBranch !== ref) return `${where} ran on ${run2.headBranch ?? "no branch"}, not on the protected ${ref}`;
+  if (origin.kind === "approved-job") {
+    if (run2.id !== origin.runId) return `${where} is not the run the app approved for deployment ${d.id} (run ${origin.runId})`;
+    if (run2.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${run2.headSha.slice(0, 7)}, not the deployment's ${d.sha.slice(0, 7)}`;
+    return null;
+  }
+  if (run2.event !== "workflow_dispatch") return `${where} was triggered by ${run2.event}, not by the app’s workflow_dispatch`;
+  const named = parseRunName(run2.displayTitle);
+  if (!named) return `${where} is named "${run2.displayTitle ?? ""}", which names no Stagegate deployment (the workflow needs the documented run-name)`;
+  if (named.deploymentId !== d.id || named.sha !== d.sha.toLowerCase() || named.environment !== d.environment) {
+    return `${where} deployed ${named.sha.slice(0, 7)} to ${named.environment} (deployment ${named.deploymentId ?? "?"}), not deployment ${d.id}`;
+  }
+  return null;
+}
+function judgeVerification(d, origin, statuses, run2, policy) {
+  if (origin.kind === "foreign") return { kind: "untrusted", why: origin.why };
+  if (origin.kind === "rollback")
+    return { kind: "untrusted", why: `deployment ${d.id} is a rollback of deployment ${origin.payload.rollback_of}: a rollback redeploys a verified commit, it verifies nothing` };
+  const newest = decisiveStatus(statuses);
+  if (!newest) return { kind: "pending", why: `deployment ${d.id} has no status yet` };
+  if (WAITING.has(newest.state)) return { kind: "pending", why: `deployment ${d.id} is ${newest.state.replace("_", " ")}` };
+  if (newest.state !== "success") return { kind: "failed", state: newest.state, why: `deployment ${d.id} ended ${newest.state}${newest.description ? ` ("${newest.description}")` : ""}` };
+  const runId = runIdOf(newest, policy.repository);
+  if (runId === null) return { kind: "untrusted", why: `the success of deployment ${d.id} links to no workflow run of ${policy.repository}` };
+  if (run2 === void 0) throw new Error(`judgeVerification: run ${runId} was not read`);
+  if (run2 === null || run2.id !== runId) return { kind: "untrusted", why: `the success of deployment ${d.id} links to run ${runId}, which does not exist` };
+  const mismatch = runMismatch(run2, d, origin, policy);
+  if (mismatch) return { kind: "untrusted", why: `the success of deployment ${d.id} is not from the protected deploy workflow: ${mismatch}` };
+  if (run2.status !== "completed") return { kind: "pending", why: `the verification run ${run2.id} of deployment ${d.id} is still ${run2.status ?? "running"}` };
+  if (run2.conclusion !== "success")
+    return { kind: "untrusted", why: `the success of deployment ${d.id} is contradicted by its run ${run2.id}, which concluded ${run2.conclusion ?? "without a conclusion"}` };
+  const verifiedAt = new Date(Math.max(Date.parse(newest.createdAt), Date.parse(run2.updatedAt) || 0)).toISOString();
+  return { kind: "verified", status: newest, run: run2, verifiedAt };
+}
+
+// src/protocol/verification-values.ts
+var DESCRIPTION_LIMIT = 140;
+function valuesDescription(c, index, total) {
+  const full = [c.name, c.observed, c.threshold];
+  const kept = full.map((f) => f.length);
+  const fields = () => full.map((f, i) => kept[i] < f.length ? `${f.slice(0, kept[i])}…` : f);
+  const render = () => `values ${index}/${total} ${c.kind} ${c.verdict} ${JSON.stringify(fields())}`;
+  while (render().length > DESCRIPTION_LIMIT) {
+    const i = kept.reduce((best, n2, k) => n2 > kept[best] ? k : best, 0);
+    if (kept[i] <= 1) break;
+    kept[i] = kept[i] - 1;
+  }
+  return render();
+}
+
+// src/render/limits.ts
+var GITHUB_TEXT_LIMIT = 65535;
+function truncateMarkdown(text2, limit = GITHUB_TEXT_LIMIT, note = "_Truncated to fit GitHub's size limit; the full record is in the audit trail._") {
+  if (text2.length <= limit) return text2;
+  const tail = `
+
+${note}`;
+  const room = Math.max(0, limit - tail.length);
+  const cut = text2.lastIndexOf("\n", room);
+  const head = text2.slice(0, cut > room / 2 ? cut : room);
+  return `${head}${tail}`.slice(0, limit);
+}
+
+// src/render/deploy-report.ts
+var JOB_SUMMARY_LIMIT = 1024 * 1024 - 1024;
+var short = (sha2) => sha2 ? sha2.slice(0, 7) : "?";
+function cell(text2, max = 160) {
+  const flat = text2.replace(/\r?\n/g, " ").replace(/\|/g, "\\|").replace(/`/g, "'");
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+var verdictText = (ok) => ok ? "✅ pass" : "❌ fail";
+function deployRow(o, timeout) {
+  if (!o) return null;
+  const ok = !o.timedOut && !o.spawnError && o.exitCode === 0;
+  const observed = o.spawnError ? `could not start: ${o.spawnError}` : o.timedOut ? "timed out" : o.exitCode !== null ? `exit ${o.exitCode}` : `killed by ${o.signal ?? "signal"}`;
+  return `| deploy command | ${cell(observed)} | ${cell(`exit 0${timeout ? ` within ${timeout}` : ""}`)} | ${verdictText(ok)} | ${formatDuration(o.durationMs)} |`;
+}
+function checkRow(c) {
+  const label = c.kind === "metric" ? `metric: ${c.name}` : c.kind === "http" ? `smoke: ${c.name}` : `smoke (command): ${c.name}`;
+  return `| ${cell(label)} | ${cell(c.observed)} | ${cell(c.threshold)} | ${verdictText(c.verdict === "pass")} | ${formatDuration(c.durationMs)} |`;
+}
+function renderTable(a, deployTimeout = null) {
+  const rows = [deployRow(a.deploy, deployTimeout), ...a.smoke.map(checkRow), ...a.metrics.map(checkRow)].filter((r) => r !== null);
+  if (rows.length === 0) return "_Nothing ran._";
+  return ["| Check | Observed | Threshold | Verdict | Duration |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+function fence(text2, max) {
+  const body = text2.length > max ? `…${text2.slice(-max)}` : text2;
+  const ticks = body.includes("```") ? "````" : "```";
+  return `${ticks}
+${body.replace(/\s+$/, "")}
+${ticks}`;
+}
+function evidenceBlocks(a, label) {
+  const blocks = [];
+  if (a.deploy && (a.deploy.timedOut || a.deploy.exitCode !== 0 || a.deploy.spawnError)) {
+    blocks.push(`<details><summary>${label}deploy command output (tail)</summary>
+
+${fence(a.deploy.outputTail || "(no output)", 3e3)}
+
+</details>`);
+  }
+  for (const c of [...a.smoke, ...a.metrics]) {
+    if (c.verdict === "pass") continue;
+    const lines = [`<details><summary>${label}${c.kind === "metric" ? "metric" : "smoke"} <b>${escapeHtml(c.name)}</b>: ${escapeHtml(c.reason ?? "failed")}</summary>
+`];
+    const ev = c.evidence;
+    if (c.kind === "http") {
+      lines.push(`- URL: ${String(ev.url ?? "")}`, `- status: ${String(ev.status ?? "none")}`, `- attempts: ${String(ev.attempts ?? 1)}`);
+      if (typeof ev.bodyHead === "string") lines.push("", "First bytes of the body:", "", fence(ev.bodyHead || "(empty)", 600));
+      if (typeof ev.error === "string") lines.push(`- error: ${ev.error}`);
+    } else if (c.kind === "command") {
+      lines.push(`- command: \`${cell(String(ev.command ?? ""), 300)}\``, `- exit code: ${String(ev.exitCode ?? "none")}`, `- attempts: ${String(ev.attempts ?? 1)}`);
+      lines.push("", "Output (tail):", "", fence(String(ev.outputTail ?? "") || "(no output)", 2e3));
+    } else {
+      lines.push(`- query: \`${cell(String(ev.query ?? ""), 500)}\``);
+      const history = Array.isArray(ev.history) ? ev.history : [];
+      if (history.length) {
+        lines.push("", "Observed values:", "");
+        for (const h of history.slice(-10)) {
+          const vals = h.series.length ? h.series.map((s2) => `${Object.values(s2.labels).join(",") || "value"}=${s2.value === null ? "NaN" : s2.value}`).join(" ") : "no data";
+          lines.push(`- ${h.at}: ${cell(vals, 300)}`);
+        }
+      }
+    }
+    lines.push("", "</details>");
+    blocks.push(lines.join("\n"));
+  }
+  return blocks;
+}
+function escapeHtml(s2) {
+  return s2.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+function heading(r) {
+  const env = `**${r.environment}**`;
+  const sha2 = `\`${short(r.sha)}\``;
+  if (r.dryRun) return `### 🧪 Dry run: ${sha2} to ${env} — ${r.result === "success" ? "would deploy" : `refused (${r.reasonCode})`}`;
+  switch (r.result) {
+    case "success":
+      return `### ✅ Deployed ${sha2} to ${env}: all checks passed`;
+    case "rolled_back":
+      return `### ↩️ Deploy of ${sha2} to ${env} failed (${r.reasonCode}); rolled back to \`${short(r.rollback?.toSha)}\``;
+    default:
+      if (r.reasonCode === "rollback-failed") return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha2} failed and the rollback to \`${short(r.rollback?.toSha)}\` failed too`;
+      if (!r.attempt) return `### ⛔ Did not deploy ${sha2} to ${env}: ${r.reasonCode}`;
+      return `### ❌ Deploy of ${sha2} to ${env} failed: ${r.reasonCode}`;
+  }
+}
+function renderInProgress(p) {
+  const lines = [
+    deploymentMarker(p.deploymentId),
+    `### ⏳ Deploying \`${short(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
+    "",
+    links(p.runUrl, p.compareUrl, p.previousSha, p.sha),
+    "",
+    "_Deploy, smoke tests and metric checks are running; this comment is updated with the result._"
+  ];
+  return lines.join("\n");
+}
+function links(runUrl, compareUrl, prev, sha2) {
+  const parts = [];
+  if (runUrl) parts.push(`[workflow run](${runUrl})`);
+  if (compareUrl) parts.push(`changes: [\`${short(prev)}...${short(sha2)}\`](${compareUrl})`);
+  else if (prev && prev === sha2) parts.push("changes: none (redeploy of the commit already running)");
+  else parts.push("changes: first deployment to this environment (no earlier successful deployment)");
+  return parts.join(" · ");
+}
+function reasonLine(code, message) {
+  return code === "ok" ? "" : `**Reason:** \`${code}\`: ${cell(message, 1e3)}`;
+}
+function renderDeployReport(r, opts = {}) {
+  const limit = opts.limit ?? GITHUB_TEXT_LIMIT;
+  const head = [];
+  if (opts.withMarker !== false && r.deploymentId !== null) head.push(deploymentMarker(r.deploymentId));
+  head.push(heading(r), "");
+  const facts = [`environment \`${r.environment}\``, `commit \`${r.sha}\``];
+  if (r.deploymentId !== null) facts.push(`deployment ${r.deploymentId}`);
+  facts.push(`took ${formatDuration(r.durationMs)}`);
+  head.push(facts.join(" · "), "", links(r.runUrl, r.compareUrl, r.previousSha, r.sha));
+  const reason = reasonLine(r.reasonCode, r.message);
+  if (reason) head.push("", reason);
+  if (r.environmentUrl && r.result === "success") head.push("", `Environment: ${r.environmentUrl}`);
+  if (r.attempt) head.push("", renderTable(r.attempt, r.deployTimeout));
+  if (r.rollback) {
+    const rb = r.rollback;
+    head.push("", `#### ${rb.succeeded ? "↩️ Rollback" : "🚨 Rollback FAILED"}: \`${short(rb.fromSha)}\` → \`${short(rb.toSha)}\``, "");
+    const range = r.compareUrl ? `[\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})` : `\`${short(rb.toSha)}...${short(rb.fromSha)}\``;
+    const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
+    what.push(`${rb.succeeded ? "redeployed" : "redeploying"} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? "" : " failed"}`);
+    if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);
+    head.push(`${what.join("; ")}.`, "", rb.succeeded ? `Rollback verified: ${cell(rb.message, 500)}` : `**${cell(rb.message, 1e3)}**`);
+    if (rb.attempt) head.push("", renderTable(rb.attempt, r.deployTimeout));
+  } else if (r.rollbackSkipped) {
+    head.push("", `**No rollback:** ${cell(r.rollbackSkipped, 500)}`);
+  }
+  if (r.warnings.length) head.push("", ...r.warnings.map((w) => `> ⚠️ ${cell(w, 500)}`));
+  let text2 = head.join("\n");
+  const blocks = [...r.attempt ? evidenceBlocks(r.attempt, "") : [], ...r.rollback?.attempt ? evidenceBlocks(r.rollback.attempt, "rollback: ") : []];
+  const reserve = 200;
+  let left = 0;
+  for (const b of blocks) {
+    if (text2.length + b.length + 2 + reserve <= limit) text2 += `
+
+${b}`;
+    else left++;
+  }
+  if (left) text2 += `
+
+_${left} evidence section${left === 1 ? "" : "s"} left out to fit GitHub's size limit; the full report is the action's \`report\` output._`;
+  return truncateMarkdown(text2, limit);
+}
+function renderJobSummary(r) {
+  return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
+}
+
 // src/verify/smoke.ts
 var BODY_EVIDENCE_CHARS = 512;
 var OUTPUT_EVIDENCE_CHARS = 2e3;
@@ -40925,11 +41103,11 @@ function httpThreshold(c) {
 async function httpAttempt(c) {
   const timeoutMs = durationMs(c.timeout);
   let res;
-  let text3;
+  let text2;
   try {
     const signal = AbortSignal.timeout(timeoutMs);
     res = await fetch(c.url, { method: c.method, headers: c.headers, signal, redirect: "manual" });
-    text3 = c.method === "HEAD" ? "" : await res.text();
+    text2 = c.method === "HEAD" ? "" : await res.text();
   } catch (err) {
     const e = err;
     const why = e.name === "TimeoutError" || e.name === "AbortError" ? `no response within ${c.timeout}` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ""}`;
@@ -40937,16 +41115,16 @@ async function httpAttempt(c) {
   }
   const headers = {};
   res.headers.forEach((v, k) => headers[k] = v);
-  const evidence = { status: res.status, bodyHead: text3.slice(0, BODY_EVIDENCE_CHARS), bodyBytes: Buffer.byteLength(text3) };
+  const evidence = { status: res.status, bodyHead: text2.slice(0, BODY_EVIDENCE_CHARS), bodyBytes: Buffer.byteLength(text2) };
   const problems = [];
   if (res.status !== c.expect.status) problems.push(`status ${res.status}, expected ${c.expect.status}`);
-  if (c.expect.body_contains !== void 0 && !text3.includes(c.expect.body_contains)) problems.push(`body does not contain ${JSON.stringify(c.expect.body_contains)}`);
+  if (c.expect.body_contains !== void 0 && !text2.includes(c.expect.body_contains)) problems.push(`body does not contain ${JSON.stringify(c.expect.body_contains)}`);
   const jsonExpect = Object.entries(c.expect.json ?? {});
   if (jsonExpect.length > 0) {
     let parsed;
     let parsedOk = true;
     try {
-      parsed = JSON.parse(text3);
+      parsed = JSON.parse(text2);
     } catch {
       parsedOk = false;
       problems.push("body is not JSON");
@@ -41047,12 +41225,12 @@ var PrometheusSource = class {
     throw last ?? new MetricsUnavailableError("Prometheus query failed");
   }
   async once(promql) {
-    const url2 = `${this.endpoint}?${new URLSearchParams({ query: promql }).toString()}`;
+    const url2 = `${this.endpoint}?${new URLSearchParams({ query: promql })}`;
     let res;
-    let text3;
+    let text2;
     try {
       res = await fetch(url2, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 1e4), headers: { accept: "application/json" } });
-      text3 = await res.text();
+      text2 = await res.text();
     } catch (err) {
       const e = err;
       const why = e.name === "TimeoutError" ? "timed out" : e.cause?.code ?? e.message;
@@ -41060,7 +41238,7 @@ var PrometheusSource = class {
     }
     let body;
     try {
-      body = JSON.parse(text3);
+      body = JSON.parse(text2);
     } catch {
       return { ok: false, retry: res.status >= 500, error: new MetricsUnavailableError(`Prometheus answered HTTP ${res.status} with a body that is not JSON`) };
     }
@@ -41223,7 +41401,7 @@ async function deployAndVerify(deps, policy, t) {
   const group2 = deps.log.group ?? ((_name, fn) => fn());
   const run2 = deps.runCommand ?? runShellCommand;
   const what = t.rollbackOf !== null ? "rollback" : "deploy";
-  const label = t.rollbackOf !== null ? `rollback to ${shortSha(t.sha)}` : `deploy ${shortSha(t.sha)}`;
+  const label = t.rollbackOf !== null ? `rollback to ${t.sha.slice(0, 7)}` : `deploy ${t.sha.slice(0, 7)}`;
   const deploy = await group2(
     `stagegate: ${label}: ${t.command}`,
     () => run2({ command: t.command, cwd: t.workTree, env, timeoutMs: durationMs(t.timeout), onOutput: deps.onDeployOutput, tailChars: 4096 })
@@ -41284,12 +41462,12 @@ import { createHash } from "node:crypto";
 // src/config/cross-checks.ts
 var isObj = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var list = (v) => Array.isArray(v) ? v : [];
-var text2 = (v) => typeof v === "string" && v !== "" ? v : void 0;
+var text = (v) => typeof v === "string" && v !== "" ? v : void 0;
 function crossChecks(doc) {
   if (!isObj(doc)) return [];
   const out = [];
   const stages = list(doc.stages);
-  const names = stages.map((s2) => isObj(s2) ? text2(s2.name) : void 0);
+  const names = stages.map((s2) => isObj(s2) ? text(s2.name) : void 0);
   const known = names.filter((n2) => n2 !== void 0);
   const nameProblem = (path, value, self) => {
     if (known.includes(value)) return;
@@ -41301,15 +41479,15 @@ function crossChecks(doc) {
   };
   stages.forEach((s2, i) => {
     if (!isObj(s2)) return;
-    const name = text2(s2.name);
+    const name = text(s2.name);
     const first = name === void 0 ? -1 : names.indexOf(name);
     if (name !== void 0 && first !== i) out.push({ path: ["stages", i, "name"], message: `another stage is already named "${name}" (stages[${first}])` });
-    const branch = text2(s2.branch);
-    const from = text2(s2.from);
+    const branch = text(s2.branch);
+    const from = text(s2.from);
     if (branch !== void 0 && branch === from) out.push({ path: ["stages", i, "from"], message: `must differ from branch ("${branch}"): a stage promotes from one branch into another` });
     const twin = stages.findIndex((o, j) => j < i && isObj(o) && branch !== void 0 && from !== void 0 && o.branch === branch && o.from === from);
     if (twin >= 0) out.push({ path: ["stages", i, "branch"], message: `stages[${twin}] already promotes ${from} → ${branch}; each pair of branches belongs to one stage` });
-    const verifiedIn = text2(s2.verified_in);
+    const verifiedIn = text(s2.verified_in);
     if (verifiedIn !== void 0) {
       if (verifiedIn === name) out.push({ path: ["stages", i, "verified_in"], message: "cannot be the stage itself" });
       else nameProblem(["stages", i, "verified_in"], verifiedIn, name);
@@ -41347,7 +41525,7 @@ function crossChecks(doc) {
   stages.forEach((s2, i) => {
     if (!isObj(s2) || s2.auto_merge !== true) return;
     const approvals = isObj(s2.signoff) && typeof s2.signoff.approvals === "number" ? s2.signoff.approvals : 1;
-    const name = text2(s2.name);
+    const name = text(s2.name);
     const low = lowTiers.some((r) => isObj(r) && (r.stages === void 0 || list(r.stages).includes(name)));
     if (approvals > 0 && !low)
       out.push({
@@ -41604,7 +41782,7 @@ function unionErrors(issue3, path, locateIn, knownKeys2, placesOfKey2) {
   if (missing.every((m) => m.length > 0)) return here(`needs ${[...new Set(missing.map((m) => m.join(" and ")))].join(" or ")}`);
   const rejected = tied.map((b) => b.length === 1 && b[0].code === "unrecognized_keys" ? b[0].keys : null);
   if (rejected.every((k) => k !== null)) {
-    return here(`cannot combine ${[...new Set(rejected.flatMap((k) => k ?? []))].map(quote).join(" with ")}: each belongs to a different form`);
+    return here(`cannot combine ${[...new Set(rejected.flat())].map(quote).join(" with ")}: each belongs to a different form`);
   }
   return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2, placesOfKey2));
 }
@@ -41623,11 +41801,11 @@ function validateConfig(value, locateIn) {
 // src/config/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
 var MAX_ALIASES = 100;
-function plainYamlMessage(err, text3) {
+function plainYamlMessage(err, text2) {
   const at = err.pos[0];
   switch (err.code) {
     case "DUPLICATE_KEY": {
-      const key = /^[ \t]*(?:- )?([^:\n]+?)\s*:/.exec(text3.slice(at, text3.indexOf("\n", at) === -1 ? void 0 : text3.indexOf("\n", at)))?.[1];
+      const key = /^[ \t]*(?:- )?([^:\n]+?)\s*:/.exec(text2.slice(at, text2.indexOf("\n", at) === -1 ? void 0 : text2.indexOf("\n", at)))?.[1];
       return `the key ${key ? `"${key.replace(/^["']|["']$/g, "")}" ` : ""}appears twice in the same mapping (keep one)`;
     }
     case "TAB_AS_INDENT":
@@ -41654,15 +41832,15 @@ function plainYamlMessage(err, text3) {
       return `YAML syntax error: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+.*$/, "")}`;
   }
 }
-function parseYaml(text3, file2) {
+function parseYaml(text2, file2) {
   const lines = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text3, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
+  const doc = (0, import_yaml.parseDocument)(text2, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       errors: doc.errors.map((err) => {
         const p = lines.linePos(err.pos[0]);
-        return { file: file2, line: p.line, column: p.col, path: "", message: plainYamlMessage(err, text3) };
+        return { file: file2, line: p.line, column: p.col, path: "", message: plainYamlMessage(err, text2) };
       })
     };
   }
@@ -41713,8 +41891,8 @@ function locate(parsed, path, keyOf) {
 
 // src/config/load.ts
 var CONFIG_PATH = ".github/stagegate.yml";
-function gitBlobSha(text3) {
-  const bytes = Buffer.from(text3, "utf8");
+function gitBlobSha(text2) {
+  const bytes = Buffer.from(text2, "utf8");
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 function validate2(value, locateIn) {
@@ -41759,21 +41937,21 @@ function parseExtends(spec, owner) {
 async function loadConfig(opts) {
   const { source, owner, repo, baseRef, defaultBranch } = opts;
   let ref = baseRef;
-  let text3 = await source.read({ owner, repo, path: CONFIG_PATH, ref: baseRef });
+  let text2 = await source.read({ owner, repo, path: CONFIG_PATH, ref: baseRef });
   let fellBack = false;
-  if (text3 === null && defaultBranch !== baseRef) {
-    text3 = await source.read({ owner, repo, path: CONFIG_PATH, ref: defaultBranch });
+  if (text2 === null && defaultBranch !== baseRef) {
+    text2 = await source.read({ owner, repo, path: CONFIG_PATH, ref: defaultBranch });
     ref = defaultBranch;
     fellBack = true;
   }
-  if (text3 === null) return { kind: "absent" };
+  if (text2 === null) return { kind: "absent" };
   const origin = { ref, fellBack };
-  return resolveConfigText({ text: text3, file: CONFIG_PATH, owner, source, origin });
+  return resolveConfigText({ text: text2, file: CONFIG_PATH, owner, source, origin });
 }
 async function resolveConfigText(opts) {
-  const { text: text3, file: file2, owner, source } = opts;
-  const origin = { ...opts.origin, blobSha: gitBlobSha(text3) };
-  const y = parseYaml(text3, file2);
+  const { text: text2, file: file2, owner, source } = opts;
+  const origin = { ...opts.origin, blobSha: gitBlobSha(text2) };
+  const y = parseYaml(text2, file2);
   if (!y.ok) return { kind: "invalid", errors: y.errors, origin };
   const repoDoc = y.parsed;
   const repoValue = repoDoc.value;
@@ -41835,179 +42013,6 @@ async function resolveConfigText(opts) {
   };
   const r = validate2(value, locateMerged);
   return r.ok ? { kind: "ok", config: r.config, origin } : { kind: "invalid", errors: r.errors, origin };
-}
-
-// src/protocol/deployment-payload.ts
-var sha = external_exports.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character commit SHA");
-var positive = external_exports.number().int().positive();
-var stagePolicySchema = stageSchema.pick({ name: true, branch: true, from: true, deploy: true, verify: true, auto_rollback: true, rollback: true });
-var policySourceSchema = external_exports.object({
-  /** The commit the policy was read at: the promotion's base before the merge. */
-  ref: sha,
-  /** The file, e.g. `.github/stagegate.yml`. */
-  path: external_exports.string().min(1),
-  /** True when the base had no file and the default branch's was used. */
-  fell_back: external_exports.boolean(),
-  /** The `_extends` source merged in, when any. */
-  extends_from: external_exports.string().optional(),
-  /** The git blob SHA of the policy file as read (and of the `_extends` file), so an auditor can fetch exactly that text. */
-  blob_sha: external_exports.string().optional(),
-  extends_blob_sha: external_exports.string().optional()
-});
-var approverSchema = external_exports.object({ login: external_exports.string().min(1), commit: sha, at: external_exports.string() });
-var promotionPayloadSchema = external_exports.object({
-  stagegate: external_exports.literal(1),
-  kind: external_exports.literal("promotion"),
-  stage: external_exports.string().min(1),
-  pull_request: positive,
-  /** The range the gate approved: base (before the merge) .. head. */
-  base: sha,
-  head: sha,
-  /** The promotion's merge commit: the deployment's sha. */
-  merge_commit: sha,
-  approvers: external_exports.array(approverSchema),
-  /** The app's audit chain head when the deployment was created: an external anchor the database owner cannot rewrite (`stagegate audit verify --anchors`). */
-  audit_anchor: external_exports.object({ seq: external_exports.number().int().nonnegative(), hash: external_exports.string().regex(/^[0-9a-f]{64}$/) }).optional(),
-  policy: external_exports.object({
-    source: policySourceSchema,
-    stage: stagePolicySchema,
-    /** The protected deploy workflow and the ref it runs on: only a run of it may act on the deployment. */
-    workflow: external_exports.object({ path: external_exports.string().regex(/^\.github\/workflows\/[^/]+\.ya?ml$/, "must be .github/workflows/<file>.yml"), ref: external_exports.string().min(1) })
-  })
-});
-var rollbackPayloadSchema = external_exports.object({
-  stagegate: external_exports.literal(1),
-  kind: external_exports.literal("rollback"),
-  stage: external_exports.string().min(1),
-  pull_request: positive.nullable(),
-  /** The failed deployment this one rolls back. */
-  rollback_of: positive,
-  /** The earlier verified deployment whose commit is redeployed. */
-  target_deployment: positive
-});
-function workflowPath(workflow) {
-  return workflow.includes("/") ? workflow.replace(/^\.\//, "") : `.github/workflows/${workflow}`;
-}
-var UNPARSABLE = /* @__PURE__ */ Symbol("unparsable");
-function asObject(payload) {
-  if (typeof payload === "string" && payload.trim() !== "") {
-    try {
-      return JSON.parse(payload);
-    } catch {
-      return UNPARSABLE;
-    }
-  }
-  return payload;
-}
-function issues(err) {
-  return err.issues.slice(0, 3).map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
-}
-function parseDeploymentPayload(payload) {
-  const value = asObject(payload);
-  if (value === null || value === void 0 || value === "" || typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) return { kind: "none" };
-  if (value === UNPARSABLE || typeof value !== "object" || Array.isArray(value)) return { kind: "invalid", why: "the payload is not a JSON object" };
-  const v = value;
-  if (v.stagegate === void 0) return { kind: "invalid", why: "the payload has no `stagegate` version (it was not written by this version of Stagegate)" };
-  if (v.kind === "rollback") {
-    const r2 = rollbackPayloadSchema.safeParse(v);
-    return r2.success ? { kind: "rollback", payload: r2.data } : { kind: "invalid", why: issues(r2.error) };
-  }
-  const r = promotionPayloadSchema.safeParse(v);
-  return r.success ? { kind: "promotion", payload: r.data } : { kind: "invalid", why: issues(r.error) };
-}
-
-// src/protocol/dispatch.ts
-function parseRunName(displayTitle) {
-  const m = /^stagegate: deploy ([0-9a-f]{40}) to (\S+?)(?: \(deployment (\d*)\))?$/.exec((displayTitle ?? "").trim());
-  if (!m) return null;
-  const id = m[3] ? Number(m[3]) : null;
-  return { sha: m[1], environment: m[2], deploymentId: id !== null && Number.isSafeInteger(id) && id > 0 ? id : null };
-}
-
-// src/protocol/evidence.ts
-var GITHUB_ACTIONS_APP_SLUG = "github-actions";
-function isStagegateApp(app, policy) {
-  if (!app) return false;
-  if (policy.app.id !== null && app.id === policy.app.id) return true;
-  return policy.app.slug !== null && (app.slug ?? "").toLowerCase() === policy.app.slug.toLowerCase();
-}
-function deploymentOrigin(d, policy, approvedRunOf = () => null) {
-  if (isStagegateApp(d.performedViaApp, policy)) {
-    const p2 = parseDeploymentPayload(d.payload);
-    if (p2.kind !== "promotion")
-      return { kind: "foreign", why: `deployment ${d.id} was created by the Stagegate app but its payload is ${p2.kind === "invalid" ? `invalid (${p2.why})` : "not a promotion"}` };
-    if (p2.payload.merge_commit !== d.sha.toLowerCase()) return { kind: "foreign", why: `deployment ${d.id} is for ${shortSha(d.sha)}, its payload for ${shortSha(p2.payload.merge_commit)}` };
-    return { kind: "app", payload: p2.payload };
-  }
-  const run2 = approvedRunOf(d.id);
-  if (run2 !== null) return { kind: "approved-job", runId: run2 };
-  const p = parseDeploymentPayload(d.payload);
-  if (p.kind === "rollback") return { kind: "rollback", payload: p.payload };
-  const who = d.performedViaApp?.slug ? `the ${d.performedViaApp.slug} app${d.creator ? ` (${d.creator})` : ""}` : d.creator ? d.creator : "an unknown account";
-  return { kind: "foreign", why: `deployment ${d.id} was created by ${who}, not by the Stagegate app` };
-}
-function runIdOf(s2, repository) {
-  for (const url2 of [s2.logUrl, s2.targetUrl]) {
-    if (!url2) continue;
-    let path;
-    try {
-      path = new URL(url2).pathname;
-    } catch {
-      continue;
-    }
-    const m = /^\/(?:api\/v3\/repos\/)?([^/]+)\/([^/]+)\/actions\/runs\/(\d+)(?:\/.*)?$/.exec(path);
-    if (!m || `${m[1]}/${m[2]}`.toLowerCase() !== repository.toLowerCase()) continue;
-    const id = Number(m[3]);
-    if (Number.isSafeInteger(id) && id > 0) return id;
-  }
-  return null;
-}
-function newestFirst(statuses) {
-  return [...statuses].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id);
-}
-var WAITING = /* @__PURE__ */ new Set(["queued", "pending", "in_progress"]);
-function decisiveStatus(statuses) {
-  return newestFirst(statuses).find((s2) => s2.state !== "inactive") ?? null;
-}
-function runMismatch(run2, d, origin, policy) {
-  const where = `run ${run2.id}`;
-  const path = origin.kind === "app" ? origin.payload.policy.workflow.path : workflowPath(policy.workflow);
-  const ref = origin.kind === "app" ? origin.payload.policy.workflow.ref : policy.ref;
-  if (run2.repository.toLowerCase() !== policy.repository.toLowerCase()) return `${where} belongs to ${run2.repository}`;
-  if (run2.path !== path) return `${where} is a run of ${run2.path}, not of the deploy workflow ${path}`;
-  if (run2.headBranch !== ref) return `${where} ran on ${run2.headBranch ?? "no branch"}, not on the protected ${ref}`;
-  if (origin.kind === "approved-job") {
-    if (run2.id !== origin.runId) return `${where} is not the run the app approved for deployment ${d.id} (run ${origin.runId})`;
-    if (run2.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${shortSha(run2.headSha)}, not the deployment's ${shortSha(d.sha)}`;
-    return null;
-  }
-  if (run2.event !== "workflow_dispatch") return `${where} was triggered by ${run2.event}, not by the app’s workflow_dispatch`;
-  const named = parseRunName(run2.displayTitle);
-  if (!named) return `${where} is named "${run2.displayTitle ?? ""}", which names no Stagegate deployment (the workflow needs the documented run-name)`;
-  if (named.deploymentId !== d.id || named.sha !== d.sha.toLowerCase() || named.environment !== d.environment) {
-    return `${where} deployed ${shortSha(named.sha)} to ${named.environment} (deployment ${named.deploymentId ?? "?"}), not deployment ${d.id}`;
-  }
-  return null;
-}
-function judgeVerification(d, origin, statuses, run2, policy) {
-  if (origin.kind === "foreign") return { kind: "untrusted", why: origin.why };
-  if (origin.kind === "rollback")
-    return { kind: "untrusted", why: `deployment ${d.id} is a rollback of deployment ${origin.payload.rollback_of}: a rollback redeploys a verified commit, it verifies nothing` };
-  const newest = decisiveStatus(statuses);
-  if (!newest) return { kind: "pending", why: `deployment ${d.id} has no status yet` };
-  if (WAITING.has(newest.state)) return { kind: "pending", why: `deployment ${d.id} is ${newest.state.replace("_", " ")}` };
-  if (newest.state !== "success") return { kind: "failed", state: newest.state, why: `deployment ${d.id} ended ${newest.state}${newest.description ? ` ("${newest.description}")` : ""}` };
-  const runId = runIdOf(newest, policy.repository);
-  if (runId === null) return { kind: "untrusted", why: `the success of deployment ${d.id} links to no workflow run of ${policy.repository}` };
-  if (run2 === void 0) throw new Error(`judgeVerification: run ${runId} was not read`);
-  if (run2 === null || run2.id !== runId) return { kind: "untrusted", why: `the success of deployment ${d.id} links to run ${runId}, which does not exist` };
-  const mismatch = runMismatch(run2, d, origin, policy);
-  if (mismatch) return { kind: "untrusted", why: `the success of deployment ${d.id} is not from the protected deploy workflow: ${mismatch}` };
-  if (run2.status !== "completed") return { kind: "pending", why: `the verification run ${run2.id} of deployment ${d.id} is still ${run2.status ?? "running"}` };
-  if (run2.conclusion !== "success")
-    return { kind: "untrusted", why: `the success of deployment ${d.id} is contradicted by its run ${run2.id}, which concluded ${run2.conclusion ?? "without a conclusion"}` };
-  const verifiedAt = new Date(Math.max(Date.parse(newest.createdAt), Date.parse(run2.updatedAt) || 0)).toISOString();
-  return { kind: "verified", status: newest, run: run2, verifiedAt };
 }
 
 // src/deploy/preflight.ts
@@ -42126,7 +42131,7 @@ async function dispatchMode(inputs, ctx, sha2, id, prInput) {
   if (newer)
     return refuse(
       "already-deployed",
-      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${shortSha(newer.sha)}; deploying it now would roll ${d.environment} back unannounced`,
+      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${newer.sha.slice(0, 7)}; deploying it now would roll ${d.environment} back unannounced`,
       d,
       pullRequest,
       true
@@ -42147,7 +42152,7 @@ async function dispatchMode(inputs, ctx, sha2, id, prInput) {
   if (!policy)
     return refuse(
       "config-invalid",
-      `the policy that approved deployment ${id} (${p.policy.source.path} at ${shortSha(p.policy.source.ref)}) has no deploy.command for stage "${p.stage}"`,
+      `the policy that approved deployment ${id} (${p.policy.source.path} at ${p.policy.source.ref.slice(0, 7)}) has no deploy.command for stage "${p.stage}"`,
       d,
       pullRequest,
       true
@@ -42198,10 +42203,10 @@ async function protectionRuleMode(inputs, ctx, sha2, prInput) {
   const loaded = await loadConfig({ source: gh, owner, repo, baseRef: base, defaultBranch: await ctx.defaultBranch() });
   if (loaded.kind !== "ok") {
     const why = loaded.kind === "absent" ? "there is no .github/stagegate.yml" : loaded.errors.slice(0, 3).map(formatConfigError).join("; ");
-    return refuse("config-invalid", `the policy at the promotion's base ${shortSha(base)} cannot be used: ${why}`, d, prInput, true);
+    return refuse("config-invalid", `the policy at the promotion's base ${base.slice(0, 7)} cannot be used: ${why}`, d, prInput, true);
   }
   const stage = loaded.config.stages.find((s2) => s2.name === env);
-  if (!stage) return refuse("config-invalid", `the policy at ${shortSha(base)} has no stage named "${env}"`, d, prInput, true);
+  if (!stage) return refuse("config-invalid", `the policy at ${base.slice(0, 7)} has no stage named "${env}"`, d, prInput, true);
   const promotions = (await gh.pullsMergedAs(sha2)).filter((p) => p.merged && p.baseRef === stage.branch && p.headRef === stage.from);
   const pull = promotions[0];
   if (!pull) return refuse("promotion-mismatch", `${sha2.slice(0, 12)} is not the merge commit of a ${stage.from} → ${stage.branch} promotion`, d, prInput, true);
@@ -42214,7 +42219,7 @@ async function protectionRuleMode(inputs, ctx, sha2, prInput) {
   if (co) return refuse("sha-mismatch", co, d, pullRequest, true);
   const { name, branch, from, deploy, verify, auto_rollback, rollback } = stage;
   const policy = withDeploy({ name, branch, from, deploy, verify, auto_rollback, rollback });
-  if (!policy) return refuse("config-invalid", `stage "${env}" has no deploy.command in the policy at ${shortSha(base)}`, d, pullRequest, true);
+  if (!policy) return refuse("config-invalid", `stage "${env}" has no deploy.command in the policy at ${base.slice(0, 7)}`, d, pullRequest, true);
   const trust = { app, repository: ctx.repository, workflow: wf.path, ref: wf.ref };
   return { ok: true, approved: { mode: "protection_rule", deployment: d, sha: sha2, pullRequest, policy, trust } };
 }
@@ -42259,7 +42264,7 @@ async function rollBack(deps, approved, r) {
   const { github: gh, log: log2 } = deps;
   const policy = approved.policy;
   const base = { fromSha: r.failed.sha, toSha: r.previous.sha, previousDeploymentId: r.previous.id, attempt: null, succeeded: false, message: "" };
-  log2.info(`stagegate: rolling back ${policy.name} from ${shortSha(r.failed.sha)} to ${shortSha(r.previous.sha)} (deployment ${r.previous.id})`);
+  log2.info(`stagegate: rolling back ${policy.name} from ${r.failed.sha.slice(0, 7)} to ${r.previous.sha.slice(0, 7)} (deployment ${r.previous.id})`);
   const payload = { stagegate: 1, kind: "rollback", stage: policy.name, pull_request: approved.pullRequest, rollback_of: r.failed.id, target_deployment: r.previous.id };
   let created;
   try {
@@ -42275,7 +42280,7 @@ async function rollBack(deps, approved, r) {
       return errMsg(err);
     }
   };
-  const inProgressError = await status("in_progress", `in_progress: rolling back to ${shortSha(r.previous.sha)}`);
+  const inProgressError = await status("in_progress", `in_progress: rolling back to ${r.previous.sha.slice(0, 7)}`);
   if (inProgressError) log2.warning(`stagegate: could not mark rollback deployment ${created.id} in_progress: ${inProgressError}`);
   let workTree;
   try {
@@ -42331,7 +42336,7 @@ function gitWorkTrees(workspace, parent = process.env.RUNNER_TEMP || tmpdir()) {
         () => false
       );
       if (!has) await git(workspace, ["fetch", "--no-tags", "--depth=1", "origin", sha2]);
-      const dir = await mkdtemp(join(parent, `stagegate-${shortSha(sha2)}-`));
+      const dir = await mkdtemp(join(parent, `stagegate-${sha2.slice(0, 7)}-`));
       await git(workspace, ["worktree", "add", "--detach", "--force", dir, sha2]);
       const head = (await git(dir, ["rev-parse", "HEAD"])).trim();
       if (head.toLowerCase() !== sha2.toLowerCase()) throw new Error(`the work tree has ${head.slice(0, 12)} checked out, not ${sha2.slice(0, 12)}`);
@@ -42411,6 +42416,18 @@ async function execute(inputs, deps, report) {
       log2.warning(`stagegate: ${w}`);
     }
   };
+  const postValues = async (attempt2) => {
+    const checks = [...attempt2.smoke, ...attempt2.metrics];
+    for (const [i, c] of checks.entries()) {
+      const values = { kind: c.kind, name: c.name, verdict: c.verdict, observed: c.observed, threshold: c.threshold };
+      try {
+        await setStatus(attempt2.deploymentId, { state: "in_progress", description: valuesDescription(values, i + 1, checks.length) });
+      } catch (err) {
+        report.warnings.push(`could not record the values of check ${c.name}: ${errMsg2(err)}`);
+        return;
+      }
+    }
+  };
   const fail = (code, message) => {
     report.result = "failure";
     report.reasonCode = code;
@@ -42455,7 +42472,7 @@ async function execute(inputs, deps, report) {
     await comment(renderDeployReport(report));
     return;
   }
-  for (const s2 of previous.skipped) log2.info(`stagegate: not a rollback target: deployment ${s2.id} of ${shortSha(s2.sha)}: ${s2.why}`);
+  for (const s2 of previous.skipped) log2.info(`stagegate: not a rollback target: deployment ${s2.id} of ${s2.sha.slice(0, 7)}: ${s2.why}`);
   const prev = previous.previous;
   report.previousSha = prev?.sha ?? null;
   if (prev && prev.sha !== sha2) report.compareUrl = `${deps.serverUrl}/${deps.repository}/compare/${prev.sha}...${sha2}`;
@@ -42468,7 +42485,7 @@ async function execute(inputs, deps, report) {
     log2.info(`stagegate: dry run: ${report.message}`);
     return;
   }
-  await setStatus(deployment.id, { state: "in_progress", description: `in_progress: deploying ${shortSha(sha2)}` });
+  await setStatus(deployment.id, { state: "in_progress", description: `in_progress: deploying ${sha2.slice(0, 7)}` });
   const inProgress = comment(
     renderInProgress({ environment: inputs.environment, sha: sha2, deploymentId: deployment.id, previousSha: report.previousSha, runUrl: report.runUrl, compareUrl: report.compareUrl })
   );
@@ -42489,6 +42506,7 @@ async function execute(inputs, deps, report) {
     await inProgress;
   }
   report.attempt = attempt;
+  await postValues(attempt);
   if (attempt.reasonCode === "ok") {
     try {
       await setStatus(deployment.id, { state: "success", description: verifiedDescription(sha2), ...policy.deploy.url ? { environmentUrl: policy.deploy.url } : {} });
@@ -42503,12 +42521,12 @@ async function execute(inputs, deps, report) {
     return;
   }
   fail(attempt.reasonCode, attempt.message);
-  log2.error(`stagegate: deploy of ${shortSha(sha2)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
+  log2.error(`stagegate: deploy of ${sha2.slice(0, 7)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
   const willRollBack = policy.auto_rollback && prev !== null;
   try {
     await setStatus(deployment.id, {
       state: "failure",
-      description: statusDescription("failure", attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${shortSha(prev.sha)}` : ""}`)
+      description: statusDescription("failure", attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${prev.sha.slice(0, 7)}` : ""}`)
     });
   } catch (err) {
     report.warnings.push(`could not set the failure status on deployment ${deployment.id}: ${errMsg2(err)}`);
@@ -42522,7 +42540,7 @@ async function execute(inputs, deps, report) {
       log2.warning(`stagegate: rolled back ${inputs.environment} to ${prev.sha}`);
     } else {
       report.reasonCode = "rollback-failed";
-      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${shortSha(prev.sha)} failed: ${report.rollback.message}`;
+      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${prev.sha.slice(0, 7)} failed: ${report.rollback.message}`;
       log2.error(`stagegate: ROLLBACK FAILED: ${inputs.environment} is in an unknown state: ${report.message}`);
     }
   }
@@ -42817,8 +42835,8 @@ function reportJson(report) {
     }
   }
   slim.warnings.push("report output shortened to fit the output size limit (metric history and output tails cut)");
-  const text3 = JSON.stringify(slim);
-  return text3.length <= REPORT_OUTPUT_LIMIT ? text3 : JSON.stringify({ ...slim, attempt: null, rollback: null, warnings: [...slim.warnings, "checks left out: too large"] });
+  const text2 = JSON.stringify(slim);
+  return text2.length <= REPORT_OUTPUT_LIMIT ? text2 : JSON.stringify({ ...slim, attempt: null, rollback: null, warnings: [...slim.warnings, "checks left out: too large"] });
 }
 var log = {
   info: (m) => info(m),

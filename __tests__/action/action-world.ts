@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { stageSchema } from '../../src/config/schema.js';
 import { promotionPayload } from '../../src/protocol/deployment-payload.js';
 import { dispatchInputs } from '../../src/protocol/dispatch.js';
+import { parseValuesDescription } from '../../src/protocol/verification-values.js';
 import { GitHubSandbox, type WorkflowRun } from '../../sandbox/index.js';
 import { deployWorkflow } from '../../sandbox/stack.js';
 import { DEPLOY_SCRIPT, HTTP_SCRIPT, ROOT } from './harness.js';
@@ -104,14 +105,22 @@ export async function dispatch(w: ActionWorld, client: Octokit, repo: string, re
   return run;
 }
 
-/** The states of a deployment, oldest first. */
+/** The states of a deployment, oldest first (the Action's per-check values statuses apart: {@link valuesOf}). */
 export function statesOf(w: ActionWorld, repo: string, id: number): string[] {
   return (
     w.sb
       .repo(repo)
       .deployments.get(id)
-      ?.statuses.map((s) => s.state) ?? []
+      ?.statuses.filter((s) => !parseValuesDescription(s.description))
+      .map((s) => s.state) ?? []
   );
+}
+
+/** The Action's per-check values statuses of a deployment (src/protocol/verification-values.ts), oldest first. */
+export function valuesOf(w: ActionWorld, repo: string, id: number): Array<{ state: string; description: string; logUrl: string | null; creator: string }> {
+  return (w.sb.repo(repo).deployments.get(id)?.statuses ?? [])
+    .filter((s) => parseValuesDescription(s.description))
+    .map((s) => ({ state: s.state, description: s.description ?? '', logUrl: s.logUrl ?? null, creator: s.creator.login }));
 }
 
 /** The descriptions of a deployment's statuses, oldest first. */

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDeploymentPayload } from '../../src/protocol/deployment-payload.js';
 import { dispatchInputs } from '../../src/protocol/dispatch.js';
+import { parseValuesDescription } from '../../src/protocol/verification-values.js';
 import { startDemoService, type DemoService } from '../../sandbox/services/demo-service.js';
-import { appDeploys, actionRepo, deploysOf, descriptionsOf, dispatch, mergedPromotion, reportComments, startActionWorld, statesOf, userClient, type ActionWorld } from './action-world.js';
+import { appDeploys, actionRepo, deploysOf, descriptionsOf, dispatch, mergedPromotion, reportComments, startActionWorld, statesOf, userClient, valuesOf, type ActionWorld } from './action-world.js';
 import { makeWorkspace, runBundle } from './harness.js';
 
 // The committed bundle runs in real workflow runs of the sandbox (the one GitHub stand-in, every
@@ -95,6 +96,13 @@ describe('the bundled action in a run of the deploy workflow', () => {
     expect(final.logUrl).toBe(`${w.sb.url}/${repo}/actions/runs/${run.id}`);
     expect(final.description).toBe(`success: ok (verified ${p.merge.slice(0, 7)})`);
     expect(final.creator.login).toBe('github-actions[bot]');
+    // Before it, each check's values, one status each in this run's name (the audit trail records them from there).
+    const values = valuesOf(w, repo, deploymentId);
+    expect(values.every((v) => v.state === 'in_progress' && v.logUrl === final.logUrl && v.creator === 'github-actions[bot]')).toBe(true);
+    expect(values.map((v) => parseValuesDescription(v.description))).toEqual([
+      { index: 1, total: 2, kind: 'http', name: 'health', verdict: 'pass', observed: 'HTTP 200', threshold: expect.stringContaining('status 200') },
+      { index: 2, total: 2, kind: 'command', name: 'deployed version', verdict: 'pass', observed: 'exit 0', threshold: expect.any(String) },
+    ]);
 
     // The deploy command got the STAGEGATE_* variables, not the token; it ran the release's own code.
     expect(deploysOf(run)).toEqual([['staging', p.merge, first.merge, String(deploymentId), 'false', 'no-token', 'release=v2']]);

@@ -4,6 +4,7 @@ import { csvHeader, csvLine, exportRows, type ExportRow } from '../../src/audit/
 import { mergeApprovalKey, protectionApprovalKey, type AuditDatabase, type TypedAuditEvent } from '../../src/audit/types.js';
 import type { VerificationVerdict } from '../../src/protocol/evidence.js';
 import { statusDescription } from '../../src/protocol/status.js';
+import { valuesDescription, verificationValues } from '../../src/protocol/verification-values.js';
 import { storeBackends, type FreshStore } from './stores.js';
 
 // Export rows beyond `deployment.created`: protection-rule mode (GitHub's job deployment, the
@@ -73,6 +74,41 @@ function statusEvent(deploymentId: number, commit: string, state: string, descri
     deployment: { id: deploymentId, sha: commit, environment: 'production', payload: {}, creator: { login: creator }, performed_via_github_app: { id: 15368, slug: 'github-actions' } },
     status: { id: deploymentId * 10 + at.length, state, description, log_url: `https://github.com/${REPO}/actions/runs/9001`, creator: { login: 'github-actions[bot]' }, created_at: at },
   };
+}
+
+/** GitHub's record of the protected run 9001 (completed, successful). */
+const RUN_9001 = {
+  id: 9001,
+  repository: REPO,
+  path: '.github/workflows/stagegate-deploy.yml',
+  headBranch: 'production',
+  headSha: MERGE,
+  event: 'workflow_dispatch',
+  status: 'completed',
+  conclusion: 'success',
+  displayTitle: null,
+  updatedAt: '2026-11-10T10:09:30Z',
+  htmlUrl: `https://github.com/${REPO}/actions/runs/9001`,
+};
+
+/** One CSV line's fields (RFC 4180 quoting). */
+function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  const text = line.replace(/\r\n$/, '');
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') ((cur += '"'), i++);
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') (out.push(cur), (cur = ''));
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
 }
 
 async function rows(store: AuditDatabase): Promise<ExportRow[]> {
@@ -162,6 +198,54 @@ describe.each(storeBackends())('audit export row kinds: %s', (_name, backend) =>
     const line = csvLine(refused[0]!).trim().split(',');
     const cell = (c: string) => line[header.indexOf(c)];
     expect([cell('row_kind'), cell('refused_by'), cell('refusal_reason_code'), cell('refused_deployment_requested_by')]).toEqual(['refused', 'action', 'not-approved', 'mallory']);
+  });
+
+  it('verification values: the checks the protected run wrote in its statuses are exported (JSON and CSV); a forged claim is ignored, a second set makes them unrecorded, saying why', async () => {
+    await store.append(approved());
+    await store.append(reviewed(555, 9001, 'approved', '2026-11-10T10:01:00Z'));
+    const run = { ...RUN_9001 };
+    const own = { logUrl: run.htmlUrl, targetUrl: null, creator: 'github-actions[bot]', performedViaApp: { id: 15368, slug: 'github-actions' } };
+    const smoke = { kind: 'http', name: 'health', verdict: 'pass', observed: 'HTTP 200', threshold: 'status 200' } as const;
+    const metric = { kind: 'metric', name: '5xx ratio', verdict: 'pass', observed: 'max 0.002 (3 samples)', threshold: '≤ 0.01' } as const;
+    const statuses = [
+      { id: 1, state: 'in_progress', description: valuesDescription(smoke, 1, 2), createdAt: '2026-11-10T10:05:00Z', ...own },
+      { id: 2, state: 'in_progress', description: valuesDescription(metric, 2, 2), createdAt: '2026-11-10T10:08:00Z', ...own },
+      // A writer's claim, in the run's name but through their own token: not evidence.
+      { id: 3, state: 'in_progress', description: valuesDescription({ ...metric, observed: 'max 0.000' }, 2, 2), createdAt: '2026-11-10T10:08:30Z', ...own, creator: 'mallory', performedViaApp: null },
+    ];
+    const e = statusEvent(555, MERGE, 'success', 'success: ok (verified 2 checks)', '2026-11-10T10:09:00Z');
+    const decisive = { id: e.status.id, state: 'success', description: e.status.description, createdAt: e.status.created_at, ...own };
+    const values = verificationValues([...statuses, decisive], { runId: run.id, completedAt: run.updatedAt, repository: REPO });
+    for (const r of deploymentStatusRecords(e, { kind: 'verified', status: decisive, run, verifiedAt: run.updatedAt, values })) await store.append(r);
+    const [row] = await rows(store);
+    expect(row!.verification).toMatchObject({
+      valuesWhy: null,
+      checks: [
+        { ...smoke, index: 1, statusId: 1, at: '2026-11-10T10:05:00Z' },
+        { ...metric, index: 2, statusId: 2, at: '2026-11-10T10:08:00Z' },
+      ],
+    });
+    const header = csvHeader().trim().split(',');
+    const cells = parseCsvLine(csvLine(row!));
+    expect(cells).toHaveLength(header.length);
+    expect(cells[header.indexOf('verification_values')]).toBe('http health: pass, observed HTTP 200, threshold status 200; metric 5xx ratio: pass, observed max 0.002 (3 samples), threshold ≤ 0.01');
+    expect(cells[header.indexOf('verification_values_note')]).toBe('');
+
+    // A second status in the run's own name claiming check 2: ambiguous; nothing is recorded, and the note says why.
+    const again = statusEvent(556, MERGE, 'success', 'success: ok (verified 2 checks)', '2026-11-10T10:09:00Z');
+    const ambiguous = verificationValues([...statuses, { ...statuses[1]!, id: 4, description: valuesDescription({ ...metric, observed: 'max 0.000' }, 2, 2) }], {
+      runId: run.id,
+      completedAt: run.updatedAt,
+      repository: REPO,
+    });
+    await store.append(reviewed(556, 9001, 'approved', '2026-11-10T10:01:30Z'));
+    for (const r of deploymentStatusRecords(again, { kind: 'verified', status: { ...decisive, id: again.status.id }, run, verifiedAt: run.updatedAt, values: ambiguous })) await store.append(r);
+    const second = (await rows(store)).find((r) => r.deploymentId === '556')!;
+    expect(second.verification?.checks).toEqual([]);
+    expect(second.verification?.valuesWhy).toMatch(
+      /^more than one status in run 9001's name claims check 2 of 2: ambiguous, not recorded \(1 values status\(es\) not written by run 9001 were ignored\)$/,
+    );
+    expect(parseCsvLine(csvLine(second))[header.indexOf('verification_values_note')]).toBe(second.verification!.valuesWhy);
   });
 
   it('fails, naming the record, when an approved protection rule has no merge.approved to take the decision from', async () => {

@@ -156,6 +156,7 @@ describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
         verification_trusted: '',
         verification_trust_reason: '',
         verification_values: '',
+        verification_values_note: 'not recorded (a record made before verification values were recorded)',
         rollback_deployment_id: '',
         rollback_sha: '',
         rollback_state: '',

@@ -1,3 +1,5 @@
+import type { RecordedCheckValues } from '../protocol/verification-values.js';
+
 /** The details each audit record kind carries, and the evidence types they are made of (re-exported by types.ts). */
 
 /** A person on a commit: GitHub login when GitHub knows it, else null, plus the git identity. */
@@ -164,6 +166,10 @@ export type VerificationResultDetails = {
   /** The workflow run the result rests on. */
   runId?: number | null;
   runUrl?: string | null;
+  /** Each check's values as that run wrote them in the deployment's statuses (src/protocol/verification-values.ts); [] when not recorded. */
+  checks?: RecordedCheckValues[];
+  /** Why `checks` is empty: the run posted none, or what it posted was ambiguous or incomplete. */
+  valuesWhy?: string;
 };
 
 /** `merge.approved`: a promotion merged with a green gate; its merge commit may deploy to the stage, under the policy recorded here. */

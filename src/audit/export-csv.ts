@@ -11,6 +11,12 @@ function personText(p: CommitPerson): string {
 
 const list = (items: readonly string[]): string => items.join('; ');
 
+/** One check's values as CSV text: `metric 5xx ratio: pass, observed max 0.002 (3 samples), threshold ≤ 0.01`. */
+function checkValuesText(c: Record<string, unknown>): string {
+  const s = (k: string): string => (typeof c[k] === 'string' ? (c[k] as string) : '?');
+  return `${s('kind')} ${s('name')}: ${s('verdict')}, observed ${s('observed')}, threshold ${s('threshold')}`;
+}
+
 /**
  * The CSV columns in order, each with how it is written. Lists are `; `-separated; the JSON and
  * NDJSON exports carry the same data as structured values (see docs/audit.md for both).
@@ -65,7 +71,8 @@ const COLUMNS = {
   verification_description: (r) => r.verification?.description ?? null,
   verification_trusted: (r) => r.verification?.trusted ?? null,
   verification_trust_reason: (r) => r.verification?.why ?? null,
-  verification_values: (r) => (r.verification ? list(r.verification.checks.map((c) => JSON.stringify(c))) : null),
+  verification_values: (r) => (r.verification ? list(r.verification.checks.map(checkValuesText)) : null),
+  verification_values_note: (r) => r.verification?.valuesWhy ?? null,
   rollback_deployment_id: (r) => r.rollback?.rollbackDeploymentId ?? null,
   rollback_sha: (r) => r.rollback?.sha ?? null,
   rollback_state: (r) => r.rollback?.state ?? null,

@@ -33,6 +33,7 @@ export function deploymentRow(r: AuditRecord, d: Record<string, unknown>, id: st
         why: str(fd['why']),
         runUrl: str(fd['runUrl']),
         checks: arr(fd['checks']).map(obj),
+        valuesWhy: str(fd['valuesWhy']) ?? (Array.isArray(fd['checks']) ? null : 'not recorded (a record made before verification values were recorded)'),
       };
     } else if (f.kind === 'release.published') {
       release = { tag: str(fd['tag']) ?? '', url: str(fd['url']) ?? '', at: f.at };

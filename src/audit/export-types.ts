@@ -49,8 +49,14 @@ export interface ExportVerification {
   why: string | null;
   /** The workflow run the result rests on. */
   runUrl: string | null;
-  /** Per-check values (smoke tests, metric checks), when the record carries them. */
+  /**
+   * Per-check values (smoke tests, metric checks: `kind`, `name`, `verdict`, `observed`, `threshold`,
+   * `index`, `statusId`, `at`), taken from the statuses the protected run wrote
+   * (src/protocol/verification-values.ts); empty when not recorded (see `valuesWhy`).
+   */
   checks: Record<string, unknown>[];
+  /** Why no values are recorded (none posted, ambiguous, older record); null when they are. */
+  valuesWhy: string | null;
 }
 
 /** A rollback of a deployment. */

@@ -1,3 +1,4 @@
+import { parseValuesDescription } from '../protocol/verification-values.js';
 import type { AppRef, EvidenceRun, EvidenceStatus } from '../protocol/evidence.js';
 import { GitHubError, type CommentRef, type DeployGitHub, type DeploymentInfo, type DeploymentState, type PullInfo, type StatusInput } from './github.js';
 
@@ -85,9 +86,14 @@ export class FakeDeployGitHub implements DeployGitHub {
     return st;
   }
 
-  /** The states set on a deployment, oldest first. */
+  /** The states set on a deployment, oldest first (the per-check values statuses apart: {@link valuesOf}). */
   statesOf(id: number): DeploymentState[] {
-    return this.statuses.filter((s) => s.deploymentId === id).map((s) => s.state);
+    return this.statuses.filter((s) => s.deploymentId === id && !parseValuesDescription(s.description)).map((s) => s.state);
+  }
+
+  /** The per-check values statuses of a deployment, oldest first, as descriptions. */
+  valuesOf(id: number): string[] {
+    return this.statuses.filter((s) => s.deploymentId === id && parseValuesDescription(s.description)).map((s) => s.description);
   }
 
   private check(op: keyof DeployGitHub): void {

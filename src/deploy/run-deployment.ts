@@ -1,12 +1,13 @@
 import { deploymentMarker } from '../protocol/markers.js';
 import { statusDescription, verifiedDescription, fitDescription } from '../protocol/status.js';
+import { valuesDescription } from '../protocol/verification-values.js';
 import { renderDeployReport, renderInProgress } from '../render/deploy-report.js';
 import { deployAndVerify, type AttemptDeps } from './attempt.js';
 import { GitHubError, type DeployGitHub, type StatusInput } from './github.js';
 import { preflight, type Approved, type DeploymentInputs, type PreflightContext } from './preflight.js';
 import { findPreviousVerified } from './previous.js';
 import { rollBack } from './rollback.js';
-import type { DeploymentReport, ReasonCode } from './types.js';
+import type { DeployAttempt, DeploymentReport, ReasonCode } from './types.js';
 import { gitWorkTrees, type WorkTrees } from './worktree.js';
 import { shortSha } from '../text.js';
 
@@ -104,6 +105,20 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
       log.warning(`stagegate: ${w}`);
     }
   };
+  // Each check's observed value and threshold, one status each in this run's name, before the final
+  // status: the audit trail records them from there (src/protocol/verification-values.ts).
+  const postValues = async (attempt: DeployAttempt): Promise<void> => {
+    const checks = [...attempt.smoke, ...attempt.metrics];
+    for (const [i, c] of checks.entries()) {
+      const values = { kind: c.kind, name: c.name, verdict: c.verdict, observed: c.observed, threshold: c.threshold };
+      try {
+        await setStatus(attempt.deploymentId, { state: 'in_progress', description: valuesDescription(values, i + 1, checks.length) });
+      } catch (err) {
+        report.warnings.push(`could not record the values of check ${c.name}: ${errMsg(err)}`);
+        return;
+      }
+    }
+  };
   const fail = (code: ReasonCode, message: string): void => {
     report.result = 'failure';
     report.reasonCode = code;
@@ -191,6 +206,7 @@ async function execute(inputs: DeploymentInputs, deps: DeploymentDeps, report: D
     await inProgress;
   }
   report.attempt = attempt;
+  await postValues(attempt);
 
   if (attempt.reasonCode === 'ok') {
     try {
