@@ -111,7 +111,7 @@ describe('the bundled action behind a proxy (http_proxy / https_proxy)', () => {
     } finally {
       await stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('fails, deploying nothing, when the bundle has no undici.cjs beside it', async () => {
     const { w, proxy, stop } = await proxiedWorld(withoutUndici);
@@ -127,7 +127,7 @@ describe('the bundled action behind a proxy (http_proxy / https_proxy)', () => {
     } finally {
       await stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('without a proxy, the bundle needs no undici.cjs (it is loaded only for a proxy)', async () => {
     const w = await startActionWorld({}, { dist: withoutUndici });
@@ -141,5 +141,5 @@ describe('the bundled action behind a proxy (http_proxy / https_proxy)', () => {
     } finally {
       await w.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });
