@@ -2193,14 +2193,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text2;
+        return text3;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text2.length <= endStep)
-        return text2;
+      if (text3.length <= endStep)
+        return text3;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -2217,14 +2217,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text2, i, indent.length);
+        i = consumeMoreIndentedLines(text3, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text2[i += 1]; ) {
+      for (let ch; ch = text3[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text2[i + 1]) {
+          switch (text3[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -2241,12 +2241,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text2, i, indent.length);
+            i = consumeMoreIndentedLines(text3, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text2[i + 1];
+            const next = text3[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -2258,12 +2258,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text2[i += 1];
+                ch = text3[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text2;
+                return text3;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -2278,39 +2278,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text2;
+        return text3;
       if (onFold)
         onFold();
-      let res = text2.slice(0, folds[0]);
+      let res = text3.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text2.length;
+        const end2 = folds[i2 + 1] || text3.length;
         if (fold === 0)
           res = `
-${indent}${text2.slice(0, end2)}`;
+${indent}${text3.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text2[fold]}\\`;
+            res += `${text3[fold]}\\`;
           res += `
-${indent}${text2.slice(fold + 1, end2)}`;
+${indent}${text3.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text2, i, indent) {
+    function consumeMoreIndentedLines(text3, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text2[start];
+      let ch = text3[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text2[++i];
+          ch = text3[++i];
         } else {
           do {
-            ch = text2[++i];
+            ch = text3[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text2[start];
+          ch = text3[start];
         }
       }
       return end;
@@ -8854,8 +8854,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text2, addEOL = false) {
-    this._buffer += text2;
+  addRaw(text3, addEOL = false) {
+    this._buffer += text3;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -8951,10 +8951,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text2, level) {
+  addHeading(text3, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text2);
+    const element = this.wrap(allowedTag, text3);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -8983,9 +8983,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text2, cite) {
+  addQuote(text3, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text2, attrs);
+    const element = this.wrap("blockquote", text3, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -8996,8 +8996,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text2, href) {
-    const element = this.wrap("a", text2, { href });
+  addLink(text3, href) {
+    const element = this.wrap("a", text3, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -10073,8 +10073,8 @@ var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context3);
 };
-var JSONParseV2 = (text2, reviver) => {
-  return JSON.parse(text2, (key, value, context3) => {
+var JSONParseV2 = (text3, reviver) => {
+  return JSON.parse(text3, (key, value, context3) => {
     const isNumber2 = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber2 && isOutOfBounds;
@@ -10132,8 +10132,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text2) => {
-  return text2.replace(
+var serializeBigInts = (text3) => {
+  return text3.replace(
     stringsOrLargeNumbers,
     (match2, digits, fractional, exponential) => {
       const isString2 = match2[0] === '"';
@@ -10147,18 +10147,18 @@ var serializeBigInts = (text2) => {
     }
   );
 };
-var JSONParse = (text2, reviver) => {
-  if (!text2) return originalParse(text2, reviver);
+var JSONParse = (text3, reviver) => {
+  if (!text3) return originalParse(text3, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
-    const serializedData = serializeBigInts(text2);
+    if (isContextSourceSupported()) return JSONParseV2(text3, reviver);
+    const serializedData = serializeBigInts(text3);
     return originalParse(
       serializedData,
       (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
     );
   } catch (error63) {
     if (error63 instanceof RangeError) {
-      const serializedData = serializeBigInts(text2);
+      const serializedData = serializeBigInts(text3);
       const parsed = originalParse(serializedData);
       return applyReviverIteratively(parsed, reviver);
     }
@@ -10326,12 +10326,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse2(contentType);
   if (isJSONResponse(mimetype)) {
-    let text2 = "";
+    let text3 = "";
     try {
-      text2 = await response.text();
-      return JSONParse(text2);
+      text3 = await response.text();
+      return JSONParse(text3);
     } catch (err) {
-      return text2;
+      return text3;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -13360,6 +13360,17 @@ function isOwnComment(c, markerText, identity) {
   return (c.body ?? "").includes(markerText) && (c.user?.login ?? "").toLowerCase() === identity.toLowerCase();
 }
 
+// src/text.ts
+function shortSha(sha2) {
+  return sha2 ? sha2.slice(0, 7) : "?";
+}
+function tableCell(text3) {
+  return text3.replace(/\r?\n/g, " ").replace(/\|/g, "\\|").trim() || " ";
+}
+function truncate(text3, max) {
+  return text3.length > max ? `${text3.slice(0, Math.max(0, max - 1))}…` : text3;
+}
+
 // src/protocol/status.ts
 var REASON_CODES = {
   ok: "Deployed and verified: the deploy command, every smoke test and every metric check passed.",
@@ -13384,21 +13395,21 @@ var REASON_CODES = {
 };
 var REASON_CODE_LIST = Object.keys(REASON_CODES);
 var STATUS_DESCRIPTION_LIMIT = 140;
-function fitDescription(text2) {
-  const oneLine = text2.replace(/\s+/g, " ").trim();
+function fitDescription(text3) {
+  const oneLine = text3.replace(/\s+/g, " ").trim();
   return oneLine.length <= STATUS_DESCRIPTION_LIMIT ? oneLine : `${oneLine.slice(0, STATUS_DESCRIPTION_LIMIT - 1)}…`;
 }
 function statusDescription(result, code, detail) {
   const base = `${result}: ${code}`;
-  const text2 = detail ? `${base} (${detail.replace(/\s+/g, " ").trim()})` : base;
-  if (text2.length <= STATUS_DESCRIPTION_LIMIT) return text2;
-  return `${text2.slice(0, STATUS_DESCRIPTION_LIMIT - 2)}…)`;
+  const text3 = detail ? `${base} (${detail.replace(/\s+/g, " ").trim()})` : base;
+  if (text3.length <= STATUS_DESCRIPTION_LIMIT) return text3;
+  return `${text3.slice(0, STATUS_DESCRIPTION_LIMIT - 2)}…)`;
 }
 function verifiedDescription(sha2) {
-  return statusDescription("success", "ok", `verified ${sha2.slice(0, 7)}`);
+  return statusDescription("success", "ok", `verified ${shortSha(sha2)}`);
 }
 function rollbackSucceededDescription(failedDeploymentId, toSha) {
-  return statusDescription("success", "ok", `rollback of deployment ${failedDeploymentId} to ${toSha.slice(0, 7)}`);
+  return statusDescription("success", "ok", `rollback of deployment ${failedDeploymentId} to ${shortSha(toSha)}`);
 }
 
 // src/protocol/dispatch.ts
@@ -22759,8 +22770,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text2) => {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
+var capitalizeFirstCharacter = (text3) => {
+  return text3.charAt(0).toUpperCase() + text3.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -35781,12 +35792,12 @@ var Duration = class _Duration {
    * @example Duration.fromISO('P5Y3M').toObject() //=> { years: 5, months: 3 }
    * @return {Duration}
    */
-  static fromISO(text2, opts) {
-    const [parsed] = parseISODuration(text2);
+  static fromISO(text3, opts) {
+    const [parsed] = parseISODuration(text3);
     if (parsed) {
       return _Duration.fromObject(parsed, opts);
     } else {
-      return _Duration.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
+      return _Duration.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
     }
   }
   /**
@@ -35805,12 +35816,12 @@ var Duration = class _Duration {
    * @example Duration.fromISOTime('T1100').toObject() //=> { hours: 11, minutes: 0, seconds: 0 }
    * @return {Duration}
    */
-  static fromISOTime(text2, opts) {
-    const [parsed] = parseISOTimeOnly(text2);
+  static fromISOTime(text3, opts) {
+    const [parsed] = parseISOTimeOnly(text3);
     if (parsed) {
       return _Duration.fromObject(parsed, opts);
     } else {
-      return _Duration.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
+      return _Duration.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
     }
   }
   /**
@@ -36440,8 +36451,8 @@ var Interval = class _Interval {
    * @see https://en.wikipedia.org/wiki/ISO_8601#Time_intervals
    * @return {Interval}
    */
-  static fromISO(text2, opts) {
-    const [s2, e] = (text2 || "").split("/", 2);
+  static fromISO(text3, opts) {
+    const [s2, e] = (text3 || "").split("/", 2);
     if (s2 && e) {
       let start, startIsValid;
       try {
@@ -36472,7 +36483,7 @@ var Interval = class _Interval {
         }
       }
     }
-    return _Interval.invalid("unparsable", `the input "${text2}" can't be parsed as ISO 8601`);
+    return _Interval.invalid("unparsable", `the input "${text3}" can't be parsed as ISO 8601`);
   }
   /**
    * Check if an object is an Interval. Works across context boundaries
@@ -37633,7 +37644,7 @@ function adjustTime(inst, dur) {
   }
   return { ts, o };
 }
-function parseDataToDateTime(parsed, parsedZone, opts, format, text2, specificOffset) {
+function parseDataToDateTime(parsed, parsedZone, opts, format, text3, specificOffset) {
   const { setZone, zone } = opts;
   if (parsed && Object.keys(parsed).length !== 0 || parsedZone) {
     const interpretationZone = parsedZone || zone, inst = DateTime.fromObject(parsed, {
@@ -37644,7 +37655,7 @@ function parseDataToDateTime(parsed, parsedZone, opts, format, text2, specificOf
     return setZone ? inst : inst.setZone(zone);
   } else {
     return DateTime.invalid(
-      new Invalid("unparsable", `the input "${text2}" can't be parsed as ${format}`)
+      new Invalid("unparsable", `the input "${text3}" can't be parsed as ${format}`)
     );
   }
 }
@@ -38158,9 +38169,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromISO('2016-W05-4')
    * @return {DateTime}
    */
-  static fromISO(text2, opts = {}) {
-    const [vals, parsedZone] = parseISODate(text2);
-    return parseDataToDateTime(vals, parsedZone, opts, "ISO 8601", text2);
+  static fromISO(text3, opts = {}) {
+    const [vals, parsedZone] = parseISODate(text3);
+    return parseDataToDateTime(vals, parsedZone, opts, "ISO 8601", text3);
   }
   /**
    * Create a DateTime from an RFC 2822 string
@@ -38177,9 +38188,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromRFC2822('25 Nov 2016 13:23 Z')
    * @return {DateTime}
    */
-  static fromRFC2822(text2, opts = {}) {
-    const [vals, parsedZone] = parseRFC2822Date(text2);
-    return parseDataToDateTime(vals, parsedZone, opts, "RFC 2822", text2);
+  static fromRFC2822(text3, opts = {}) {
+    const [vals, parsedZone] = parseRFC2822Date(text3);
+    return parseDataToDateTime(vals, parsedZone, opts, "RFC 2822", text3);
   }
   /**
    * Create a DateTime from an HTTP header date
@@ -38197,8 +38208,8 @@ var DateTime = class _DateTime {
    * @example DateTime.fromHTTP('Sun Nov  6 08:49:37 1994')
    * @return {DateTime}
    */
-  static fromHTTP(text2, opts = {}) {
-    const [vals, parsedZone] = parseHTTPDate(text2);
+  static fromHTTP(text3, opts = {}) {
+    const [vals, parsedZone] = parseHTTPDate(text3);
     return parseDataToDateTime(vals, parsedZone, opts, "HTTP", opts);
   }
   /**
@@ -38215,26 +38226,26 @@ var DateTime = class _DateTime {
    * @param {string} opts.outputCalendar - the output calendar to set on the resulting DateTime instance
    * @return {DateTime}
    */
-  static fromFormat(text2, fmt2, opts = {}) {
-    if (isUndefined(text2) || isUndefined(fmt2)) {
+  static fromFormat(text3, fmt2, opts = {}) {
+    if (isUndefined(text3) || isUndefined(fmt2)) {
       throw new InvalidArgumentError("fromFormat requires an input string and a format");
     }
     const { locale = null, numberingSystem = null } = opts, localeToUse = Locale.fromOpts({
       locale,
       numberingSystem,
       defaultToEN: true
-    }), [vals, parsedZone, specificOffset, invalid] = parseFromTokens(localeToUse, text2, fmt2);
+    }), [vals, parsedZone, specificOffset, invalid] = parseFromTokens(localeToUse, text3, fmt2);
     if (invalid) {
       return _DateTime.invalid(invalid);
     } else {
-      return parseDataToDateTime(vals, parsedZone, opts, `format ${fmt2}`, text2, specificOffset);
+      return parseDataToDateTime(vals, parsedZone, opts, `format ${fmt2}`, text3, specificOffset);
     }
   }
   /**
    * @deprecated use fromFormat instead
    */
-  static fromString(text2, fmt2, opts = {}) {
-    return _DateTime.fromFormat(text2, fmt2, opts);
+  static fromString(text3, fmt2, opts = {}) {
+    return _DateTime.fromFormat(text3, fmt2, opts);
   }
   /**
    * Create a DateTime from a SQL date, time, or datetime
@@ -38257,9 +38268,9 @@ var DateTime = class _DateTime {
    * @example DateTime.fromSQL('09:12:34.342')
    * @return {DateTime}
    */
-  static fromSQL(text2, opts = {}) {
-    const [vals, parsedZone] = parseSQL(text2);
-    return parseDataToDateTime(vals, parsedZone, opts, "SQL", text2);
+  static fromSQL(text3, opts = {}) {
+    const [vals, parsedZone] = parseSQL(text3);
+    return parseDataToDateTime(vals, parsedZone, opts, "SQL", text3);
   }
   /**
    * Create an invalid DateTime.
@@ -39388,19 +39399,19 @@ var DateTime = class _DateTime {
    * @param {Object} options - options taken by fromFormat()
    * @return {Object}
    */
-  static fromFormatExplain(text2, fmt2, options = {}) {
+  static fromFormatExplain(text3, fmt2, options = {}) {
     const { locale = null, numberingSystem = null } = options, localeToUse = Locale.fromOpts({
       locale,
       numberingSystem,
       defaultToEN: true
     });
-    return explainFromTokens(localeToUse, text2, fmt2);
+    return explainFromTokens(localeToUse, text3, fmt2);
   }
   /**
    * @deprecated use fromFormatExplain instead
    */
-  static fromStringExplain(text2, fmt2, options = {}) {
-    return _DateTime.fromFormatExplain(text2, fmt2, options);
+  static fromStringExplain(text3, fmt2, options = {}) {
+    return _DateTime.fromFormatExplain(text3, fmt2, options);
   }
   /**
    * Build a parser for `fmt` using the given locale. This parser can be passed
@@ -39432,8 +39443,8 @@ var DateTime = class _DateTime {
    * @param {Object} opts - options taken by fromFormat()
    * @returns {DateTime}
    */
-  static fromFormatParser(text2, formatParser, opts = {}) {
-    if (isUndefined(text2) || isUndefined(formatParser)) {
+  static fromFormatParser(text3, formatParser, opts = {}) {
+    if (isUndefined(text3) || isUndefined(formatParser)) {
       throw new InvalidArgumentError(
         "fromFormatParser requires an input string and a format parser"
       );
@@ -39448,7 +39459,7 @@ var DateTime = class _DateTime {
         `fromFormatParser called with a locale of ${localeToUse}, but the format parser was created for ${formatParser.locale}`
       );
     }
-    const { result, zone, specificOffset, invalidReason } = formatParser.explainFromTokens(text2);
+    const { result, zone, specificOffset, invalidReason } = formatParser.explainFromTokens(text3);
     if (invalidReason) {
       return _DateTime.invalid(invalidReason);
     } else {
@@ -39457,7 +39468,7 @@ var DateTime = class _DateTime {
         zone,
         opts,
         `format ${formatParser.format}`,
-        text2,
+        text3,
         specificOffset
       );
     }
@@ -39637,15 +39648,15 @@ var import_ms2 = __toESM(require_ms(), 1);
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
 var DURATION_PATTERN = /^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)\s*)+$/;
 var PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/g;
-function parseDuration(text2) {
-  if (typeof text2 !== "string" || !DURATION_PATTERN.test(text2)) return null;
+function parseDuration(text3) {
+  if (typeof text3 !== "string" || !DURATION_PATTERN.test(text3)) return null;
   let total = 0;
-  for (const m of text2.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]];
+  for (const m of text3.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]];
   return Number.isFinite(total) && total >= 0 ? total : null;
 }
-function durationMs(text2) {
-  const value = parseDuration(text2);
-  if (value === null) throw new Error(`invalid duration "${text2}"`);
+function durationMs(text3) {
+  const value = parseDuration(text3);
+  if (value === null) throw new Error(`invalid duration "${text3}"`);
   return value;
 }
 function compactDuration(msValue) {
@@ -39659,8 +39670,8 @@ function compactDuration(msValue) {
   if (rest > 0) parts.push(`${rest}ms`);
   return parts.join("") || "0s";
 }
-function suggestDuration(text2) {
-  const t = text2.trim();
+function suggestDuration(text3) {
+  const t = text3.trim();
   if (t === "" || /^\d+(\.\d+)?$/.test(t)) return null;
   const spelled = t.split(/\s*(?:,|\band\b)\s*|\s+(?=\d)/).filter(Boolean).map((p) => (0, import_ms2.default)(p));
   if (spelled.length === 0 || spelled.some((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0)) return null;
@@ -39821,19 +39832,19 @@ var closest = (str, arr) => {
 };
 
 // src/config/suggest.ts
-function nearest(text2, candidates) {
-  if (candidates.length === 0 || text2 === "") return void 0;
-  const best = closest(text2, [...candidates]);
+function nearest(text3, candidates) {
+  if (candidates.length === 0 || text3 === "") return void 0;
+  const best = closest(text3, [...candidates]);
   const limit = Math.max(2, Math.floor(best.length / 3));
-  return distance(text2, best) <= limit && best !== text2 ? best : void 0;
+  return distance(text3, best) <= limit && best !== text3 ? best : void 0;
 }
 function suggestValue(input2, allowed) {
   if (typeof input2 !== "string" && typeof input2 !== "number" && typeof input2 !== "boolean") return void 0;
-  const text2 = String(input2).trim();
+  const text3 = String(input2).trim();
   const values = allowed.filter((v) => typeof v === "string");
-  if (text2 === "" || values.length === 0) return void 0;
-  const lower = text2.toLowerCase();
-  const byCase = values.find((v) => v.toLowerCase() === lower && v !== text2);
+  if (text3 === "" || values.length === 0) return void 0;
+  const lower = text3.toLowerCase();
+  const byCase = values.find((v) => v.toLowerCase() === lower && v !== text3);
   if (byCase) return byCase;
   const bySegment = values.filter((v) => v.includes("/") && v.slice(v.lastIndexOf("/") + 1).toLowerCase() === lower.replace(/ /g, "_"));
   if (bySegment.length >= 1) return bySegment.sort((a, b) => a.length - b.length)[0];
@@ -39841,7 +39852,7 @@ function suggestValue(input2, allowed) {
   if (byPrefix.length >= 1) return byPrefix.sort((a, b) => b.length - a.length)[0];
   const extended2 = values.filter((v) => lower.length >= 3 && v.toLowerCase().startsWith(lower));
   if (extended2.length === 1) return extended2[0];
-  const near = nearest(text2, values);
+  const near = nearest(text3, values);
   if (near) return near;
   const lowered = values.map((v) => v.toLowerCase());
   const nearLower = nearest(lower, lowered);
@@ -40490,8 +40501,8 @@ var HOURS = {
   suggest: (input2) => {
     const m = /^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|to)\s*(\d{1,2})(?::(\d{2}))?\s*$/.exec(input2);
     if (!m) return null;
-    const text2 = `${pad2(m[1])}:${m[2] ?? "00"}-${pad2(m[3])}:${m[4] ?? "00"}`;
-    return HOURS.pattern.test(text2) ? text2 : null;
+    const text3 = `${pad2(m[1])}:${m[2] ?? "00"}-${pad2(m[3])}:${m[4] ?? "00"}`;
+    return HOURS.pattern.test(text3) ? text3 : null;
   }
 };
 var LOGIN = {
@@ -40504,8 +40515,8 @@ var LOGIN = {
     return null;
   }
 };
-function isCalendarDate(text2) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text2);
+function isCalendarDate(text3) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(text3);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const day = new Date(Date.UTC(y, mo - 1, d));
@@ -40812,7 +40823,7 @@ function deploymentOrigin(d, policy, approvedRunOf = () => null) {
     const p2 = parseDeploymentPayload(d.payload);
     if (p2.kind !== "promotion")
       return { kind: "foreign", why: `deployment ${d.id} was created by the Stagegate app but its payload is ${p2.kind === "invalid" ? `invalid (${p2.why})` : "not a promotion"}` };
-    if (p2.payload.merge_commit !== d.sha.toLowerCase()) return { kind: "foreign", why: `deployment ${d.id} is for ${d.sha.slice(0, 7)}, its payload for ${p2.payload.merge_commit.slice(0, 7)}` };
+    if (p2.payload.merge_commit !== d.sha.toLowerCase()) return { kind: "foreign", why: `deployment ${d.id} is for ${shortSha(d.sha)}, its payload for ${shortSha(p2.payload.merge_commit)}` };
     return { kind: "app", payload: p2.payload };
   }
   const run2 = approvedRunOf(d.id);
@@ -40854,14 +40865,14 @@ function runMismatch(run2, d, origin, policy) {
   if (run2.headBranch !== ref) return `${where} ran on ${run2.headBranch ?? "no branch"}, not on the protected ${ref}`;
   if (origin.kind === "approved-job") {
     if (run2.id !== origin.runId) return `${where} is not the run the app approved for deployment ${d.id} (run ${origin.runId})`;
-    if (run2.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${run2.headSha.slice(0, 7)}, not the deployment's ${d.sha.slice(0, 7)}`;
+    if (run2.headSha.toLowerCase() !== d.sha.toLowerCase()) return `${where} ran ${shortSha(run2.headSha)}, not the deployment's ${shortSha(d.sha)}`;
     return null;
   }
   if (run2.event !== "workflow_dispatch") return `${where} was triggered by ${run2.event}, not by the app’s workflow_dispatch`;
   const named = parseRunName(run2.displayTitle);
   if (!named) return `${where} is named "${run2.displayTitle ?? ""}", which names no Stagegate deployment (the workflow needs the documented run-name)`;
   if (named.deploymentId !== d.id || named.sha !== d.sha.toLowerCase() || named.environment !== d.environment) {
-    return `${where} deployed ${named.sha.slice(0, 7)} to ${named.environment} (deployment ${named.deploymentId ?? "?"}), not deployment ${d.id}`;
+    return `${where} deployed ${shortSha(named.sha)} to ${named.environment} (deployment ${named.deploymentId ?? "?"}), not deployment ${d.id}`;
   }
   return null;
 }
@@ -40903,24 +40914,23 @@ function valuesDescription(c, index, total) {
 
 // src/render/limits.ts
 var GITHUB_TEXT_LIMIT = 65535;
-function truncateMarkdown(text2, limit = GITHUB_TEXT_LIMIT, note = "_Truncated to fit GitHub's size limit; the full record is in the audit trail._") {
-  if (text2.length <= limit) return text2;
+function truncateMarkdown(text3, limit = GITHUB_TEXT_LIMIT, note = "_Truncated to fit GitHub's size limit; the full record is in the audit trail._") {
+  if (text3.length <= limit) return text3;
   const tail = `
 
 ${note}`;
   const room = Math.max(0, limit - tail.length);
-  const cut = text2.lastIndexOf("\n", room);
-  const head = text2.slice(0, cut > room / 2 ? cut : room);
+  const cut = text3.lastIndexOf("\n", room);
+  const head = text3.slice(0, cut > room / 2 ? cut : room);
   return `${head}${tail}`.slice(0, limit);
 }
 
 // src/render/deploy-report.ts
 var JOB_SUMMARY_LIMIT = 1024 * 1024 - 1024;
-var short = (sha2) => sha2 ? sha2.slice(0, 7) : "?";
-function cell(text2, max = 160) {
-  const flat = text2.replace(/\r?\n/g, " ").replace(/\|/g, "\\|").replace(/`/g, "'");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+function cell(text3, max = 160) {
+  return truncate(tableCell(text3).replace(/`/g, "'"), max);
 }
+var text = (v, none) => v === void 0 || v === null ? none : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 var verdictText = (ok) => ok ? "✅ pass" : "❌ fail";
 function deployRow(o, timeout) {
   if (!o) return null;
@@ -40937,8 +40947,8 @@ function renderTable(a, deployTimeout = null) {
   if (rows.length === 0) return "_Nothing ran._";
   return ["| Check | Observed | Threshold | Verdict | Duration |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
-function fence(text2, max) {
-  const body = text2.length > max ? `…${text2.slice(-max)}` : text2;
+function fence(text3, max) {
+  const body = text3.length > max ? `…${text3.slice(-max)}` : text3;
   const ticks = body.includes("```") ? "````" : "```";
   return `${ticks}
 ${body.replace(/\s+$/, "")}
@@ -40959,14 +40969,14 @@ ${fence(a.deploy.outputTail || "(no output)", 3e3)}
 `];
     const ev = c.evidence;
     if (c.kind === "http") {
-      lines.push(`- URL: ${String(ev.url ?? "")}`, `- status: ${String(ev.status ?? "none")}`, `- attempts: ${String(ev.attempts ?? 1)}`);
+      lines.push(`- URL: ${text(ev.url, "")}`, `- status: ${text(ev.status, "none")}`, `- attempts: ${text(ev.attempts, "1")}`);
       if (typeof ev.bodyHead === "string") lines.push("", "First bytes of the body:", "", fence(ev.bodyHead || "(empty)", 600));
       if (typeof ev.error === "string") lines.push(`- error: ${ev.error}`);
     } else if (c.kind === "command") {
-      lines.push(`- command: \`${cell(String(ev.command ?? ""), 300)}\``, `- exit code: ${String(ev.exitCode ?? "none")}`, `- attempts: ${String(ev.attempts ?? 1)}`);
-      lines.push("", "Output (tail):", "", fence(String(ev.outputTail ?? "") || "(no output)", 2e3));
+      lines.push(`- command: \`${cell(text(ev.command, ""), 300)}\``, `- exit code: ${text(ev.exitCode, "none")}`, `- attempts: ${text(ev.attempts, "1")}`);
+      lines.push("", "Output (tail):", "", fence(text(ev.outputTail, "") || "(no output)", 2e3));
     } else {
-      lines.push(`- query: \`${cell(String(ev.query ?? ""), 500)}\``);
+      lines.push(`- query: \`${cell(text(ev.query, ""), 500)}\``);
       const history = Array.isArray(ev.history) ? ev.history : [];
       if (history.length) {
         lines.push("", "Observed values:", "");
@@ -40986,15 +40996,15 @@ function escapeHtml(s2) {
 }
 function heading(r) {
   const env = `**${r.environment}**`;
-  const sha2 = `\`${short(r.sha)}\``;
+  const sha2 = `\`${shortSha(r.sha)}\``;
   if (r.dryRun) return `### 🧪 Dry run: ${sha2} to ${env} — ${r.result === "success" ? "would deploy" : `refused (${r.reasonCode})`}`;
   switch (r.result) {
     case "success":
       return `### ✅ Deployed ${sha2} to ${env}: all checks passed`;
     case "rolled_back":
-      return `### ↩️ Deploy of ${sha2} to ${env} failed (${r.reasonCode}); rolled back to \`${short(r.rollback?.toSha)}\``;
+      return `### ↩️ Deploy of ${sha2} to ${env} failed (${r.reasonCode}); rolled back to \`${shortSha(r.rollback?.toSha)}\``;
     default:
-      if (r.reasonCode === "rollback-failed") return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha2} failed and the rollback to \`${short(r.rollback?.toSha)}\` failed too`;
+      if (r.reasonCode === "rollback-failed") return `### 🚨 ROLLBACK FAILED: ${env} is in an unknown state. Deploy of ${sha2} failed and the rollback to \`${shortSha(r.rollback?.toSha)}\` failed too`;
       if (!r.attempt) return `### ⛔ Did not deploy ${sha2} to ${env}: ${r.reasonCode}`;
       return `### ❌ Deploy of ${sha2} to ${env} failed: ${r.reasonCode}`;
   }
@@ -41002,7 +41012,7 @@ function heading(r) {
 function renderInProgress(p) {
   const lines = [
     deploymentMarker(p.deploymentId),
-    `### ⏳ Deploying \`${short(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
+    `### ⏳ Deploying \`${shortSha(p.sha)}\` to **${p.environment}** (deployment ${p.deploymentId})`,
     "",
     links(p.runUrl, p.compareUrl, p.previousSha, p.sha),
     "",
@@ -41013,7 +41023,7 @@ function renderInProgress(p) {
 function links(runUrl, compareUrl, prev, sha2) {
   const parts = [];
   if (runUrl) parts.push(`[workflow run](${runUrl})`);
-  if (compareUrl) parts.push(`changes: [\`${short(prev)}...${short(sha2)}\`](${compareUrl})`);
+  if (compareUrl) parts.push(`changes: [\`${shortSha(prev)}...${shortSha(sha2)}\`](${compareUrl})`);
   else if (prev && prev === sha2) parts.push("changes: none (redeploy of the commit already running)");
   else parts.push("changes: first deployment to this environment (no earlier successful deployment)");
   return parts.join(" · ");
@@ -41036,8 +41046,8 @@ function renderDeployReport(r, opts = {}) {
   if (r.attempt) head.push("", renderTable(r.attempt, r.deployTimeout));
   if (r.rollback) {
     const rb = r.rollback;
-    head.push("", `#### ${rb.succeeded ? "↩️ Rollback" : "🚨 Rollback FAILED"}: \`${short(rb.fromSha)}\` → \`${short(rb.toSha)}\``, "");
-    const range = r.compareUrl ? `[\`${short(rb.toSha)}...${short(rb.fromSha)}\`](${r.compareUrl})` : `\`${short(rb.toSha)}...${short(rb.fromSha)}\``;
+    head.push("", `#### ${rb.succeeded ? "↩️ Rollback" : "🚨 Rollback FAILED"}: \`${shortSha(rb.fromSha)}\` → \`${shortSha(rb.toSha)}\``, "");
+    const range = r.compareUrl ? `[\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\`](${r.compareUrl})` : `\`${shortSha(rb.toSha)}...${shortSha(rb.fromSha)}\``;
     const what = [rb.succeeded ? `Rolled back the changes ${range}` : `Tried to roll back the changes ${range}`];
     what.push(`${rb.succeeded ? "redeployed" : "redeploying"} \`${rb.toSha}\` (last good deployment ${rb.previousDeploymentId})${rb.succeeded ? "" : " failed"}`);
     if (rb.attempt) what.push(`as deployment ${rb.attempt.deploymentId}`);
@@ -41047,20 +41057,20 @@ function renderDeployReport(r, opts = {}) {
     head.push("", `**No rollback:** ${cell(r.rollbackSkipped, 500)}`);
   }
   if (r.warnings.length) head.push("", ...r.warnings.map((w) => `> ⚠️ ${cell(w, 500)}`));
-  let text2 = head.join("\n");
+  let text3 = head.join("\n");
   const blocks = [...r.attempt ? evidenceBlocks(r.attempt, "") : [], ...r.rollback?.attempt ? evidenceBlocks(r.rollback.attempt, "rollback: ") : []];
   const reserve = 200;
   let left = 0;
   for (const b of blocks) {
-    if (text2.length + b.length + 2 + reserve <= limit) text2 += `
+    if (text3.length + b.length + 2 + reserve <= limit) text3 += `
 
 ${b}`;
     else left++;
   }
-  if (left) text2 += `
+  if (left) text3 += `
 
 _${left} evidence section${left === 1 ? "" : "s"} left out to fit GitHub's size limit; the full report is the action's \`report\` output._`;
-  return truncateMarkdown(text2, limit);
+  return truncateMarkdown(text3, limit);
 }
 function renderJobSummary(r) {
   return renderDeployReport(r, { withMarker: false, limit: JOB_SUMMARY_LIMIT });
@@ -41103,11 +41113,11 @@ function httpThreshold(c) {
 async function httpAttempt(c) {
   const timeoutMs = durationMs(c.timeout);
   let res;
-  let text2;
+  let text3;
   try {
     const signal = AbortSignal.timeout(timeoutMs);
     res = await fetch(c.url, { method: c.method, headers: c.headers, signal, redirect: "manual" });
-    text2 = c.method === "HEAD" ? "" : await res.text();
+    text3 = c.method === "HEAD" ? "" : await res.text();
   } catch (err) {
     const e = err;
     const why = e.name === "TimeoutError" || e.name === "AbortError" ? `no response within ${c.timeout}` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ""}`;
@@ -41115,16 +41125,16 @@ async function httpAttempt(c) {
   }
   const headers = {};
   res.headers.forEach((v, k) => headers[k] = v);
-  const evidence = { status: res.status, bodyHead: text2.slice(0, BODY_EVIDENCE_CHARS), bodyBytes: Buffer.byteLength(text2) };
+  const evidence = { status: res.status, bodyHead: text3.slice(0, BODY_EVIDENCE_CHARS), bodyBytes: Buffer.byteLength(text3) };
   const problems = [];
   if (res.status !== c.expect.status) problems.push(`status ${res.status}, expected ${c.expect.status}`);
-  if (c.expect.body_contains !== void 0 && !text2.includes(c.expect.body_contains)) problems.push(`body does not contain ${JSON.stringify(c.expect.body_contains)}`);
+  if (c.expect.body_contains !== void 0 && !text3.includes(c.expect.body_contains)) problems.push(`body does not contain ${JSON.stringify(c.expect.body_contains)}`);
   const jsonExpect = Object.entries(c.expect.json ?? {});
   if (jsonExpect.length > 0) {
     let parsed;
     let parsedOk = true;
     try {
-      parsed = JSON.parse(text2);
+      parsed = JSON.parse(text3);
     } catch {
       parsedOk = false;
       problems.push("body is not JSON");
@@ -41225,12 +41235,12 @@ var PrometheusSource = class {
     throw last ?? new MetricsUnavailableError("Prometheus query failed");
   }
   async once(promql) {
-    const url2 = `${this.endpoint}?${new URLSearchParams({ query: promql })}`;
+    const url2 = `${this.endpoint}?${new URLSearchParams({ query: promql }).toString()}`;
     let res;
-    let text2;
+    let text3;
     try {
       res = await fetch(url2, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 1e4), headers: { accept: "application/json" } });
-      text2 = await res.text();
+      text3 = await res.text();
     } catch (err) {
       const e = err;
       const why = e.name === "TimeoutError" ? "timed out" : e.cause?.code ?? e.message;
@@ -41238,7 +41248,7 @@ var PrometheusSource = class {
     }
     let body;
     try {
-      body = JSON.parse(text2);
+      body = JSON.parse(text3);
     } catch {
       return { ok: false, retry: res.status >= 500, error: new MetricsUnavailableError(`Prometheus answered HTTP ${res.status} with a body that is not JSON`) };
     }
@@ -41401,7 +41411,7 @@ async function deployAndVerify(deps, policy, t) {
   const group2 = deps.log.group ?? ((_name, fn) => fn());
   const run2 = deps.runCommand ?? runShellCommand;
   const what = t.rollbackOf !== null ? "rollback" : "deploy";
-  const label = t.rollbackOf !== null ? `rollback to ${t.sha.slice(0, 7)}` : `deploy ${t.sha.slice(0, 7)}`;
+  const label = t.rollbackOf !== null ? `rollback to ${shortSha(t.sha)}` : `deploy ${shortSha(t.sha)}`;
   const deploy = await group2(
     `stagegate: ${label}: ${t.command}`,
     () => run2({ command: t.command, cwd: t.workTree, env, timeoutMs: durationMs(t.timeout), onOutput: deps.onDeployOutput, tailChars: 4096 })
@@ -41462,12 +41472,12 @@ import { createHash } from "node:crypto";
 // src/config/cross-checks.ts
 var isObj = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var list = (v) => Array.isArray(v) ? v : [];
-var text = (v) => typeof v === "string" && v !== "" ? v : void 0;
+var text2 = (v) => typeof v === "string" && v !== "" ? v : void 0;
 function crossChecks(doc) {
   if (!isObj(doc)) return [];
   const out = [];
   const stages = list(doc.stages);
-  const names = stages.map((s2) => isObj(s2) ? text(s2.name) : void 0);
+  const names = stages.map((s2) => isObj(s2) ? text2(s2.name) : void 0);
   const known = names.filter((n2) => n2 !== void 0);
   const nameProblem = (path, value, self) => {
     if (known.includes(value)) return;
@@ -41479,15 +41489,15 @@ function crossChecks(doc) {
   };
   stages.forEach((s2, i) => {
     if (!isObj(s2)) return;
-    const name = text(s2.name);
+    const name = text2(s2.name);
     const first = name === void 0 ? -1 : names.indexOf(name);
     if (name !== void 0 && first !== i) out.push({ path: ["stages", i, "name"], message: `another stage is already named "${name}" (stages[${first}])` });
-    const branch = text(s2.branch);
-    const from = text(s2.from);
+    const branch = text2(s2.branch);
+    const from = text2(s2.from);
     if (branch !== void 0 && branch === from) out.push({ path: ["stages", i, "from"], message: `must differ from branch ("${branch}"): a stage promotes from one branch into another` });
     const twin = stages.findIndex((o, j) => j < i && isObj(o) && branch !== void 0 && from !== void 0 && o.branch === branch && o.from === from);
     if (twin >= 0) out.push({ path: ["stages", i, "branch"], message: `stages[${twin}] already promotes ${from} → ${branch}; each pair of branches belongs to one stage` });
-    const verifiedIn = text(s2.verified_in);
+    const verifiedIn = text2(s2.verified_in);
     if (verifiedIn !== void 0) {
       if (verifiedIn === name) out.push({ path: ["stages", i, "verified_in"], message: "cannot be the stage itself" });
       else nameProblem(["stages", i, "verified_in"], verifiedIn, name);
@@ -41525,7 +41535,7 @@ function crossChecks(doc) {
   stages.forEach((s2, i) => {
     if (!isObj(s2) || s2.auto_merge !== true) return;
     const approvals = isObj(s2.signoff) && typeof s2.signoff.approvals === "number" ? s2.signoff.approvals : 1;
-    const name = text(s2.name);
+    const name = text2(s2.name);
     const low = lowTiers.some((r) => isObj(r) && (r.stages === void 0 || list(r.stages).includes(name)));
     if (approvals > 0 && !low)
       out.push({
@@ -41782,7 +41792,7 @@ function unionErrors(issue3, path, locateIn, knownKeys2, placesOfKey2) {
   if (missing.every((m) => m.length > 0)) return here(`needs ${[...new Set(missing.map((m) => m.join(" and ")))].join(" or ")}`);
   const rejected = tied.map((b) => b.length === 1 && b[0].code === "unrecognized_keys" ? b[0].keys : null);
   if (rejected.every((k) => k !== null)) {
-    return here(`cannot combine ${[...new Set(rejected.flat())].map(quote).join(" with ")}: each belongs to a different form`);
+    return here(`cannot combine ${[...new Set(rejected.flatMap((k) => k ?? []))].map(quote).join(" with ")}: each belongs to a different form`);
   }
   return tied[0].flatMap((i) => issueErrors(i, path, locateIn, knownKeys2, placesOfKey2));
 }
@@ -41801,11 +41811,11 @@ function validateConfig(value, locateIn) {
 // src/config/yaml.ts
 var import_yaml = __toESM(require_dist(), 1);
 var MAX_ALIASES = 100;
-function plainYamlMessage(err, text2) {
+function plainYamlMessage(err, text3) {
   const at = err.pos[0];
   switch (err.code) {
     case "DUPLICATE_KEY": {
-      const key = /^[ \t]*(?:- )?([^:\n]+?)\s*:/.exec(text2.slice(at, text2.indexOf("\n", at) === -1 ? void 0 : text2.indexOf("\n", at)))?.[1];
+      const key = /^[ \t]*(?:- )?([^:\n]+?)\s*:/.exec(text3.slice(at, text3.indexOf("\n", at) === -1 ? void 0 : text3.indexOf("\n", at)))?.[1];
       return `the key ${key ? `"${key.replace(/^["']|["']$/g, "")}" ` : ""}appears twice in the same mapping (keep one)`;
     }
     case "TAB_AS_INDENT":
@@ -41832,15 +41842,15 @@ function plainYamlMessage(err, text2) {
       return `YAML syntax error: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+.*$/, "")}`;
   }
 }
-function parseYaml(text2, file2) {
+function parseYaml(text3, file2) {
   const lines = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text2, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
+  const doc = (0, import_yaml.parseDocument)(text3, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: "1.2", schema: "core", strict: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       errors: doc.errors.map((err) => {
         const p = lines.linePos(err.pos[0]);
-        return { file: file2, line: p.line, column: p.col, path: "", message: plainYamlMessage(err, text2) };
+        return { file: file2, line: p.line, column: p.col, path: "", message: plainYamlMessage(err, text3) };
       })
     };
   }
@@ -41891,8 +41901,8 @@ function locate(parsed, path, keyOf) {
 
 // src/config/load.ts
 var CONFIG_PATH = ".github/stagegate.yml";
-function gitBlobSha(text2) {
-  const bytes = Buffer.from(text2, "utf8");
+function gitBlobSha(text3) {
+  const bytes = Buffer.from(text3, "utf8");
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 function validate2(value, locateIn) {
@@ -41937,21 +41947,21 @@ function parseExtends(spec, owner) {
 async function loadConfig(opts) {
   const { source, owner, repo, baseRef, defaultBranch } = opts;
   let ref = baseRef;
-  let text2 = await source.read({ owner, repo, path: CONFIG_PATH, ref: baseRef });
+  let text3 = await source.read({ owner, repo, path: CONFIG_PATH, ref: baseRef });
   let fellBack = false;
-  if (text2 === null && defaultBranch !== baseRef) {
-    text2 = await source.read({ owner, repo, path: CONFIG_PATH, ref: defaultBranch });
+  if (text3 === null && defaultBranch !== baseRef) {
+    text3 = await source.read({ owner, repo, path: CONFIG_PATH, ref: defaultBranch });
     ref = defaultBranch;
     fellBack = true;
   }
-  if (text2 === null) return { kind: "absent" };
+  if (text3 === null) return { kind: "absent" };
   const origin = { ref, fellBack };
-  return resolveConfigText({ text: text2, file: CONFIG_PATH, owner, source, origin });
+  return resolveConfigText({ text: text3, file: CONFIG_PATH, owner, source, origin });
 }
 async function resolveConfigText(opts) {
-  const { text: text2, file: file2, owner, source } = opts;
-  const origin = { ...opts.origin, blobSha: gitBlobSha(text2) };
-  const y = parseYaml(text2, file2);
+  const { text: text3, file: file2, owner, source } = opts;
+  const origin = { ...opts.origin, blobSha: gitBlobSha(text3) };
+  const y = parseYaml(text3, file2);
   if (!y.ok) return { kind: "invalid", errors: y.errors, origin };
   const repoDoc = y.parsed;
   const repoValue = repoDoc.value;
@@ -42131,7 +42141,7 @@ async function dispatchMode(inputs, ctx, sha2, id, prInput) {
   if (newer)
     return refuse(
       "already-deployed",
-      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${newer.sha.slice(0, 7)}; deploying it now would roll ${d.environment} back unannounced`,
+      `deployment ${id} is superseded by the newer Stagegate deployment ${newer.id} of ${shortSha(newer.sha)}; deploying it now would roll ${d.environment} back unannounced`,
       d,
       pullRequest,
       true
@@ -42152,7 +42162,7 @@ async function dispatchMode(inputs, ctx, sha2, id, prInput) {
   if (!policy)
     return refuse(
       "config-invalid",
-      `the policy that approved deployment ${id} (${p.policy.source.path} at ${p.policy.source.ref.slice(0, 7)}) has no deploy.command for stage "${p.stage}"`,
+      `the policy that approved deployment ${id} (${p.policy.source.path} at ${shortSha(p.policy.source.ref)}) has no deploy.command for stage "${p.stage}"`,
       d,
       pullRequest,
       true
@@ -42203,10 +42213,10 @@ async function protectionRuleMode(inputs, ctx, sha2, prInput) {
   const loaded = await loadConfig({ source: gh, owner, repo, baseRef: base, defaultBranch: await ctx.defaultBranch() });
   if (loaded.kind !== "ok") {
     const why = loaded.kind === "absent" ? "there is no .github/stagegate.yml" : loaded.errors.slice(0, 3).map(formatConfigError).join("; ");
-    return refuse("config-invalid", `the policy at the promotion's base ${base.slice(0, 7)} cannot be used: ${why}`, d, prInput, true);
+    return refuse("config-invalid", `the policy at the promotion's base ${shortSha(base)} cannot be used: ${why}`, d, prInput, true);
   }
   const stage = loaded.config.stages.find((s2) => s2.name === env);
-  if (!stage) return refuse("config-invalid", `the policy at ${base.slice(0, 7)} has no stage named "${env}"`, d, prInput, true);
+  if (!stage) return refuse("config-invalid", `the policy at ${shortSha(base)} has no stage named "${env}"`, d, prInput, true);
   const promotions = (await gh.pullsMergedAs(sha2)).filter((p) => p.merged && p.baseRef === stage.branch && p.headRef === stage.from);
   const pull = promotions[0];
   if (!pull) return refuse("promotion-mismatch", `${sha2.slice(0, 12)} is not the merge commit of a ${stage.from} → ${stage.branch} promotion`, d, prInput, true);
@@ -42219,7 +42229,7 @@ async function protectionRuleMode(inputs, ctx, sha2, prInput) {
   if (co) return refuse("sha-mismatch", co, d, pullRequest, true);
   const { name, branch, from, deploy, verify, auto_rollback, rollback } = stage;
   const policy = withDeploy({ name, branch, from, deploy, verify, auto_rollback, rollback });
-  if (!policy) return refuse("config-invalid", `stage "${env}" has no deploy.command in the policy at ${base.slice(0, 7)}`, d, pullRequest, true);
+  if (!policy) return refuse("config-invalid", `stage "${env}" has no deploy.command in the policy at ${shortSha(base)}`, d, pullRequest, true);
   const trust = { app, repository: ctx.repository, workflow: wf.path, ref: wf.ref };
   return { ok: true, approved: { mode: "protection_rule", deployment: d, sha: sha2, pullRequest, policy, trust } };
 }
@@ -42264,7 +42274,7 @@ async function rollBack(deps, approved, r) {
   const { github: gh, log: log2 } = deps;
   const policy = approved.policy;
   const base = { fromSha: r.failed.sha, toSha: r.previous.sha, previousDeploymentId: r.previous.id, attempt: null, succeeded: false, message: "" };
-  log2.info(`stagegate: rolling back ${policy.name} from ${r.failed.sha.slice(0, 7)} to ${r.previous.sha.slice(0, 7)} (deployment ${r.previous.id})`);
+  log2.info(`stagegate: rolling back ${policy.name} from ${shortSha(r.failed.sha)} to ${shortSha(r.previous.sha)} (deployment ${r.previous.id})`);
   const payload = { stagegate: 1, kind: "rollback", stage: policy.name, pull_request: approved.pullRequest, rollback_of: r.failed.id, target_deployment: r.previous.id };
   let created;
   try {
@@ -42280,7 +42290,7 @@ async function rollBack(deps, approved, r) {
       return errMsg(err);
     }
   };
-  const inProgressError = await status("in_progress", `in_progress: rolling back to ${r.previous.sha.slice(0, 7)}`);
+  const inProgressError = await status("in_progress", `in_progress: rolling back to ${shortSha(r.previous.sha)}`);
   if (inProgressError) log2.warning(`stagegate: could not mark rollback deployment ${created.id} in_progress: ${inProgressError}`);
   let workTree;
   try {
@@ -42336,7 +42346,7 @@ function gitWorkTrees(workspace, parent = process.env.RUNNER_TEMP || tmpdir()) {
         () => false
       );
       if (!has) await git(workspace, ["fetch", "--no-tags", "--depth=1", "origin", sha2]);
-      const dir = await mkdtemp(join(parent, `stagegate-${sha2.slice(0, 7)}-`));
+      const dir = await mkdtemp(join(parent, `stagegate-${shortSha(sha2)}-`));
       await git(workspace, ["worktree", "add", "--detach", "--force", dir, sha2]);
       const head = (await git(dir, ["rev-parse", "HEAD"])).trim();
       if (head.toLowerCase() !== sha2.toLowerCase()) throw new Error(`the work tree has ${head.slice(0, 12)} checked out, not ${sha2.slice(0, 12)}`);
@@ -42472,7 +42482,7 @@ async function execute(inputs, deps, report) {
     await comment(renderDeployReport(report));
     return;
   }
-  for (const s2 of previous.skipped) log2.info(`stagegate: not a rollback target: deployment ${s2.id} of ${s2.sha.slice(0, 7)}: ${s2.why}`);
+  for (const s2 of previous.skipped) log2.info(`stagegate: not a rollback target: deployment ${s2.id} of ${shortSha(s2.sha)}: ${s2.why}`);
   const prev = previous.previous;
   report.previousSha = prev?.sha ?? null;
   if (prev && prev.sha !== sha2) report.compareUrl = `${deps.serverUrl}/${deps.repository}/compare/${prev.sha}...${sha2}`;
@@ -42485,7 +42495,7 @@ async function execute(inputs, deps, report) {
     log2.info(`stagegate: dry run: ${report.message}`);
     return;
   }
-  await setStatus(deployment.id, { state: "in_progress", description: `in_progress: deploying ${sha2.slice(0, 7)}` });
+  await setStatus(deployment.id, { state: "in_progress", description: `in_progress: deploying ${shortSha(sha2)}` });
   const inProgress = comment(
     renderInProgress({ environment: inputs.environment, sha: sha2, deploymentId: deployment.id, previousSha: report.previousSha, runUrl: report.runUrl, compareUrl: report.compareUrl })
   );
@@ -42521,12 +42531,12 @@ async function execute(inputs, deps, report) {
     return;
   }
   fail(attempt.reasonCode, attempt.message);
-  log2.error(`stagegate: deploy of ${sha2.slice(0, 7)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
+  log2.error(`stagegate: deploy of ${shortSha(sha2)} to ${inputs.environment} failed: ${attempt.reasonCode}: ${attempt.message}`);
   const willRollBack = policy.auto_rollback && prev !== null;
   try {
     await setStatus(deployment.id, {
       state: "failure",
-      description: statusDescription("failure", attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${prev.sha.slice(0, 7)}` : ""}`)
+      description: statusDescription("failure", attempt.reasonCode, `${attempt.message}${willRollBack ? `; rolling back to ${shortSha(prev.sha)}` : ""}`)
     });
   } catch (err) {
     report.warnings.push(`could not set the failure status on deployment ${deployment.id}: ${errMsg2(err)}`);
@@ -42540,7 +42550,7 @@ async function execute(inputs, deps, report) {
       log2.warning(`stagegate: rolled back ${inputs.environment} to ${prev.sha}`);
     } else {
       report.reasonCode = "rollback-failed";
-      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${prev.sha.slice(0, 7)} failed: ${report.rollback.message}`;
+      report.message = `${attempt.reasonCode}: ${attempt.message}; then the rollback to ${shortSha(prev.sha)} failed: ${report.rollback.message}`;
       log2.error(`stagegate: ROLLBACK FAILED: ${inputs.environment} is in an unknown state: ${report.message}`);
     }
   }
@@ -42835,8 +42845,8 @@ function reportJson(report) {
     }
   }
   slim.warnings.push("report output shortened to fit the output size limit (metric history and output tails cut)");
-  const text2 = JSON.stringify(slim);
-  return text2.length <= REPORT_OUTPUT_LIMIT ? text2 : JSON.stringify({ ...slim, attempt: null, rollback: null, warnings: [...slim.warnings, "checks left out: too large"] });
+  const text3 = JSON.stringify(slim);
+  return text3.length <= REPORT_OUTPUT_LIMIT ? text3 : JSON.stringify({ ...slim, attempt: null, rollback: null, warnings: [...slim.warnings, "checks left out: too large"] });
 }
 var log = {
   info: (m) => info(m),
