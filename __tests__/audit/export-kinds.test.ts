@@ -5,6 +5,7 @@ import { mergeApprovalKey, protectionApprovalKey, type AuditDatabase, type Typed
 import type { VerificationVerdict } from '../../src/protocol/evidence.js';
 import { statusDescription } from '../../src/protocol/status.js';
 import { valuesDescription, verificationValues } from '../../src/protocol/verification-values.js';
+import { parseCsvLine } from '../helpers/csv.js';
 import { storeBackends, type FreshStore } from './stores.js';
 
 // Export rows beyond `deployment.created`: protection-rule mode (GitHub's job deployment, the
@@ -90,26 +91,6 @@ const RUN_9001 = {
   updatedAt: '2026-11-10T10:09:30Z',
   htmlUrl: `https://github.com/${REPO}/actions/runs/9001`,
 };
-
-/** One CSV line's fields (RFC 4180 quoting). */
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  const text = line.replace(/\r\n$/, '');
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((cur += '"'), i++);
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') (out.push(cur), (cur = ''));
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
 
 async function rows(store: AuditDatabase): Promise<ExportRow[]> {
   const out: ExportRow[] = [];

@@ -5,37 +5,8 @@ import { join } from 'node:path';
 import { CSV_COLUMNS, exportRows, type ExportRow } from '../../src/audit/export.js';
 import { scenarioEvents, SHA } from '../audit/scenario.js';
 import { storeBackends, swapSeqSql, type FreshStore } from '../audit/stores.js';
+import { parseCsv } from '../helpers/csv.js';
 import { runBin, runMain } from './run.js';
-
-/** RFC 4180 parser (for checking the export, independent of the writer). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  if (field !== '' || row.length) throw new Error('CSV does not end with CRLF');
-  return rows;
-}
 
 describe.each(storeBackends())('stagegate audit CLI: %s', (_name, backend) => {
   let fresh: FreshStore;

@@ -13,7 +13,10 @@ const list = (items: readonly string[]): string => items.join('; ');
 
 /** One check's values as CSV text: `metric 5xx ratio: pass, observed max 0.002 (3 samples), threshold ≤ 0.01`. */
 function checkValuesText(c: Record<string, unknown>): string {
-  const s = (k: string): string => (typeof c[k] === 'string' ? (c[k] as string) : '?');
+  const s = (k: string): string => {
+    const v = c[k];
+    return typeof v === 'string' ? v : '?';
+  };
   return `${s('kind')} ${s('name')}: ${s('verdict')}, observed ${s('observed')}, threshold ${s('threshold')}`;
 }
 
