@@ -32,7 +32,11 @@ const FINAL = new Set(['success', 'failure', 'error']);
 const REFUSALS = new Set<ReasonCode>(['input-invalid', 'deployment-not-found', 'not-approved', 'payload-invalid', 'promotion-mismatch', 'already-deployed', 'sha-mismatch', 'config-invalid']);
 
 /** A verdict, with the values of its run's checks where the run is the protected one (src/protocol/verification-values.ts). */
-export type JudgedVerdict = VerificationVerdict & { values?: VerificationValues };
+export type JudgedVerdict = VerificationVerdict & {
+  values?: VerificationValues;
+  /** A failure's run, when it is the deployment's protected deploy run (a success names its run in the verdict). */
+  failedRunUrl?: string;
+};
 
 const appRef = (a: AppJson) => (a ? { id: a.id, slug: a.slug ?? null } : null);
 
@@ -130,7 +134,15 @@ export function deploymentStatusRecords(e: DeploymentStatusEvent, verdict: Judge
   let details: Record<string, unknown>;
   if (verdict.kind === 'verified') details = { ...base, result: 'success', reasonCode: parsed?.code ?? 'ok', trusted: true, why: `verified by run ${verdict.run.id}`, runUrl: verdict.run.htmlUrl };
   else if (verdict.kind === 'untrusted') details = { ...base, result: 'untrusted', reasonCode: parsed?.code ?? null, trusted: false, why: verdict.why };
-  else details = { ...base, result: parsed?.result === 'rolled_back' ? 'rolled_back' : 'failure', reasonCode: parsed?.code ?? 'unknown', trusted: true, why: verdict.why };
+  else
+    details = {
+      ...base,
+      result: parsed?.result === 'rolled_back' ? 'rolled_back' : 'failure',
+      reasonCode: parsed?.code ?? 'unknown',
+      trusted: true,
+      why: verdict.why,
+      runUrl: verdict.failedRunUrl ?? null,
+    };
   out.push({ ...common, key: `deployment:${repository}:${id}:verification:${e.status.id}`, kind: 'verification.result', details });
   return out;
 }
@@ -170,7 +182,7 @@ export async function judgeDeployment(deps: AppDeps, client: GitHubRequester, e:
   const mismatch = failedRun ? runMismatch(failedRun, d, origin, trust) : `run ${failedRunId} does not exist`;
   if (!failedRun || mismatch) return { ...verdict, values: { kind: 'absent', why: `the failure of deployment ${d.id} is not from its protected deploy run: ${mismatch}` } };
   const until = failedRun.status === 'completed' ? failedRun.updatedAt : decisive.createdAt;
-  return { ...verdict, values: verificationValues(statuses.items, { runId: failedRun.id, completedAt: until, repository: e.repository }) };
+  return { ...verdict, failedRunUrl: failedRun.htmlUrl, values: verificationValues(statuses.items, { runId: failedRun.id, completedAt: until, repository: e.repository }) };
 }
 
 /** Records a deployment status in the audit trail (judging a final one's provenance first). */

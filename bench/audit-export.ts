@@ -117,6 +117,24 @@ function deploymentEvents(i: number): AuditEventInput[] {
       result: failed ? 'rolled_back' : 'success',
       reasonCode: failed ? 'metric-threshold' : null,
       description: failed ? '5xx ratio 0.04 > 0.01' : '2/2 smoke, 1/1 metrics',
+      trusted: true,
+      runId: id,
+      runUrl: `https://github.com/${REPO}/actions/runs/${id}`,
+      // The values the run wrote in its statuses (src/protocol/verification-values.ts), as the app records them.
+      checks: [
+        { kind: 'http', name: 'health', verdict: 'pass', observed: 'HTTP 200', threshold: 'status 200', index: 1, statusId: 10 * id + 1, at: t(4) },
+        { kind: 'command', name: 'smoke', verdict: 'pass', observed: 'exit 0', threshold: 'exit 0', index: 2, statusId: 10 * id + 2, at: t(5) },
+        {
+          kind: 'metric',
+          name: '5xx ratio',
+          verdict: failed ? 'fail' : 'pass',
+          observed: failed ? 'max 0.04 (3 samples)' : 'max 0.002 (3 samples)',
+          threshold: '≤ 0.01',
+          index: 3,
+          statusId: 10 * id + 3,
+          at: t(11),
+        },
+      ],
     },
   });
   if (failed) {

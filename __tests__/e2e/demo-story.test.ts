@@ -92,6 +92,8 @@ describe('the demo story', () => {
       const commits = (await (await fetch(`${sb.apiUrl}/repos/${REPO}/pulls/${pr.number}/commits`, { headers: { authorization: `token ${github.GITHUB_TOKEN}` } })).json()) as {
         sha: string;
         author: { login: string } | null;
+        committer: { login: string } | null;
+        commit: { message: string; author: { name: string; email: string }; committer: { name: string; email: string } };
       }[];
       const policy = await r.git.readPath(row.policy!.ref, '.github/stagegate.yml');
       const build = sb.checkRunsFor(REPO, pr.headSha).find((c) => c.name === 'build')!;
@@ -104,24 +106,53 @@ describe('the demo story', () => {
         mergedBy: pr.mergedBy!.login,
         integrity: 'verified',
       });
-      expect(row.commits.map((c) => [c.sha, c.author.login])).toEqual(commits.map((c) => [c.sha, c.author?.login ?? null]));
+      // Each commit with its author, committer and co-authors, as GitHub lists the PR's commits.
+      expect(row.commits.map((c) => ({ sha: c.sha, author: c.author, committer: c.committer, coAuthors: c.coAuthors.map((p) => `${p.name} <${p.email}>`) }))).toEqual(
+        commits.map((c) => ({
+          sha: c.sha,
+          author: { login: c.author?.login ?? null, name: c.commit.author.name, email: c.commit.author.email },
+          committer: { login: c.committer?.login ?? null, name: c.commit.committer.name, email: c.commit.committer.email },
+          coAuthors: [...c.commit.message.matchAll(/^Co-authored-by:\s*(.+?)\s*$/gim)].map((m) => m[1]),
+        })),
+      );
+      expect(row.commitCount).toBe(commits.length);
       expect([...row.approvals, ...row.refusedApprovals].map((a) => a.login).sort()).toEqual(reviews.map((v) => v.user.login).sort());
       expect(row.approvals.every((a) => a.commitId === pr.headSha)).toBe(true);
       // The blob sha git itself gives the policy file at the base the gate read.
       expect(policy?.type).toBe('blob');
       expect(row.policy).toMatchObject({ path: '.github/stagegate.yml', blobSha: policy?.sha, fellBack: false });
       expect(row.requiredChecks).toEqual([expect.objectContaining({ name: 'build', source: 'check_run', app: build.app.slug, conclusion: 'success', url: `${sb.url}/${REPO}/runs/${build.id}` })]);
+      expect(row.rules.length).toBeGreaterThan(0);
       expect(row.rules.map((x) => x.state)).toEqual(row.rules.map(() => 'passed'));
+      expect(row.rules.every((x) => x.id !== '' && x.title !== '' && x.reason !== '')).toBe(true);
       // GitHub marks an earlier success `inactive` when a later deployment to the environment succeeds
       // (auto_inactive): that is GitHub's bookkeeping, not a result of this deployment's run.
       const own = d.statuses.filter((x) => x.state !== 'inactive');
       expect(row.statuses.map((x) => x.state)).toEqual(own.map((x) => x.state));
       expect(row.workflowRunUrl).toBe(own.at(-1)!.logUrl);
       expect(row.workflowRunUrl).toMatch(/\/actions\/runs\/\d+$/);
+      // The verification values are the ones the protected run wrote in the deployment's statuses
+      // (through GitHub Actions' own app, linking to its run), one per check, in order.
+      const written = own.filter((x) => x.description.startsWith('values ') && x.viaApp?.slug === 'github-actions' && x.logUrl === row.workflowRunUrl);
+      expect(written.length).toBeGreaterThan(0);
+      expect(row.verification?.valuesWhy).toBeNull();
+      expect(row.verification?.runUrl).toBe(row.workflowRunUrl);
+      expect(row.verification?.checks.map((c) => [c.statusId, c.at])).toEqual(written.map((x) => [x.id, x.createdAt]));
+      for (const [i, c] of (row.verification?.checks ?? []).entries()) {
+        expect(written[i]!.description).toBe(`values ${i + 1}/${written.length} ${String(c.kind)} ${String(c.verdict)} ${JSON.stringify([c.name, c.observed, c.threshold])}`);
+      }
     }
     const [staging, production] = rows;
     expect(staging?.verification).toMatchObject({ result: 'success' });
     expect(production?.verification).toMatchObject({ result: 'failure', reasonCode: 'metrics-failed' });
+    // The failed metric check is among production's values, with what Prometheus showed against its threshold.
+    expect(production?.verification?.checks).toContainEqual(expect.objectContaining({ kind: 'metric', verdict: 'fail' }));
+    expect(staging?.verification?.checks.every((c) => c.verdict === 'pass')).toBe(true);
+    // Both promotions read the policy from their base branch, with no `_extends`.
+    expect(rows.map((x) => [x.policy?.ref, x.policy?.extendsFrom])).toEqual([
+      ['master', null],
+      ['staging', null],
+    ]);
     expect(production?.refusedApprovals).toEqual([expect.objectContaining({ login: 'alice', refusal: 'author' })]);
     const rollback = [...r.deployments.values()].find((d) => (d.payload as { rollback_of?: number } | null)?.rollback_of === Number(production?.deploymentId));
     expect(production?.rollback).toMatchObject({ rollbackDeploymentId: String(rollback?.id), sha: world.initialSha, state: 'success' });
